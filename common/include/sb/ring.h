@@ -70,6 +70,34 @@ static inline void *sb_ring_slot_(struct sb_ring *r, uint32_t idx)
 	return r->data + (size_t)(idx & r->mask) * r->elem_size;
 }
 
+/* Copy n elements between the slots starting at idx and a flat array: at
+ * most two memcpy calls (before and after the wrap), not one per element. */
+static inline void sb_ring_copy_in_(struct sb_ring *r, uint32_t idx,
+				    const unsigned char *src, unsigned n)
+{
+	uint32_t first = r->slots - (idx & r->mask);
+
+	if (first > n)
+		first = n;
+	memcpy(sb_ring_slot_(r, idx), src, (size_t)first * r->elem_size);
+	if (first < n)
+		memcpy(r->data, src + (size_t)first * r->elem_size,
+		       (size_t)(n - first) * r->elem_size);
+}
+
+static inline void sb_ring_copy_out_(struct sb_ring *r, uint32_t idx,
+				     unsigned char *dst, unsigned n)
+{
+	uint32_t first = r->slots - (idx & r->mask);
+
+	if (first > n)
+		first = n;
+	memcpy(dst, sb_ring_slot_(r, idx), (size_t)first * r->elem_size);
+	if (first < n)
+		memcpy(dst + (size_t)first * r->elem_size, r->data,
+		       (size_t)(n - first) * r->elem_size);
+}
+
 static inline unsigned sb_ring_enqueue_(struct sb_ring *r, const void *objs,
 					unsigned n, int bulk)
 {
@@ -85,9 +113,9 @@ static inline unsigned sb_ring_enqueue_(struct sb_ring *r, const void *objs,
 			n = free_slots;
 		}
 	}
-	const unsigned char *src = objs;
-	for (unsigned i = 0; i < n; i++)
-		memcpy(sb_ring_slot_(r, head + i), src + (size_t)i * r->elem_size, r->elem_size);
+	if (n == 0)
+		return 0;
+	sb_ring_copy_in_(r, head, objs, n);
 	atomic_store_explicit(&r->head, head + n, memory_order_release);
 	return n;
 }
@@ -107,9 +135,9 @@ static inline unsigned sb_ring_dequeue_(struct sb_ring *r, void *objs,
 			n = avail;
 		}
 	}
-	unsigned char *dst = objs;
-	for (unsigned i = 0; i < n; i++)
-		memcpy(dst + (size_t)i * r->elem_size, sb_ring_slot_(r, tail + i), r->elem_size);
+	if (n == 0)
+		return 0;
+	sb_ring_copy_out_(r, tail, objs, n);
 	atomic_store_explicit(&r->tail, tail + n, memory_order_release);
 	return n;
 }
