@@ -1,0 +1,116 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * worker.h — per-worker state (STYLE H6): written by its own lcore only,
+ * cache aligned, never locked.  Until the worker is launched the main lcore
+ * may initialise it and apply --preload commands; rte_eal_remote_launch()
+ * orders those writes before the worker's first read.
+ */
+#ifndef SB_DP_WORKER_H
+#define SB_DP_WORKER_H
+
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include <rte_common.h>
+#include <rte_ether.h>
+#include <rte_mbuf.h>
+
+#include "sb/dp_abi.h"
+#include "sb/ring.h"
+
+#include "arp.h"
+#include "clock.h"
+#include "legs.h"
+
+#define SB_BURST     32u /* RX burst */
+#define SB_TX_MAX    64u /* TX batch; flushed once per RX burst or when full */
+#define SB_CMD_BURST 16u /* commands applied per loop iteration */
+
+/* Packets waiting for the one rte_eth_tx_burst() of this iteration, with
+ * the leg each one is sent on (SB_LEG_NONE for ARP/ICMP) so that per-leg tx
+ * counters only count what the port accepted. */
+struct sb_txq {
+	uint16_t n;
+	struct rte_mbuf *m[SB_TX_MAX];
+	uint32_t leg[SB_TX_MAX];
+	uint32_t bytes[SB_TX_MAX]; /* UDP payload bytes */
+};
+
+struct sb_worker_params {
+	uint16_t id;
+	uint16_t port_id;
+	uint16_t queue;
+	struct rte_mempool *pool;
+	struct rte_ether_addr mac;
+	uint32_t media_ip; /* network order */
+	uint32_t netmask;  /* network order */
+	uint32_t gateway;  /* network order, 0 = none */
+	uint16_t port_base; /* this worker owns [port_base, port_base + port_span) */
+	uint16_t port_span;
+	uint32_t idle_us;
+	uint32_t exit_idle_ms;
+	uint32_t arp_retry_ms;
+	uint32_t arp_ttl_s;
+	struct sb_ring *cmd;
+	struct sb_ring *evt;
+	struct sb_worker_stats *st;
+	struct sb_leg_tbl *legs;
+	_Atomic int *stop;           /* set by signals; the worker sets it on exit-idle */
+	_Atomic uint64_t *heartbeat; /* non-NULL: this worker refreshes it (alone on the main lcore) */
+};
+
+struct __rte_cache_aligned sb_worker {
+	/* ---- read-only after sb_worker_create() ---- */
+	uint16_t id;
+	uint16_t port_id;
+	uint16_t queue;
+	uint16_t port_base;
+	uint16_t port_span;
+	struct rte_mempool *pool;
+	struct rte_ether_addr mac;
+	uint32_t media_ip;
+	uint32_t netmask;
+	uint32_t gateway;
+	uint32_t idle_us;
+	uint64_t exit_idle_tsc; /* 0 = never */
+	struct sb_ring *cmd;
+	struct sb_ring *evt;
+	struct sb_worker_stats *st; /* in shm, written only here */
+	struct sb_leg_tbl *legs;    /* shared table; this worker writes only its own legs */
+	_Atomic int *stop;
+	_Atomic uint64_t *heartbeat;
+	struct sb_tsc_clock clk;
+
+	/* ---- worker-private ---- */
+	uint32_t *port_leg;         /* [port_span]: local port - port_base -> leg */
+	uint64_t next_timer_tsc;
+	uint64_t next_beat_tsc;
+	uint64_t last_rx_tsc;
+	struct sb_txq tx;
+	struct sb_arp_tbl arp;
+};
+
+/* Allocate (rte_zmalloc, on the port's socket) and initialise a worker.
+ * Returns NULL with a message on stderr. */
+struct sb_worker *sb_worker_create(const struct sb_worker_params *p);
+void sb_worker_free(struct sb_worker *w); /* NULL is a no-op */
+
+/* lcore entry point (rte_lcore_function_t); arg is the struct sb_worker *.
+ * Runs until *stop is set or exit-idle expires; returns 0. */
+int sb_worker_loop(void *arg);
+
+/* Queue a packet for this iteration's tx burst; flushes first when full. */
+void sb_worker_tx_push(struct sb_worker *w, struct rte_mbuf *m, uint32_t leg, uint32_t bytes);
+
+/* One rte_eth_tx_burst() for everything queued; unsent packets are freed
+ * and counted TX_FULL (and in their leg's drops). */
+void sb_worker_tx_flush(struct sb_worker *w);
+
+/* Post an event to control; counts evts_dropped when the ring is full. */
+static inline void sb_worker_evt_push(struct sb_worker *w, const union sb_msg *m)
+{
+	if (sb_ring_enqueue_bulk(w->evt, m, 1) == 0)
+		w->st->evts_dropped++;
+}
+
+#endif /* SB_DP_WORKER_H */
