@@ -1,0 +1,559 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * b2bua/call.c — the caller's side of a hotline call and its life cycle:
+ *
+ *   INVITE ─▶ 100 ─▶ pick agent ─▶ LEG_ADD a, b ─▶ INVITE agent (uac.c)
+ *          ◀─ 180 relayed ◀─ agent 180
+ *   agent 200 ─▶ ACK ─▶ LEG_MOD b + CONNECT ─▶ 200 to caller (until ACK)
+ *   BYE either side ─▶ 200, BYE other side, counters, LEG_DEL, CDR
+ *
+ * Every failure goes through call_fail() (final response to the caller)
+ * and call_end() (legs, agent, CDR), so each call writes exactly one CDR.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "b2bua/call_priv.h"
+#include "log.h"
+#include "sip/hdr.h"
+#include "sip/uri.h"
+
+#define LINGER_MS SB_SIP_TIMEOUT_MS
+
+static uint64_t cookie_of(const struct sb_call *c, enum media_op op)
+{
+	return ((uint64_t)c->gen << 32) | ((uint64_t)op << 24) | c->idx;
+}
+
+/* ---- responses to the caller's INVITE ---- */
+
+static void a_give_up(struct sb_call *c)
+{
+	/* timer H: the caller never ACKed our final response */
+	if (c->state == CALL_CONFIRMING) {
+		sb_warn("call %u: no ACK from the caller; hanging up", c->idx);
+		uac_bye_agent(c);
+		uac_bye_caller(c);
+		call_end(c, "system", 200);
+	}
+}
+
+static void reply_caller(struct sb_call *c, unsigned code, const char *reason, const char *extra,
+			 struct sb_str sdp)
+{
+	char mem[SB_SIP_MAX_MSG];
+	struct sb_sip_addr dst;
+	struct sb_buf b;
+
+	sb_buf_init(&b, mem, sizeof(mem));
+	sb_sip_write_response(&b, &c->a_inv->msg, &c->a_src, code, reason,
+			      code > 100 ? c->a_tag : NULL, extra,
+			      sdp.len ? "application/sdp" : NULL, sdp);
+	if (!sb_buf_ok(&b)) {
+		sb_err("call %u: %u response too large", c->idx, code);
+		return;
+	}
+	sb_sip_response_dest(&c->a_inv->msg, &c->a_src, &dst);
+	if (code >= 200) {
+		c->a_final = (uint16_t)code;
+		/* timer G: retransmit until the ACK, T1 doubling up to T2 */
+		rtx_start(c, &c->a_resp, c->a_sock, &dst, b.p, b.len, SB_SIP_T2_MS, a_give_up);
+		return;
+	}
+	sb_cp_send(c->cp, c->a_sock, &dst, b.p, b.len);
+	free(c->a_prov);
+	c->a_prov = malloc(b.len);
+	c->a_prov_len = c->a_prov ? b.len : 0;
+	if (c->a_prov)
+		memcpy(c->a_prov, b.p, b.len);
+}
+
+void call_relay_ringing(struct sb_call *c)
+{
+	reply_caller(c, 180, NULL, NULL, SB_STR_EMPTY);
+}
+
+/* ---- end of a call ---- */
+
+static void linger_done(struct sb_timer *t, void *arg)
+{
+	struct sb_call *c = arg;
+
+	if (c->pending) { /* media answers still due: their cookies name us */
+		sb_timer_arm(c->cp->loop, t, 1000);
+		return;
+	}
+	calltab_destroy(c);
+}
+
+static void release_leg(struct sb_call *c, int s)
+{
+	struct sb_media *md = c->cp->media;
+
+	switch (c->leg_st[s]) {
+	case LEG_ALLOCATED:
+		md->ops->leg_free(md, &c->leg[s]);
+		c->leg_st[s] = LEG_NONE;
+		break;
+	case LEG_ADDED:
+		if (md->ops->leg_del(md, &c->leg[s], cookie_of(c, OP_DEL)) == 0)
+			c->pending++;
+		c->leg_st[s] = LEG_NONE;
+		break;
+	case LEG_ADDING: /* released when the LEG_ADD answer arrives */
+	case LEG_NONE:
+		break;
+	}
+}
+
+static void write_cdr(struct sb_call *c, const char *hangup_by, int status,
+		      const struct sb_media_counters *ca, const struct sb_media_counters *ag)
+{
+	struct sb_cp *cp = c->cp;
+	struct sb_cdr r;
+
+	memset(&r, 0, sizeof(r));
+	sb_str_copy(r.call_id, sizeof(r.call_id), c->a_inv->msg.call_id);
+	snprintf(r.caller, sizeof(r.caller), "%s", c->caller);
+	if (c->hotline >= 0)
+		snprintf(r.hotline, sizeof(r.hotline), "%s", cp->cfg->hotlines[c->hotline].number);
+	else {
+		struct sb_sip_uri u;
+		if (sb_sip_uri_parse(c->a_inv->msg.ruri, &u, NULL) == 0)
+			sb_str_copy(r.hotline, sizeof(r.hotline), u.user);
+	}
+	if (c->agent >= 0)
+		snprintf(r.agent, sizeof(r.agent), "%s", cp->cfg->agents[c->agent].user);
+	snprintf(r.hangup_by, sizeof(r.hangup_by), "%s", hangup_by);
+	r.start_ms = c->start_ms;
+	r.answer_ms = c->answer_ms;
+	r.end_ms = (int64_t)sb_wall_ms();
+	r.status = status;
+	r.caller_rx_pkts = ca->rx_pkts;
+	r.caller_tx_pkts = ca->tx_pkts;
+	r.caller_rx_bytes = ca->rx_bytes;
+	r.agent_rx_pkts = ag->rx_pkts;
+	r.agent_tx_pkts = ag->tx_pkts;
+	r.agent_rx_bytes = ag->rx_bytes;
+	sb_info("cdr: call %u %s caller=%s hotline=%s agent=%s status=%d by=%s "
+		"caller rx/tx %llu/%llu agent rx/tx %llu/%llu",
+		c->idx, r.call_id, r.caller, r.hotline, r.agent, status, hangup_by,
+		(unsigned long long)r.caller_rx_pkts, (unsigned long long)r.caller_tx_pkts,
+		(unsigned long long)r.agent_rx_pkts, (unsigned long long)r.agent_tx_pkts);
+	if (cp->store && sb_store_cdr_put(cp->store, &r) < 0)
+		cp->cnt.cdr_dropped++;
+}
+
+void call_end(struct sb_call *c, const char *hangup_by, int status)
+{
+	struct sb_media *md = c->cp->media;
+	struct sb_media_counters ctr[2];
+
+	if (c->state == CALL_GONE)
+		return;
+	/* counters first: the dataplane may clear them on LEG_DEL */
+	for (int s = 0; s < 2; s++)
+		if (c->leg_st[s] != LEG_ADDED ||
+		    md->ops->leg_counters(md, &c->leg[s], &ctr[s]) < 0)
+			memset(&ctr[s], 0, sizeof(ctr[s]));
+	c->state = CALL_GONE;
+	sb_timer_cancel(c->cp->loop, &c->t_ring);
+	rtx_stop(c, &c->b_inv);
+	release_leg(c, SIDE_A);
+	release_leg(c, SIDE_B);
+	if (c->agent >= 0 && c->cp->reg.e[c->agent].busy_call == c->idx)
+		c->cp->reg.e[c->agent].busy_call = SB_CALL_NONE;
+	write_cdr(c, hangup_by, status, &ctr[SIDE_A], &ctr[SIDE_B]);
+	sb_timer_init(&c->t_linger, linger_done, c);
+	sb_timer_arm(c->cp->loop, &c->t_linger, LINGER_MS);
+}
+
+void call_fail(struct sb_call *c, unsigned code, const char *hangup_by)
+{
+	if (c->a_final == 0)
+		reply_caller(c, code, NULL, NULL, SB_STR_EMPTY);
+	call_end(c, hangup_by, (int)code);
+}
+
+/* ---- media answers ---- */
+
+static void legs_added(struct sb_call *c)
+{
+	if (c->media_err) {
+		sb_warn("call %u: dataplane refused the legs: %s", c->idx, strerror(-c->media_err));
+		call_fail(c, 503, "system");
+		return;
+	}
+	c->state = CALL_RINGING;
+	if (uac_invite_agent(c) < 0) {
+		call_fail(c, 500, "system");
+		return;
+	}
+	sb_timer_arm(c->cp->loop, &c->t_ring, (uint64_t)c->cp->cfg->ring_timeout_s * 1000u);
+}
+
+static void media_connected(struct sb_call *c)
+{
+	const struct sb_sip_addr *local = &c->cp->tx.socks[c->a_sock].local;
+	const uint8_t *ip = (const uint8_t *)&local->ip;
+	char sdp_mem[1024], contact[300];
+	struct sb_buf sdp;
+	struct sb_sdp answer;
+
+	if (c->media_err) {
+		sb_warn("call %u: dataplane could not connect the legs: %s", c->idx,
+			strerror(-c->media_err));
+		uac_bye_agent(c);
+		call_fail(c, 503, "system");
+		return;
+	}
+	/* the agent's chosen codecs, on our caller-side leg */
+	answer = c->b_sdp;
+	sb_buf_init(&sdp, sdp_mem, sizeof(sdp_mem));
+	sb_sdp_write(&sdp, &answer, c->cp->media->ops->media_ip(c->cp->media), c->leg[SIDE_A].port,
+		     sb_rand_next(&c->cp->rnd) >> 20, 1);
+	snprintf(contact, sizeof(contact), "Contact: <sip:%s@%u.%u.%u.%u:%u>\r\n",
+		 c->cp->cfg->hotlines[c->hotline].number, ip[0], ip[1], ip[2], ip[3], local->port);
+	c->state = CALL_CONFIRMING;
+	c->answer_ms = (int64_t)sb_wall_ms();
+	c->cp->cnt.calls_answered++;
+	reply_caller(c, 200, NULL, contact, sb_str_mk(sdp.p, sdp.p + sdp.len));
+	sb_info("call %u: answered by %s", c->idx, c->cp->cfg->agents[c->agent].user);
+}
+
+void sb_call_media_done(void *arg, uint64_t cookie, int status)
+{
+	struct sb_cp *cp = arg;
+	enum media_op op = (enum media_op)((cookie >> 24) & 0xff);
+	struct sb_call *c = calltab_get(cp, (uint32_t)(cookie & 0xffffff), (uint32_t)(cookie >> 32));
+	struct sb_media *md = cp->media;
+
+	if (c == NULL)
+		return;
+	c->pending--;
+	switch (op) {
+	case OP_ADD_A:
+	case OP_ADD_B: {
+		int s = op == OP_ADD_A ? SIDE_A : SIDE_B;
+
+		if (status == 0) {
+			c->leg_st[s] = LEG_ADDED;
+		} else {
+			c->media_err = status;
+			c->leg_st[s] = LEG_ALLOCATED;
+		}
+		if (c->state == CALL_GONE) { /* ended while the add was in flight */
+			release_leg(c, s);
+			return;
+		}
+		if (c->pending == 0 && c->state == CALL_LEGS)
+			legs_added(c);
+		break;
+	}
+	case OP_MOD_B:
+	case OP_CONNECT:
+		if (status)
+			c->media_err = status;
+		if (c->pending == 0 && c->state == CALL_ANSWERING)
+			media_connected(c);
+		break;
+	case OP_DEL:
+		(void)md;
+		break;
+	}
+}
+
+void call_agent_answered(struct sb_call *c)
+{
+	struct sb_media *md = c->cp->media;
+	const uint32_t fl = SB_MEDIA_F_LATCH | SB_MEDIA_F_STRICT;
+	int rc;
+
+	sb_timer_cancel(c->cp->loop, &c->t_ring);
+	c->state = CALL_ANSWERING;
+	c->media_err = 0;
+	/* same worker ring: MOD is applied before CONNECT */
+	rc = md->ops->leg_mod(md, &c->leg[SIDE_B], c->b_sdp.c_ip, c->b_sdp.audio_port, fl, c->idx,
+			      cookie_of(c, OP_MOD_B));
+	if (rc == 0) {
+		c->pending++;
+		rc = md->ops->connect(md, &c->leg[SIDE_A], &c->leg[SIDE_B], cookie_of(c, OP_CONNECT));
+		if (rc == 0)
+			c->pending++;
+	}
+	if (rc < 0) {
+		c->media_err = rc;
+		if (c->pending == 0)
+			media_connected(c);
+	}
+}
+
+/* ---- requests from the caller (and BYE/ACK from either side) ---- */
+
+static void ring_timeout(struct sb_timer *t, void *arg)
+{
+	struct sb_call *c = arg;
+
+	(void)t;
+	if (c->state != CALL_RINGING && c->state != CALL_LEGS)
+		return;
+	sb_info("call %u: no answer within %u s", c->idx, c->cp->cfg->ring_timeout_s);
+	uac_cancel_agent(c);
+	call_fail(c, 480, "timeout");
+}
+
+static void caller_target(struct sb_call *c)
+{
+	struct sb_sip_nameaddr na;
+	struct sb_sip_uri u;
+	struct sb_str v = sb_sip_msg_hdr(&c->a_inv->msg, SB_HDR_CONTACT);
+
+	c->a_target_addr = c->a_src;
+	if (v.len && sb_sip_nameaddr_parse(v, &na, NULL) == 0 && !na.star &&
+	    na.uri.len < sizeof(c->a_target) && sb_sip_uri_parse(na.uri, &u, NULL) == 0) {
+		sb_str_copy(c->a_target, sizeof(c->a_target), na.uri);
+		if (u.host_is_ipv4) {
+			c->a_target_addr.ip = u.ipv4;
+			c->a_target_addr.port = u.port ? u.port : 5060;
+		}
+		return;
+	}
+	/* no usable Contact: the From URI, sent to where the INVITE came from */
+	if (sb_sip_nameaddr_parse(sb_sip_msg_hdr(&c->a_inv->msg, SB_HDR_FROM), &na, NULL) == 0)
+		sb_str_copy(c->a_target, sizeof(c->a_target), na.uri);
+}
+
+static void start_call(struct sb_call *c)
+{
+	struct sb_cp *cp = c->cp;
+	struct sb_media *md = cp->media;
+	const char *why = NULL;
+	int rc;
+
+	sb_timer_init(&c->t_ring, ring_timeout, c);
+	if (!md->ops->is_ready(md)) {
+		sb_info("call %u: dataplane not ready", c->idx);
+		call_fail(c, 503, "system");
+		return;
+	}
+	if (sb_sdp_parse(c->a_inv->msg.body.p, sb_str_end(c->a_inv->msg.body), &c->a_sdp, &why) < 0) {
+		sb_info("call %u: unusable offer: %s", c->idx, why);
+		call_fail(c, 488, "system");
+		return;
+	}
+	c->agent = sb_registrar_pick(cp, &cp->cfg->hotlines[c->hotline]);
+	if (c->agent < 0) {
+		sb_info("call %u: no free registered agent for %s", c->idx,
+			cp->cfg->hotlines[c->hotline].number);
+		call_fail(c, 480, "system");
+		return;
+	}
+	cp->reg.e[c->agent].busy_call = c->idx;
+
+	rc = md->ops->leg_alloc(md, -1, &c->leg[SIDE_A]);
+	if (rc == 0) {
+		c->leg_st[SIDE_A] = LEG_ALLOCATED;
+		rc = md->ops->leg_alloc(md, c->leg[SIDE_A].worker, &c->leg[SIDE_B]);
+	}
+	if (rc == 0) {
+		c->leg_st[SIDE_B] = LEG_ALLOCATED;
+		rc = md->ops->leg_add(md, &c->leg[SIDE_A], c->a_sdp.c_ip, c->a_sdp.audio_port,
+				      SB_MEDIA_F_LATCH | SB_MEDIA_F_STRICT, c->idx,
+				      cookie_of(c, OP_ADD_A));
+	}
+	if (rc == 0) {
+		c->leg_st[SIDE_A] = LEG_ADDING;
+		c->pending++;
+		rc = md->ops->leg_add(md, &c->leg[SIDE_B], 0, 0, SB_MEDIA_F_LATCH, c->idx,
+				      cookie_of(c, OP_ADD_B));
+		if (rc == 0) {
+			c->leg_st[SIDE_B] = LEG_ADDING;
+			c->pending++;
+		}
+	}
+	if (rc < 0) {
+		sb_warn("call %u: cannot set up media: %s", c->idx, strerror(-rc));
+		call_fail(c, 503, "system");
+		return;
+	}
+	c->state = CALL_LEGS;
+}
+
+void sb_call_on_invite(struct sb_cp *cp, const struct sb_sip_msg *m, unsigned sock,
+		       const struct sb_sip_addr *src)
+{
+	enum call_side side;
+	struct sb_call *c = calltab_find(cp, m->call_id, &side);
+	struct sb_sip_nameaddr na;
+	struct sb_sip_uri ruri, from;
+	const char *why = NULL;
+
+	if (c) {
+		if (side == SIDE_A && m->cseq == c->a_inv->msg.cseq) {
+			/* retransmission: the last response again */
+			struct sb_sip_addr dst;
+
+			sb_sip_response_dest(&c->a_inv->msg, &c->a_src, &dst);
+			if (c->a_final && c->a_resp.buf)
+				sb_cp_send(cp, c->a_sock, &dst, c->a_resp.buf, c->a_resp.len);
+			else if (c->a_prov)
+				sb_cp_send(cp, c->a_sock, &dst, c->a_prov, c->a_prov_len);
+			return;
+		}
+		sb_cp_reply(cp, m, sock, src, 501, "re-INVITE not supported yet", NULL);
+		return;
+	}
+	if (sb_sip_tag(sb_sip_msg_hdr(m, SB_HDR_TO)).len) {
+		sb_cp_reply(cp, m, sock, src, 481, NULL, NULL);
+		return;
+	}
+	if (sb_sip_uri_parse(m->ruri, &ruri, &why) < 0) {
+		sb_cp_reply(cp, m, sock, src, 400, why, NULL);
+		return;
+	}
+	c = calltab_new(cp);
+	if (c == NULL || (c->a_inv = pkt_copy(m)) == NULL) {
+		sb_warn("sip: no room for another call");
+		if (c)
+			calltab_destroy(c);
+		sb_cp_reply(cp, m, sock, src, 503, "Too many calls", NULL);
+		return;
+	}
+	cp->cnt.calls++;
+	c->a_sock = sock;
+	c->a_src = *src;
+	c->start_ms = (int64_t)sb_wall_ms();
+	sb_rand_token(&cp->rnd, c->a_tag, SB_SIP_TOKEN_LEN);
+	calltab_link(c, SIDE_A, c->a_inv->msg.call_id.p, c->a_inv->msg.call_id.len);
+	caller_target(c);
+	snprintf(c->caller, sizeof(c->caller), "anonymous");
+	if (sb_sip_nameaddr_parse(sb_sip_msg_hdr(m, SB_HDR_FROM), &na, NULL) == 0 &&
+	    sb_sip_uri_parse(na.uri, &from, NULL) == 0 && from.user.len)
+		sb_str_copy(c->caller, sizeof(c->caller), from.user);
+	/* the user part goes into our own From towards the agent: keep it tame */
+	for (char *p = c->caller; *p; p++)
+		if (*p == '<' || *p == '>' || *p == '"' || *p == ';' || *p == '@')
+			*p = '_';
+
+	c->hotline = sb_config_hotline_find(cp->cfg, ruri.user.p, ruri.user.len);
+	sb_info("call %u: INVITE from %s to " SB_STR_FMT " (Call-ID " SB_STR_FMT ")", c->idx,
+		c->caller, SB_STR_ARG(ruri.user), SB_STR_ARG(m->call_id));
+	if (c->hotline < 0) {
+		call_fail(c, 404, "system");
+		return;
+	}
+	reply_caller(c, 100, NULL, NULL, SB_STR_EMPTY);
+	start_call(c);
+}
+
+void sb_call_on_ack(struct sb_cp *cp, const struct sb_sip_msg *m, unsigned sock,
+		    const struct sb_sip_addr *src)
+{
+	enum call_side side;
+	struct sb_call *c = calltab_find(cp, m->call_id, &side);
+
+	(void)sock;
+	(void)src;
+	if (c == NULL || side != SIDE_A) {
+		cp->cnt.rx_stray++;
+		return;
+	}
+	rtx_stop(c, &c->a_resp);
+	if (c->state == CALL_CONFIRMING) {
+		c->state = CALL_UP;
+		sb_info("call %u: up", c->idx);
+	}
+}
+
+void sb_call_on_bye(struct sb_cp *cp, const struct sb_sip_msg *m, unsigned sock,
+		    const struct sb_sip_addr *src)
+{
+	enum call_side side;
+	struct sb_call *c = calltab_find(cp, m->call_id, &side);
+
+	if (c == NULL) {
+		sb_cp_reply(cp, m, sock, src, 481, NULL, NULL);
+		return;
+	}
+	sb_cp_reply(cp, m, sock, src, 200, NULL, NULL);
+	if (c->state == CALL_GONE)
+		return;
+	sb_info("call %u: BYE from the %s", c->idx, side == SIDE_A ? "caller" : "agent");
+	if (side == SIDE_A) {
+		rtx_stop(c, &c->a_resp);
+		if (c->state == CALL_UP || c->state == CALL_CONFIRMING) {
+			uac_bye_agent(c);
+			call_end(c, "caller", 200);
+		} else {
+			if (c->state == CALL_ANSWERING)
+				uac_bye_agent(c);
+			else
+				uac_cancel_agent(c);
+			call_fail(c, 487, "caller");
+		}
+		return;
+	}
+	if (c->state == CALL_UP || c->state == CALL_CONFIRMING) {
+		rtx_stop(c, &c->a_resp);
+		uac_bye_caller(c);
+		call_end(c, "agent", 200);
+	} else {
+		call_fail(c, 480, "agent");
+	}
+}
+
+void sb_call_on_cancel(struct sb_cp *cp, const struct sb_sip_msg *m, unsigned sock,
+		       const struct sb_sip_addr *src)
+{
+	enum call_side side;
+	struct sb_call *c = calltab_find(cp, m->call_id, &side);
+
+	if (c == NULL || side != SIDE_A || m->cseq != c->a_inv->msg.cseq) {
+		sb_cp_reply(cp, m, sock, src, 481, NULL, NULL);
+		return;
+	}
+	/* the 200 to a CANCEL carries the INVITE's To tag */
+	{
+		char mem[SB_SIP_MAX_MSG];
+		struct sb_sip_addr dst;
+		struct sb_buf b;
+
+		sb_buf_init(&b, mem, sizeof(mem));
+		sb_sip_write_response(&b, m, src, 200, NULL, c->a_tag, NULL, NULL,
+				      SB_STR_EMPTY);
+		sb_sip_response_dest(m, src, &dst);
+		if (sb_buf_ok(&b))
+			sb_cp_send(cp, sock, &dst, b.p, b.len);
+	}
+	if (c->a_final || c->state == CALL_GONE)
+		return; /* too late: the INVITE has its final answer */
+	sb_info("call %u: CANCEL from the caller", c->idx);
+	if (c->state == CALL_ANSWERING)
+		uac_bye_agent(c);
+	else
+		uac_cancel_agent(c);
+	call_fail(c, 487, "caller");
+}
+
+void sb_call_on_response(struct sb_cp *cp, const struct sb_sip_msg *m, unsigned sock,
+			 const struct sb_sip_addr *src)
+{
+	enum call_side side;
+	struct sb_call *c = calltab_find(cp, m->call_id, &side);
+
+	(void)sock;
+	(void)src;
+	if (c == NULL) {
+		cp->cnt.rx_stray++;
+		return;
+	}
+	if (side == SIDE_B) {
+		uac_on_agent_response(c, m);
+		return;
+	}
+	/* our BYE to the caller */
+	if (m->cseq_method == SB_SIP_BYE && m->status >= 200)
+		rtx_stop(c, &c->a_req);
+}

@@ -1,0 +1,151 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * b2bua/call_priv.h — the call object, shared by call.c (caller side, media,
+ * end of call), uac.c (requests we send and the agent's responses) and
+ * calltab.c (lookup by Call-ID, index + generation for media cookies).
+ *
+ * Side A is the caller: we are the UAS of its INVITE.  Side B is the agent:
+ * we are the UAC.  A call lingers in CALL_GONE for 32 s after it ends so that
+ * retransmissions are answered from state instead of creating a new call.
+ */
+#ifndef SB_B2BUA_CALL_PRIV_H
+#define SB_B2BUA_CALL_PRIV_H
+
+#include "b2bua/call.h"
+#include "sip/sdp.h"
+
+enum call_state {
+	CALL_LEGS,       /* LEG_ADD for both legs in flight */
+	CALL_RINGING,    /* INVITE sent to the agent, no final answer yet */
+	CALL_ANSWERING,  /* agent answered; LEG_MOD + CONNECT in flight */
+	CALL_CONFIRMING, /* 200 sent to the caller, waiting for its ACK */
+	CALL_UP,
+	CALL_GONE,       /* ended: CDR written, legs released, lingering */
+};
+
+enum call_side { SIDE_A = 0, SIDE_B = 1 };
+
+enum leg_state { LEG_NONE = 0, LEG_ALLOCATED, LEG_ADDING, LEG_ADDED };
+
+enum media_op { OP_ADD_A = 1, OP_ADD_B, OP_MOD_B, OP_CONNECT, OP_DEL };
+
+struct sb_call;
+
+/* A message we (re)send: T1, 2*T1, ... capped at cap_ms, until stopped or
+ * 64*T1 have passed (then on_give_up, if any). */
+struct sb_rtx {
+	struct sb_timer t;
+	struct sb_call *call;
+	char *buf;               /* owned */
+	uint32_t len;
+	uint32_t interval_ms, cap_ms;
+	uint64_t give_up_ms;
+	unsigned sock;
+	struct sb_sip_addr dst;
+	void (*on_give_up)(struct sb_call *c);
+	bool active;             /* retransmitting */
+};
+
+/* An owned copy of a datagram and its parse (slices point into buf). */
+struct sb_pkt {
+	char *buf;
+	uint32_t len;
+	struct sb_sip_msg msg;
+};
+
+struct call_key {
+	struct sb_call *call;
+	struct call_key *next;
+	const char *id;          /* Call-ID bytes (owned by the call) */
+	uint32_t len;
+	uint32_t hash;
+	bool linked;
+};
+
+struct sb_call {
+	uint32_t idx, gen;       /* slot in the table; gen guards media cookies */
+	struct sb_cp *cp;
+	enum call_state state;
+	struct call_key key[2];  /* Call-ID of each side */
+
+	/* side A: caller */
+	struct sb_pkt *a_inv;    /* the caller's INVITE */
+	struct sb_sip_addr a_src;
+	unsigned a_sock;
+	char a_tag[SB_SIP_TOKEN_LEN + 1];
+	struct sb_sdp a_sdp;     /* slices into a_inv */
+	char a_target[256];      /* caller's Contact URI, for our BYE */
+	struct sb_sip_addr a_target_addr;
+	uint16_t a_final;        /* final status sent to the caller; 0 = none */
+	char *a_prov;            /* last provisional response (for INVITE retransmits) */
+	uint32_t a_prov_len;
+	struct sb_rtx a_resp;    /* final response, until the caller's ACK */
+	struct sb_rtx a_req;     /* our BYE to the caller */
+	uint32_t a_cseq;
+
+	/* side B: agent */
+	int agent;               /* registrar/config index, -1 none */
+	unsigned b_sock;
+	struct sb_sip_addr b_dst;
+	char b_callid[48];
+	char b_branch[40];       /* of the INVITE (CANCEL and non-2xx ACK reuse it) */
+	char b_ruri[256];        /* Request-URI of the INVITE */
+	char b_from[320];        /* From value with our tag */
+	char b_to[320];          /* To value; after answer, with the agent's tag */
+	char b_target[256];      /* Contact of the agent's 2xx */
+	uint32_t b_cseq;         /* of the INVITE */
+	uint32_t b_cseq_next;
+	struct sb_pkt *b_ok;     /* agent's 2xx (SDP slices) */
+	struct sb_sdp b_sdp;
+	struct sb_rtx b_inv;     /* INVITE, until any response */
+	struct sb_rtx b_req;     /* CANCEL or BYE to the agent */
+	char *b_ack;             /* ACK of the 2xx, re-sent when the 2xx is */
+	uint32_t b_ack_len;
+	bool b_invited, b_provisional, b_final, b_ringing_relayed, b_bye_sent;
+
+	/* media */
+	struct sb_media_leg leg[2];
+	enum leg_state leg_st[2];
+	unsigned pending;        /* media commands in flight */
+	int media_err;
+
+	struct sb_timer t_ring;  /* no answer from the agent */
+	struct sb_timer t_linger;
+
+	/* CDR */
+	int64_t start_ms, answer_ms;
+	int hotline;             /* config index, -1 none */
+	char caller[128];
+};
+
+/* calltab.c */
+struct sb_call *calltab_new(struct sb_cp *cp);     /* NULL when full */
+void calltab_destroy(struct sb_call *c);           /* unlink + free everything */
+void calltab_link(struct sb_call *c, enum call_side side, const char *id, uint32_t len);
+struct sb_call *calltab_find(struct sb_cp *cp, struct sb_str call_id, enum call_side *side);
+struct sb_call *calltab_get(struct sb_cp *cp, uint32_t idx, uint32_t gen);
+struct sb_pkt *pkt_copy(const struct sb_sip_msg *m);   /* NULL when out of memory */
+void pkt_free(struct sb_pkt *p);
+
+/* retransmissions (uac.c) */
+void rtx_start(struct sb_call *c, struct sb_rtx *r, unsigned sock,
+	       const struct sb_sip_addr *dst, const char *buf, uint32_t len, uint32_t cap_ms,
+	       void (*on_give_up)(struct sb_call *c));
+void rtx_stop(struct sb_call *c, struct sb_rtx *r);
+void rtx_init(struct sb_call *c, struct sb_rtx *r);
+void rtx_free(struct sb_call *c, struct sb_rtx *r);
+
+/* requests to the agent / caller (uac.c) */
+int uac_invite_agent(struct sb_call *c);
+void uac_cancel_agent(struct sb_call *c);
+void uac_bye_agent(struct sb_call *c);
+void uac_bye_caller(struct sb_call *c);
+void uac_on_agent_response(struct sb_call *c, const struct sb_sip_msg *m);
+
+/* call.c */
+void call_fail(struct sb_call *c, unsigned code, const char *hangup_by);
+void call_end(struct sb_call *c, const char *hangup_by, int status);
+void call_agent_answered(struct sb_call *c);
+void call_relay_ringing(struct sb_call *c);
+
+#endif

@@ -1,0 +1,213 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * b2bua/calltab.c — calls by slot (index + generation, for media cookies)
+ * and by Call-ID (chained hash over both sides' Call-IDs).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "b2bua/call_priv.h"
+#include "log.h"
+
+#define BUCKETS 4096u /* power of two */
+
+struct sb_calls {
+	struct sb_cp *cp;
+	unsigned max, active;
+	struct sb_call **slot;
+	uint32_t *gen;           /* per slot, survives the call */
+	unsigned next_free_hint;
+	struct call_key *bucket[BUCKETS];
+};
+
+static uint32_t fnv1a(const char *p, uint32_t n)
+{
+	uint32_t h = 2166136261u;
+
+	for (uint32_t i = 0; i < n; i++)
+		h = (h ^ (uint8_t)p[i]) * 16777619u;
+	return h;
+}
+
+struct sb_calls *sb_calls_create(struct sb_cp *cp, unsigned max_calls)
+{
+	struct sb_calls *t = calloc(1, sizeof(*t));
+
+	if (t == NULL)
+		return NULL;
+	t->cp = cp;
+	t->max = max_calls;
+	t->slot = calloc(max_calls, sizeof(*t->slot));
+	t->gen = calloc(max_calls, sizeof(*t->gen));
+	if (t->slot == NULL || t->gen == NULL) {
+		free(t->slot);
+		free(t->gen);
+		free(t);
+		errno = ENOMEM;
+		return NULL;
+	}
+	return t;
+}
+
+void sb_calls_free(struct sb_calls *t)
+{
+	if (t == NULL)
+		return;
+	for (unsigned i = 0; i < t->max; i++)
+		if (t->slot[i])
+			calltab_destroy(t->slot[i]);
+	free(t->slot);
+	free(t->gen);
+	free(t);
+}
+
+unsigned sb_calls_active(const struct sb_calls *t)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < t->max; i++)
+		if (t->slot[i] && t->slot[i]->state != CALL_GONE)
+			n++;
+	return n;
+}
+
+struct sb_call *calltab_new(struct sb_cp *cp)
+{
+	struct sb_calls *t = cp->calls;
+	struct sb_call *c;
+
+	if (t->active == t->max)
+		return NULL;
+	c = calloc(1, sizeof(*c));
+	if (c == NULL)
+		return NULL;
+	for (unsigned k = 0; k < t->max; k++) {
+		unsigned i = (t->next_free_hint + k) % t->max;
+
+		if (t->slot[i])
+			continue;
+		t->slot[i] = c;
+		t->next_free_hint = (i + 1) % t->max;
+		c->idx = i;
+		c->gen = ++t->gen[i];
+		break;
+	}
+	t->active++;
+	c->cp = cp;
+	c->agent = -1;
+	c->hotline = -1;
+	for (int s = 0; s < 2; s++) {
+		c->key[s].call = c;
+		c->leg[s].idx = UINT32_MAX;
+	}
+	rtx_init(c, &c->a_resp);
+	rtx_init(c, &c->a_req);
+	rtx_init(c, &c->b_inv);
+	rtx_init(c, &c->b_req);
+	return c;
+}
+
+void calltab_link(struct sb_call *c, enum call_side side, const char *id, uint32_t len)
+{
+	struct sb_calls *t = c->cp->calls;
+	struct call_key *k = &c->key[side];
+
+	k->id = id;
+	k->len = len;
+	k->hash = fnv1a(id, len);
+	k->next = t->bucket[k->hash & (BUCKETS - 1)];
+	t->bucket[k->hash & (BUCKETS - 1)] = k;
+	k->linked = true;
+}
+
+static void unlink_key(struct sb_calls *t, struct call_key *k)
+{
+	struct call_key **pp;
+
+	if (!k->linked)
+		return;
+	for (pp = &t->bucket[k->hash & (BUCKETS - 1)]; *pp; pp = &(*pp)->next)
+		if (*pp == k) {
+			*pp = k->next;
+			break;
+		}
+	k->linked = false;
+}
+
+struct sb_call *calltab_find(struct sb_cp *cp, struct sb_str call_id, enum call_side *side)
+{
+	uint32_t h = fnv1a(call_id.p, call_id.len);
+
+	for (struct call_key *k = cp->calls->bucket[h & (BUCKETS - 1)]; k; k = k->next)
+		if (k->hash == h && k->len == call_id.len && memcmp(k->id, call_id.p, k->len) == 0) {
+			*side = k == &k->call->key[SIDE_A] ? SIDE_A : SIDE_B;
+			return k->call;
+		}
+	return NULL;
+}
+
+struct sb_call *calltab_get(struct sb_cp *cp, uint32_t idx, uint32_t gen)
+{
+	struct sb_calls *t = cp->calls;
+
+	if (idx >= t->max || t->slot[idx] == NULL || t->slot[idx]->gen != gen)
+		return NULL;
+	return t->slot[idx];
+}
+
+struct sb_pkt *pkt_copy(const struct sb_sip_msg *m)
+{
+	uint32_t len = (uint32_t)(m->end - m->buf);
+	struct sb_pkt *p = malloc(sizeof(*p));
+
+	if (p == NULL)
+		return NULL;
+	p->buf = malloc(len ? len : 1);
+	if (p->buf == NULL) {
+		free(p);
+		return NULL;
+	}
+	memcpy(p->buf, m->buf, len);
+	p->len = len;
+	/* it parsed once; it parses the same way again, now pointing into buf */
+	sb_sip_msg_parse(&p->msg, p->buf, p->buf + len);
+	return p;
+}
+
+void pkt_free(struct sb_pkt *p)
+{
+	if (p == NULL)
+		return;
+	free(p->buf);
+	free(p);
+}
+
+void calltab_destroy(struct sb_call *c)
+{
+	struct sb_calls *t = c->cp->calls;
+	struct sb_loop *l = c->cp->loop;
+
+	unlink_key(t, &c->key[SIDE_A]);
+	unlink_key(t, &c->key[SIDE_B]);
+	sb_timer_cancel(l, &c->t_ring);
+	sb_timer_cancel(l, &c->t_linger);
+	rtx_free(c, &c->a_resp);
+	rtx_free(c, &c->a_req);
+	rtx_free(c, &c->b_inv);
+	rtx_free(c, &c->b_req);
+	/* shutdown with live legs: give them back (the dataplane keeps media
+	 * flowing; a restarted control does not interrupt it) */
+	for (int s = 0; s < 2; s++)
+		if (c->leg[s].idx != UINT32_MAX)
+			c->cp->media->ops->leg_free(c->cp->media, &c->leg[s]);
+	if (c->agent >= 0 && c->cp->reg.e[c->agent].busy_call == c->idx)
+		c->cp->reg.e[c->agent].busy_call = SB_CALL_NONE;
+	free(c->a_prov);
+	free(c->b_ack);
+	pkt_free(c->a_inv);
+	pkt_free(c->b_ok);
+	t->slot[c->idx] = NULL;
+	t->active--;
+	free(c);
+}

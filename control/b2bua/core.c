@@ -1,0 +1,106 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * b2bua/core.c — first stop of every datagram: parse, reject what is
+ * malformed (400 with the reason, or drop and count when no response can be
+ * formed), answer OPTIONS and unsupported methods, hand the rest on.
+ */
+#include <string.h>
+
+#include "b2bua/call.h"
+#include "b2bua/cp.h"
+#include "log.h"
+#include "sip/hdr.h"
+
+#define ALLOW_HDR "Allow: INVITE, ACK, BYE, CANCEL, OPTIONS, REGISTER\r\n"
+
+void sb_cp_send(struct sb_cp *cp, unsigned sock, const struct sb_sip_addr *dst,
+		const char *buf, uint32_t len)
+{
+	char a[32];
+	int rc = sb_sip_tx_send(&cp->tx, sock, dst, buf, len);
+
+	if (rc < 0) {
+		sb_sip_addr_fmt(dst, a, sizeof(a));
+		sb_warn("sip: send to %s failed: %s", a, strerror(-rc));
+	}
+}
+
+void sb_cp_reply(struct sb_cp *cp, const struct sb_sip_msg *req, unsigned sock,
+		 const struct sb_sip_addr *src, unsigned code, const char *reason,
+		 const char *extra_hdrs)
+{
+	char mem[SB_SIP_MAX_MSG], tag[SB_SIP_TOKEN_LEN + 1];
+	struct sb_sip_addr dst;
+	struct sb_buf b;
+
+	sb_rand_token(&cp->rnd, tag, SB_SIP_TOKEN_LEN);
+	sb_buf_init(&b, mem, sizeof(mem));
+	sb_sip_write_response(&b, req, src, code, reason, code > 100 ? tag : NULL, extra_hdrs,
+			      NULL, SB_STR_EMPTY);
+	if (!sb_buf_ok(&b)) {
+		sb_warn("sip: %u response does not fit in %u bytes", code, SB_SIP_MAX_MSG);
+		return;
+	}
+	sb_sip_response_dest(req, src, &dst);
+	sb_cp_send(cp, sock, &dst, b.p, b.len);
+}
+
+/* Can a 400 be formed?  A request line and a usable top Via are the minimum. */
+static bool can_reject(const struct sb_sip_msg *m)
+{
+	struct sb_sip_via via;
+
+	return m->is_request && m->method_name.len && m->method != SB_SIP_ACK &&
+	       sb_sip_via_parse(sb_sip_msg_hdr(m, SB_HDR_VIA), &via, NULL) == 0;
+}
+
+void sb_cp_on_datagram(struct sb_cp *cp, unsigned sock, const struct sb_sip_addr *src,
+		       const char *buf, uint32_t len)
+{
+	struct sb_sip_msg m;
+	char a[32];
+
+	cp->cnt.rx_msgs++;
+	/* keep-alive CRLFs (RFC 5626) */
+	if (len <= 4 && (len == 0 || buf[0] == '\r' || buf[0] == '\n'))
+		return;
+	if (sb_sip_msg_parse(&m, buf, buf + len) < 0) {
+		sb_sip_addr_fmt(src, a, sizeof(a));
+		if (can_reject(&m)) {
+			cp->cnt.rx_rejected++;
+			sb_info("sip: malformed request from %s: %s", a, m.why);
+			sb_cp_reply(cp, &m, sock, src, 400, m.why, NULL);
+		} else {
+			cp->cnt.rx_dropped++;
+			sb_info("sip: dropped malformed message from %s: %s", a, m.why);
+		}
+		return;
+	}
+	if (!m.is_request) {
+		sb_call_on_response(cp, &m, sock, src);
+		return;
+	}
+	switch (m.method) {
+	case SB_SIP_REGISTER:
+		sb_registrar_on_register(cp, &m, sock, src);
+		break;
+	case SB_SIP_INVITE:
+		sb_call_on_invite(cp, &m, sock, src);
+		break;
+	case SB_SIP_ACK:
+		sb_call_on_ack(cp, &m, sock, src);
+		break;
+	case SB_SIP_BYE:
+		sb_call_on_bye(cp, &m, sock, src);
+		break;
+	case SB_SIP_CANCEL:
+		sb_call_on_cancel(cp, &m, sock, src);
+		break;
+	case SB_SIP_OPTIONS:
+		sb_cp_reply(cp, &m, sock, src, 200, NULL, ALLOW_HDR "Accept: application/sdp\r\n");
+		break;
+	default:
+		sb_cp_reply(cp, &m, sock, src, 501, NULL, ALLOW_HDR);
+		break;
+	}
+}

@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * b2bua/cp.h — the control-plane context passed to every handler (no
+ * globals).  Owned by main(); everything in it is touched by the loop
+ * thread only (the store hands records to its own writer thread).
+ */
+#ifndef SB_B2BUA_CP_H
+#define SB_B2BUA_CP_H
+
+#include <stdint.h>
+
+#include "b2bua/registrar.h"
+#include "config.h"
+#include "loop.h"
+#include "media/backend.h"
+#include "sip/build.h"
+#include "sip/msg.h"
+#include "sip/tx.h"
+#include "store/store.h"
+
+#define SB_SIP_T1_MS 500u
+#define SB_SIP_T2_MS 4000u
+#define SB_SIP_TIMEOUT_MS (64u * SB_SIP_T1_MS) /* timers B/F/H */
+#define SB_SIP_MAX_MSG 8192u
+
+struct sb_calls;
+
+struct sb_cp_counters {
+	uint64_t rx_msgs;
+	uint64_t rx_dropped;   /* malformed and no response could be formed */
+	uint64_t rx_rejected;  /* malformed, answered with 400 */
+	uint64_t rx_stray;     /* responses/ACKs matching nothing */
+	uint64_t calls;        /* INVITEs that created a call */
+	uint64_t calls_answered;
+	uint64_t cdr_dropped;
+};
+
+struct sb_cp {
+	const struct sb_config *cfg;
+	struct sb_loop *loop;
+	struct sb_sip_tx tx;
+	struct sb_media *media;   /* never NULL while the loop runs */
+	struct sb_store *store;   /* NULL: CDRs are logged only */
+	struct sb_registrar reg;
+	struct sb_calls *calls;
+	struct sb_rand rnd;
+	struct sb_cp_counters cnt;
+};
+
+/* One datagram from socket sock (b2bua/core.c). */
+void sb_cp_on_datagram(struct sb_cp *cp, unsigned sock, const struct sb_sip_addr *src,
+		       const char *buf, uint32_t len);
+
+/* Stateless response to req (received on sock from src), sent to the Via's
+ * sent-by per RFC 3581.  to_tag NULL: a random one is added when To has none. */
+void sb_cp_reply(struct sb_cp *cp, const struct sb_sip_msg *req, unsigned sock,
+		 const struct sb_sip_addr *src, unsigned code, const char *reason,
+		 const char *extra_hdrs);
+
+void sb_cp_send(struct sb_cp *cp, unsigned sock, const struct sb_sip_addr *dst,
+		const char *buf, uint32_t len);
+
+#endif

@@ -1,0 +1,333 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <yaml.h>
+#include <stdarg.h>
+
+#include "str.h"
+
+#include "config.h"
+
+struct cfg_ctx {
+	yaml_document_t doc;
+	const char *path;
+	char *err;
+	size_t err_len;
+	struct sb_config *c;
+};
+
+__attribute__((format(printf, 3, 4)))
+static int cfg_err(struct cfg_ctx *x, const yaml_node_t *n, const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	snprintf(x->err, x->err_len, "%s:%lu: %s", x->path,
+		 n ? (unsigned long)n->start_mark.line + 1 : 1ul, msg);
+	return -EINVAL;
+}
+
+static const char *scalar(const yaml_node_t *n)
+{
+	return (const char *)n->data.scalar.value;
+}
+
+static yaml_node_t *node(struct cfg_ctx *x, int id)
+{
+	return yaml_document_get_node(&x->doc, id);
+}
+
+static int get_string(struct cfg_ctx *x, const yaml_node_t *key, const yaml_node_t *v,
+		      char *dst, size_t cap)
+{
+	if (v->type != YAML_SCALAR_NODE)
+		return cfg_err(x, v, "'%s' must be a string", scalar(key));
+	if (v->data.scalar.length == 0)
+		return cfg_err(x, v, "'%s' must not be empty", scalar(key));
+	if (v->data.scalar.length >= cap)
+		return cfg_err(x, v, "'%s' is too long (max %zu)", scalar(key), cap - 1);
+	memcpy(dst, scalar(v), v->data.scalar.length + 1);
+	return 0;
+}
+
+static int parse_hostport(const char *s, struct sb_sip_addr *a)
+{
+	const char *colon = strrchr(s, ':');
+	uint32_t port;
+
+	if (colon == NULL)
+		return -1;
+	if (!sb_str_to_ipv4(sb_str_mk(s, colon), &a->ip))
+		return -1;
+	if (!sb_str_to_u32(sb_str_mk(colon + 1, s + strlen(s)), 65535, &port))
+		return -1;
+	a->port = (uint16_t)port;
+	return 0;
+}
+
+/* Walk a mapping: every key must be one of keys[]; seen[i] set; values[i] filled. */
+static int map_keys(struct cfg_ctx *x, const yaml_node_t *map, const char *what,
+		    const char *const *keys, unsigned nkeys, yaml_node_t **values,
+		    yaml_node_t **key_nodes)
+{
+	if (map->type != YAML_MAPPING_NODE)
+		return cfg_err(x, map, "%s must be a mapping", what);
+	for (yaml_node_pair_t *p = map->data.mapping.pairs.start;
+	     p < map->data.mapping.pairs.top; p++) {
+		yaml_node_t *k = node(x, p->key), *v = node(x, p->value);
+		unsigned i;
+
+		if (k->type != YAML_SCALAR_NODE)
+			return cfg_err(x, k, "keys in %s must be strings", what);
+		for (i = 0; i < nkeys; i++)
+			if (strcmp(scalar(k), keys[i]) == 0)
+				break;
+		if (i == nkeys)
+			return cfg_err(x, k, "unknown key '%s' in %s", scalar(k), what);
+		if (values[i])
+			return cfg_err(x, k, "duplicate key '%s' in %s", scalar(k), what);
+		values[i] = v;
+		key_nodes[i] = k;
+	}
+	return 0;
+}
+
+static int parse_sip(struct cfg_ctx *x, yaml_node_t *m)
+{
+	static const char *const keys[] = { "listen", "ring_timeout" };
+	yaml_node_t *v[2] = { 0 }, *k[2] = { 0 };
+	int rc = map_keys(x, m, "'sip'", keys, 2, v, k);
+
+	if (rc)
+		return rc;
+	if (v[0] == NULL)
+		return cfg_err(x, m, "'sip' needs a 'listen' list");
+	if (v[0]->type != YAML_SEQUENCE_NODE)
+		return cfg_err(x, v[0], "'listen' must be a list of ADDRESS:PORT");
+	for (yaml_node_item_t *it = v[0]->data.sequence.items.start;
+	     it < v[0]->data.sequence.items.top; it++) {
+		yaml_node_t *e = node(x, *it);
+
+		if (x->c->n_listen == SB_SIP_MAX_SOCKS)
+			return cfg_err(x, e, "'listen' has more than %u entries", SB_SIP_MAX_SOCKS);
+		if (e->type != YAML_SCALAR_NODE || parse_hostport(scalar(e), &x->c->listen[x->c->n_listen]) < 0)
+			return cfg_err(x, e, "'listen' entry must be IPV4:PORT");
+		for (unsigned j = 0; j < x->c->n_listen; j++)
+			if (x->c->listen[j].ip == x->c->listen[x->c->n_listen].ip &&
+			    x->c->listen[j].port == x->c->listen[x->c->n_listen].port)
+				return cfg_err(x, e, "'listen' entry '%s' is listed twice", scalar(e));
+		x->c->n_listen++;
+	}
+	if (x->c->n_listen == 0)
+		return cfg_err(x, v[0], "'listen' must not be empty");
+	if (v[1]) {
+		uint32_t t;
+		if (v[1]->type != YAML_SCALAR_NODE ||
+		    !sb_str_to_u32(sb_str_mk(scalar(v[1]), scalar(v[1]) + v[1]->data.scalar.length), 3600, &t) ||
+		    t == 0)
+			return cfg_err(x, v[1], "'ring_timeout' must be 1..3600 seconds");
+		x->c->ring_timeout_s = t;
+	}
+	return 0;
+}
+
+static int parse_store(struct cfg_ctx *x, yaml_node_t *m)
+{
+	static const char *const keys[] = { "sqlite" };
+	yaml_node_t *v[1] = { 0 }, *k[1] = { 0 };
+	int rc = map_keys(x, m, "'store'", keys, 1, v, k);
+
+	if (rc)
+		return rc;
+	if (v[0] == NULL)
+		return cfg_err(x, m, "'store' needs 'sqlite: PATH'");
+	return get_string(x, k[0], v[0], x->c->sqlite, sizeof(x->c->sqlite));
+}
+
+static int parse_agents(struct cfg_ctx *x, yaml_node_t *s)
+{
+	static const char *const keys[] = { "user", "password" };
+	size_t n;
+
+	if (s->type != YAML_SEQUENCE_NODE)
+		return cfg_err(x, s, "'agents' must be a list");
+	n = (size_t)(s->data.sequence.items.top - s->data.sequence.items.start);
+	x->c->agents = calloc(n ? n : 1, sizeof(*x->c->agents));
+	if (x->c->agents == NULL)
+		return cfg_err(x, s, "out of memory");
+	for (yaml_node_item_t *it = s->data.sequence.items.start; it < s->data.sequence.items.top; it++) {
+		yaml_node_t *e = node(x, *it), *v[2] = { 0 }, *k[2] = { 0 };
+		struct sb_cfg_agent *a = &x->c->agents[x->c->n_agents];
+		int rc = map_keys(x, e, "an agent", keys, 2, v, k);
+
+		if (rc)
+			return rc;
+		if (v[0] == NULL)
+			return cfg_err(x, e, "agent needs a 'user'");
+		rc = get_string(x, k[0], v[0], a->user, sizeof(a->user));
+		if (rc)
+			return rc;
+		if (v[1]) {
+			rc = get_string(x, k[1], v[1], a->password, sizeof(a->password));
+			if (rc)
+				return rc;
+		}
+		if (sb_config_agent_find(x->c, a->user, strlen(a->user)) >= 0)
+			return cfg_err(x, v[0], "agent '%s' is defined twice", a->user);
+		x->c->n_agents++;
+	}
+	return 0;
+}
+
+static int parse_hotlines(struct cfg_ctx *x, yaml_node_t *s)
+{
+	static const char *const keys[] = { "number", "agents" };
+	size_t n;
+
+	if (s->type != YAML_SEQUENCE_NODE)
+		return cfg_err(x, s, "'hotlines' must be a list");
+	n = (size_t)(s->data.sequence.items.top - s->data.sequence.items.start);
+	x->c->hotlines = calloc(n ? n : 1, sizeof(*x->c->hotlines));
+	if (x->c->hotlines == NULL)
+		return cfg_err(x, s, "out of memory");
+	for (yaml_node_item_t *it = s->data.sequence.items.start; it < s->data.sequence.items.top; it++) {
+		yaml_node_t *e = node(x, *it), *v[2] = { 0 }, *k[2] = { 0 };
+		struct sb_cfg_hotline *h = &x->c->hotlines[x->c->n_hotlines];
+		int rc = map_keys(x, e, "a hotline", keys, 2, v, k);
+
+		if (rc)
+			return rc;
+		if (v[0] == NULL)
+			return cfg_err(x, e, "hotline needs a 'number'");
+		rc = get_string(x, k[0], v[0], h->number, sizeof(h->number));
+		if (rc)
+			return rc;
+		if (sb_config_hotline_find(x->c, h->number, strlen(h->number)) >= 0)
+			return cfg_err(x, v[0], "hotline '%s' is defined twice", h->number);
+		if (v[1] == NULL)
+			return cfg_err(x, e, "hotline '%s' needs an 'agents' list", h->number);
+		if (v[1]->type != YAML_SEQUENCE_NODE)
+			return cfg_err(x, v[1], "'agents' of hotline '%s' must be a list", h->number);
+		for (yaml_node_item_t *ai = v[1]->data.sequence.items.start;
+		     ai < v[1]->data.sequence.items.top; ai++) {
+			yaml_node_t *an = node(x, *ai);
+			int idx;
+
+			if (an->type != YAML_SCALAR_NODE)
+				return cfg_err(x, an, "agent names must be strings");
+			idx = sb_config_agent_find(x->c, scalar(an), an->data.scalar.length);
+			if (idx < 0)
+				return cfg_err(x, an, "hotline '%s' names unknown agent '%s'",
+					       h->number, scalar(an));
+			if (h->n_agents == SB_CFG_HOTLINE_AGENTS)
+				return cfg_err(x, an, "hotline '%s' has more than %u agents",
+					       h->number, SB_CFG_HOTLINE_AGENTS);
+			h->agents[h->n_agents++] = (uint16_t)idx;
+		}
+		x->c->n_hotlines++;
+	}
+	return 0;
+}
+
+static int parse_root(struct cfg_ctx *x)
+{
+	static const char *const keys[] = { "instance", "sip", "store", "agents", "hotlines" };
+	yaml_node_t *root = yaml_document_get_root_node(&x->doc), *v[5] = { 0 }, *k[5] = { 0 };
+	int rc;
+
+	if (root == NULL)
+		return cfg_err(x, NULL, "empty configuration");
+	rc = map_keys(x, root, "the top level", keys, 5, v, k);
+	if (rc)
+		return rc;
+	if (v[0] == NULL)
+		return cfg_err(x, root, "missing 'instance'");
+	rc = get_string(x, k[0], v[0], x->c->instance, sizeof(x->c->instance));
+	if (rc)
+		return rc;
+	for (const char *p = x->c->instance; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		      (*p >= '0' && *p <= '9') || *p == '-' || *p == '_'))
+			return cfg_err(x, v[0], "'instance' may only hold letters, digits, '-' and '_'");
+	if (v[1] == NULL)
+		return cfg_err(x, root, "missing 'sip'");
+	rc = parse_sip(x, v[1]);
+	if (rc == 0 && v[2])
+		rc = parse_store(x, v[2]);
+	if (rc == 0 && v[3])
+		rc = parse_agents(x, v[3]);
+	if (rc == 0 && v[4]) {
+		if (v[3] == NULL)
+			return cfg_err(x, v[4], "'hotlines' need an 'agents' list first");
+		rc = parse_hotlines(x, v[4]);
+	}
+	return rc;
+}
+
+int sb_config_load(struct sb_config *c, const char *path, char *err, size_t err_len)
+{
+	struct cfg_ctx x = { .path = path, .err = err, .err_len = err_len, .c = c };
+	yaml_parser_t parser;
+	FILE *f;
+	int rc;
+
+	memset(c, 0, sizeof(*c));
+	c->ring_timeout_s = 30;
+	f = fopen(path, "rb");
+	if (f == NULL) {
+		rc = -errno;
+		snprintf(err, err_len, "%s: %s", path, strerror(errno));
+		return rc;
+	}
+	if (!yaml_parser_initialize(&parser)) {
+		fclose(f);
+		snprintf(err, err_len, "%s: cannot initialise the YAML parser", path);
+		return -ENOMEM;
+	}
+	yaml_parser_set_input_file(&parser, f);
+	if (!yaml_parser_load(&parser, &x.doc)) {
+		snprintf(err, err_len, "%s:%lu: %s", path,
+			 (unsigned long)parser.problem_mark.line + 1,
+			 parser.problem ? parser.problem : "YAML syntax error");
+		rc = -EINVAL;
+		goto out_parser;
+	}
+	rc = parse_root(&x);
+	yaml_document_delete(&x.doc);
+	if (rc)
+		sb_config_free(c);
+out_parser:
+	yaml_parser_delete(&parser);
+	fclose(f);
+	return rc;
+}
+
+void sb_config_free(struct sb_config *c)
+{
+	free(c->agents);
+	free(c->hotlines);
+	c->agents = NULL;
+	c->hotlines = NULL;
+	c->n_agents = c->n_hotlines = 0;
+}
+
+int sb_config_agent_find(const struct sb_config *c, const char *user, size_t len)
+{
+	for (unsigned i = 0; i < c->n_agents; i++)
+		if (strlen(c->agents[i].user) == len && memcmp(c->agents[i].user, user, len) == 0)
+			return (int)i;
+	return -1;
+}
+
+int sb_config_hotline_find(const struct sb_config *c, const char *number, size_t len)
+{
+	for (unsigned i = 0; i < c->n_hotlines; i++)
+		if (strlen(c->hotlines[i].number) == len && memcmp(c->hotlines[i].number, number, len) == 0)
+			return (int)i;
+	return -1;
+}

@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * media/backend.h — how the B2BUA programs media, without knowing who
+ * carries it (DPDK dataplane over shm rings today, sb_relay.ko later).
+ *
+ * Commands are asynchronous: a submitting call returns 0 when the command is
+ * on its way, and the backend later calls the done callback exactly once
+ * with the cookie the caller gave and a status (0 or -errno).  A submitting
+ * call that fails returns -errno and never calls back.  Callbacks run on the
+ * loop thread, never from inside a submitting call.
+ */
+#ifndef SB_MEDIA_BACKEND_H
+#define SB_MEDIA_BACKEND_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define SB_MEDIA_F_LATCH  (1u << 0) /* learn the peer from the first packets */
+#define SB_MEDIA_F_STRICT (1u << 1) /* after latching, drop other sources */
+
+struct sb_media;
+
+/* One leg: an index on the backend, a generation for that index, a local
+ * RTP port (even; RTCP is port + 1) on the media address. */
+struct sb_media_leg {
+	uint32_t idx;    /* UINT32_MAX when none */
+	uint32_t gen;
+	uint16_t port;
+	uint16_t worker; /* all legs of a call share one worker */
+	uint64_t epoch;  /* backend incarnation (dataplane generation) it lives in */
+};
+
+struct sb_media_counters {
+	uint64_t rx_pkts, rx_bytes; /* received from the leg's peer */
+	uint64_t tx_pkts, tx_bytes; /* sent to the leg's peer */
+	uint64_t rej_src;
+};
+
+typedef void sb_media_done_cb(void *arg, uint64_t cookie, int status);
+
+struct sb_media_ops {
+	const char *name;
+	bool (*is_ready)(struct sb_media *m);
+	uint32_t (*media_ip)(struct sb_media *m); /* network order; 0 when not ready */
+	/* Reserve an index and a port.  worker < 0: the backend picks one.
+	 * 0, -ENOTCONN (not ready) or -ENOSPC. */
+	int (*leg_alloc)(struct sb_media *m, int worker, struct sb_media_leg *out);
+	/* Give back a leg that was never added (or whose add failed). */
+	void (*leg_free)(struct sb_media *m, struct sb_media_leg *leg);
+	/* peer_ip network order, 0 = unknown. */
+	int (*leg_add)(struct sb_media *m, const struct sb_media_leg *leg, uint32_t peer_ip,
+		       uint16_t peer_port, uint32_t flags, uint32_t call_no, uint64_t cookie);
+	int (*leg_mod)(struct sb_media *m, const struct sb_media_leg *leg, uint32_t peer_ip,
+		       uint16_t peer_port, uint32_t flags, uint32_t call_no, uint64_t cookie);
+	/* Delete and release.  0: command sent, the leg is released when the
+	 * backend answers (then done is called).  <0: no command could be sent
+	 * (backend gone or ring full); the leg is released now, no callback. */
+	int (*leg_del)(struct sb_media *m, struct sb_media_leg *leg, uint64_t cookie);
+	int (*connect)(struct sb_media *m, const struct sb_media_leg *a,
+		       const struct sb_media_leg *b, uint64_t cookie);
+	/* Current counters of a live leg: 0 or -ESTALE / -ENOTCONN. */
+	int (*leg_counters)(struct sb_media *m, const struct sb_media_leg *leg,
+			    struct sb_media_counters *out);
+	void (*destroy)(struct sb_media *m);
+};
+
+struct sb_media {
+	const struct sb_media_ops *ops;
+	sb_media_done_cb *done;
+	void *done_arg;
+};
+
+struct sb_loop;
+
+/* DPDK dataplane over /dev/shm/switchboard.<instance>: attaches (retrying
+ * every 200 ms), polls event rings from the loop, re-attaches when the
+ * dataplane stops or its heartbeat is older than 2 s.  NULL + errno. */
+struct sb_media *sb_media_dpdk_create(struct sb_loop *loop, const char *instance,
+				      sb_media_done_cb *done, void *done_arg);
+
+static inline void sb_media_destroy(struct sb_media *m)
+{
+	if (m)
+		m->ops->destroy(m);
+}
+
+#endif

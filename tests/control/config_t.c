@@ -1,0 +1,126 @@
+/* SPDX-License-Identifier: MIT */
+/* config_t — a valid file loads; each kind of mistake is reported as
+ * FILE:LINE: message naming the key, on the right line. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "test.h"
+
+static char dir[64];
+
+static const char *write_cfg(const char *text)
+{
+	static char path[128];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/sb.yaml", dir);
+	f = fopen(path, "w");
+	T_ASSERT(f != NULL);
+	fputs(text, f);
+	fclose(f);
+	return path;
+}
+
+/* expect an error at line with every word of what */
+static void bad(const char *text, int line, const char *what)
+{
+	struct sb_config c;
+	char err[512], want[160];
+	const char *path = write_cfg(text);
+
+	snprintf(want, sizeof(want), "%s:%d: ", path, line);
+	if (sb_config_load(&c, path, err, sizeof(err)) != -EINVAL || strncmp(err, want, strlen(want)) != 0 ||
+	    strstr(err, what) == NULL) {
+		fprintf(stderr, "expected '%s...%s', got '%s' for:\n%s\n", want, what, err, text);
+		exit(1);
+	}
+}
+
+#define GOOD_HEAD "instance: demo\nsip:\n  listen: [192.0.2.1:5060, 198.51.100.1:5060]\n"
+
+int main(void)
+{
+	struct sb_config c;
+	char err[512];
+
+	snprintf(dir, sizeof(dir), "/tmp/sb_config_t.XXXXXX");
+	T_ASSERT(mkdtemp(dir) != NULL);
+
+	T_ASSERT(sb_config_load(&c, write_cfg(
+		"# comment\n"
+		"instance: demo\n"
+		"sip:\n"
+		"  listen: [192.0.2.1:5060, 198.51.100.1:5060]   # one UDP socket per entry\n"
+		"  ring_timeout: 20\n"
+		"store:\n"
+		"  sqlite: /tmp/sb/switchboard.db\n"
+		"agents:\n"
+		"  - user: agent1\n"
+		"    password: secret\n"
+		"  - user: agent2\n"
+		"hotlines:\n"
+		"  - number: \"800100\"\n"
+		"    agents: [agent1, agent2]\n"
+		"  - number: 800200\n"
+		"    agents:\n"
+		"      - agent2\n"), err, sizeof(err)) == 0);
+	T_ASSERT(strcmp(c.instance, "demo") == 0 && c.n_listen == 2);
+	T_ASSERT(c.listen[0].ip == inet_addr("192.0.2.1") && c.listen[0].port == 5060);
+	T_ASSERT(c.listen[1].ip == inet_addr("198.51.100.1"));
+	T_ASSERT(c.ring_timeout_s == 20 && strcmp(c.sqlite, "/tmp/sb/switchboard.db") == 0);
+	T_ASSERT(c.n_agents == 2 && strcmp(c.agents[0].password, "secret") == 0);
+	T_ASSERT(c.agents[1].password[0] == '\0');
+	T_ASSERT(c.n_hotlines == 2 && strcmp(c.hotlines[0].number, "800100") == 0);
+	T_ASSERT(c.hotlines[0].n_agents == 2 && c.hotlines[0].agents[1] == 1);
+	T_ASSERT(c.hotlines[1].n_agents == 1 && c.hotlines[1].agents[0] == 1);
+	T_ASSERT(sb_config_hotline_find(&c, "800200", 6) == 1);
+	T_ASSERT(sb_config_agent_find(&c, "agent3", 6) == -1);
+	sb_config_free(&c);
+
+	/* minimal: store, agents and hotlines are optional; default ring timeout */
+	T_ASSERT(sb_config_load(&c, write_cfg(GOOD_HEAD), err, sizeof(err)) == 0);
+	T_ASSERT(c.ring_timeout_s == 30 && c.sqlite[0] == '\0' && c.n_agents == 0);
+	sb_config_free(&c);
+
+	T_ASSERT(sb_config_load(&c, "/nonexistent/sb.yaml", err, sizeof(err)) == -ENOENT);
+	T_ASSERT(strstr(err, "/nonexistent/sb.yaml") != NULL);
+
+	bad("instance: demo\nsip:\n  listen: [1.2.3.4:5060\n", 4, "");           /* YAML syntax */
+	bad(GOOD_HEAD "color: blue\n", 4, "unknown key 'color'");
+	bad("instance: demo\nsip:\n  listen: [1.2.3.4:5060]\n  port: 5\n", 4, "unknown key 'port' in 'sip'");
+	bad("sip:\n  listen: [1.2.3.4:5060]\n", 1, "missing 'instance'");
+	bad("instance: demo\n", 1, "missing 'sip'");
+	bad("instance: [a]\nsip:\n  listen: [1.2.3.4:5060]\n", 1, "'instance' must be a string");
+	bad("instance: a/b\nsip:\n  listen: [1.2.3.4:5060]\n", 1, "'instance'");
+	bad("instance: demo\nsip:\n  listen: [1.2.3.4:5060, nothost:1]\n", 3, "'listen' entry");
+	bad("instance: demo\nsip:\n  listen:\n    - 1.2.3.4:5060\n    - 1.2.3.4:99999\n", 5, "'listen' entry");
+	bad("instance: demo\nsip:\n  listen: [1.2.3.4:5060, 1.2.3.4:5060]\n", 3, "twice");
+	bad("instance: demo\nsip:\n  listen: 1.2.3.4:5060\n", 3, "'listen' must be a list");
+	bad("instance: demo\nsip:\n  listen: []\n", 3, "must not be empty");
+	bad("instance: demo\nsip: {}\n", 2, "needs a 'listen'");
+	bad(GOOD_HEAD "  ring_timeout: 0\n", 4, "'ring_timeout'");
+	bad(GOOD_HEAD "store:\n  mysql: x\n", 5, "unknown key 'mysql' in 'store'");
+	bad(GOOD_HEAD "store:\n  sqlite: ''\n", 5, "'sqlite' must not be empty");
+	bad(GOOD_HEAD "agents:\n  - user: a1\n    pin: 1\n", 6, "unknown key 'pin' in an agent");
+	bad(GOOD_HEAD "agents:\n  - password: x\n", 5, "agent needs a 'user'");
+	bad(GOOD_HEAD "agents:\n  - user: a1\n  - user: a1\n", 6, "agent 'a1' is defined twice");
+	bad(GOOD_HEAD "agents: a1\n", 4, "'agents' must be a list");
+	bad(GOOD_HEAD "agents:\n  - user: a1\nhotlines:\n  - number: 1\n    agents: [a1, a9]\n", 8,
+	    "unknown agent 'a9'");
+	bad(GOOD_HEAD "agents:\n  - user: a1\nhotlines:\n  - agents: [a1]\n", 7, "needs a 'number'");
+	bad(GOOD_HEAD "agents:\n  - user: a1\nhotlines:\n  - number: 1\n    agents: [a1]\n"
+		      "  - number: 1\n    agents: [a1]\n", 9, "hotline '1' is defined twice");
+	bad(GOOD_HEAD "agents:\n  - user: a1\nhotlines:\n  - number: 1\n", 7, "needs an 'agents' list");
+	bad(GOOD_HEAD "agents:\n  - user: a1\nhotlines:\n  - number: 1\n    queue: q\n", 8,
+	    "unknown key 'queue' in a hotline");
+	bad(GOOD_HEAD "sip: {}\n", 4, "duplicate key 'sip'");
+
+	unlink(write_cfg(""));
+	rmdir(dir);
+	return 0;
+}
