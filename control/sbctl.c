@@ -40,12 +40,27 @@ static json_t *leg_json(uint32_t idx, const volatile struct sb_leg_stats *l)
 
 	o = (const uint8_t *)&ip;
 	snprintf(peer, sizeof(peer), "%u.%u.%u.%u:%u", o[0], o[1], o[2], o[3], l->peer_port);
-	return json_pack("{s:I, s:b, s:I, s:I, s:s, s:o, s:o, s:o, s:o, s:o, s:o}",
-			 "idx", (json_int_t)idx, "active", l->active != 0,
-			 "leg_gen", (json_int_t)l->leg_gen, "local_port", (json_int_t)l->local_port,
-			 "peer", peer, "rx_pkts", u64(l->rx_pkts), "tx_pkts", u64(l->tx_pkts),
-			 "rx_bytes", u64(l->rx_bytes), "tx_bytes", u64(l->tx_bytes),
-			 "rej_src", u64(l->rej_src), "drops", u64(l->drops));
+	json_t *j = json_pack("{s:I, s:b, s:I, s:I, s:s, s:o, s:o, s:o, s:o, s:o, s:o}",
+			      "idx", (json_int_t)idx, "active", l->active != 0,
+			      "leg_gen", (json_int_t)l->leg_gen,
+			      "local_port", (json_int_t)l->local_port,
+			      "peer", peer, "rx_pkts", u64(l->rx_pkts), "tx_pkts", u64(l->tx_pkts),
+			      "rx_bytes", u64(l->rx_bytes), "tx_bytes", u64(l->tx_bytes),
+			      "rej_src", u64(l->rej_src), "drops", u64(l->drops));
+
+	/* RFC 3550 receive statistics and what the peer reports (ABI 2) */
+	json_object_set_new(j, "rtp", json_pack(
+		"{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:o, s:o}",
+		"ssrc", (json_int_t)l->ssrc, "ext_max_seq", (json_int_t)l->ext_max_seq,
+		"expected", (json_int_t)l->expected, "received", (json_int_t)l->received,
+		"lost", (json_int_t)l->lost, "fraction_lost", (json_int_t)l->fraction_lost,
+		"jitter", (json_int_t)l->jitter, "clock_hz", (json_int_t)l->clock_hz,
+		"remote_fraction_lost", (json_int_t)l->remote_fraction_lost,
+		"remote_lost", (json_int_t)l->remote_lost, "remote_jitter", (json_int_t)l->remote_jitter,
+		"rtt_us", (json_int_t)l->rtt_us, "latch_state", (json_int_t)l->latch_state,
+		"rtcp_rx_pkts", u64(l->rtcp_rx_pkts), "reanchors", u64(l->reanchors),
+		"timeouts", u64(l->timeouts)));
+	return j;
 }
 
 static const char *state_name(uint32_t st)

@@ -11,7 +11,8 @@
 enum {
 	OPT_INSTANCE = 256, OPT_MEDIA_IP, OPT_PREFIX_LEN, OPT_GATEWAY, OPT_MAX_LEGS,
 	OPT_PORT_MIN, OPT_PORT_SPAN, OPT_IDLE_US, OPT_PRELOAD, OPT_EXIT_IDLE_MS,
-	OPT_STATS_JSON, OPT_ARP_RETRY_MS, OPT_ARP_TTL_S, OPT_HELP,
+	OPT_STATS_JSON, OPT_ARP_RETRY_MS, OPT_ARP_TTL_S, OPT_WORKERS, OPT_TX_DRAIN_US,
+	OPT_NO_FLOW, OPT_HELP,
 };
 
 static const struct option long_opts[] = {
@@ -28,6 +29,9 @@ static const struct option long_opts[] = {
 	{"stats-json", required_argument, NULL, OPT_STATS_JSON},
 	{"arp-retry-ms", required_argument, NULL, OPT_ARP_RETRY_MS},
 	{"arp-ttl-s", required_argument, NULL, OPT_ARP_TTL_S},
+	{"workers", required_argument, NULL, OPT_WORKERS},
+	{"tx-drain-us", required_argument, NULL, OPT_TX_DRAIN_US},
+	{"no-flow", no_argument, NULL, OPT_NO_FLOW},
 	{"help", no_argument, NULL, OPT_HELP},
 	{NULL, 0, NULL, 0},
 };
@@ -39,7 +43,9 @@ void sb_dp_cfg_usage(const char *prog)
 		"         [--gateway A.B.C.D] [--max-legs N (65536)] [--port-min P (20000)]\n"
 		"         [--port-span S (10000)] [--idle-us N (0 = poll)] [--preload FILE]\n"
 		"         [--exit-idle-ms N] [--stats-json FILE] [--arp-retry-ms N (100)]\n"
-		"         [--arp-ttl-s N (300)]\n",
+		"         [--arp-ttl-s N (300)] [--workers N (one per lcore after the first)]\n"
+		"         [--tx-drain-us N (100)] [--no-flow (dispatch even if rte_flow works)]\n"
+		"  --port-span is the whole range, split evenly between the workers.\n",
 		prog);
 }
 
@@ -83,6 +89,7 @@ int sb_dp_cfg_parse(struct sb_dp_cfg *c, int argc, char **argv, char *why, size_
 	c->port_span = 10000;
 	c->arp_retry_ms = 100;
 	c->arp_ttl_s = 300;
+	c->tx_drain_us = 100;
 
 	optind = 1;
 	opterr = 0;
@@ -140,6 +147,17 @@ int sb_dp_cfg_parse(struct sb_dp_cfg *c, int argc, char **argv, char *why, size_
 		case OPT_ARP_TTL_S:
 			if (parse_u32(optarg, 1, 86400, &c->arp_ttl_s) < 0)
 				BAD("--arp-ttl-s: '%s' is not in 1..86400", optarg);
+			break;
+		case OPT_WORKERS:
+			if (parse_u32(optarg, 1, 16, &c->workers) < 0)
+				BAD("--workers: '%s' is not in 1..16", optarg);
+			break;
+		case OPT_TX_DRAIN_US:
+			if (parse_u32(optarg, 1, 100000, &c->tx_drain_us) < 0)
+				BAD("--tx-drain-us: '%s' is not in 1..100000", optarg);
+			break;
+		case OPT_NO_FLOW:
+			c->no_flow = 1;
 			break;
 		case OPT_HELP:
 			sb_dp_cfg_usage(argv[0]);

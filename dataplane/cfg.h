@@ -17,14 +17,17 @@ struct sb_dp_cfg {
 	uint32_t netmask;       /* network order, from prefix_len */
 	uint32_t gateway;       /* network order; 0 = none (on-link peers only) */
 	uint32_t max_legs;      /* leg indexes 0..max_legs-1 */
-	uint16_t port_min;      /* worker w owns [port_min + w*port_span, +port_span) */
-	uint16_t port_span;
+	uint16_t port_min;      /* first local UDP port */
+	uint16_t port_span;     /* all workers' ports; each owns port_span / workers */
 	uint32_t idle_us;       /* sleep when an iteration received nothing; 0 = poll */
 	uint32_t exit_idle_ms;  /* exit after that long without RX; 0 = never */
 	uint32_t arp_retry_ms;  /* min gap between ARP requests for one next hop */
 	uint32_t arp_ttl_s;     /* neighbour entries age out after this */
 	const char *preload;    /* legs file applied before RX starts; NULL = none */
 	const char *stats_json; /* written at exit; NULL = none */
+	uint32_t workers;       /* 0 = one per EAL lcore after the first (at least 1) */
+	uint32_t tx_drain_us;   /* TX buffer drain period */
+	uint32_t no_flow;       /* 1: never try rte_flow steering */
 };
 
 /* Parse app arguments (argv[0] is the program name, as for getopt).

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <rte_malloc.h>
@@ -9,16 +10,23 @@
 #include "legs.h"
 #include "worker.h"
 
-#define LEG_FLAGS_KNOWN (SB_LEG_F_LATCH | SB_LEG_F_STRICT)
+#define SWEEP_MS        1u    /* timer period of sb_legs_timer() */
+#define FRACTION_MS     1000u /* fraction-lost interval */
+#define SCRIPT_MAX      64u   /* "at N" commands per worker */
 
 int sb_leg_tbl_init(struct sb_leg_tbl *t, uint32_t max, struct sb_leg_stats *st, int socket)
 {
+	memset(t, 0, sizeof(*t));
 	t->max = max;
 	t->st = st;
 	t->leg = rte_zmalloc_socket("sb_legs", (size_t)max * sizeof(*t->leg),
 				    RTE_CACHE_LINE_SIZE, socket);
-	if (t->leg == NULL)
+	t->x = rte_zmalloc_socket("sb_legs_x", (size_t)max * sizeof(*t->x),
+				  RTE_CACHE_LINE_SIZE, socket);
+	if (t->leg == NULL || t->x == NULL) {
+		sb_leg_tbl_free(t);
 		return -ENOMEM;
+	}
 	for (uint32_t i = 0; i < max; i++)
 		t->leg[i].fwd = SB_LEG_NONE;
 	return 0;
@@ -27,7 +35,14 @@ int sb_leg_tbl_init(struct sb_leg_tbl *t, uint32_t max, struct sb_leg_stats *st,
 void sb_leg_tbl_free(struct sb_leg_tbl *t)
 {
 	rte_free(t->leg);
+	rte_free(t->x);
 	t->leg = NULL;
+	t->x = NULL;
+	for (unsigned i = 0; i < SB_MAX_WORKERS; i++) {
+		rte_free(t->script_mem[i]);
+		t->script_mem[i] = NULL;
+		t->script[i] = NULL;
+	}
 }
 
 /* The leg must be active, owned by w and of that generation. */
@@ -48,13 +63,32 @@ static int leg_check(struct sb_worker *w, uint32_t idx, uint32_t gen, struct sb_
 	return 0;
 }
 
-static void leg_publish_peer(struct sb_worker *w, uint32_t idx)
+/* Where this leg's RTCP goes: the SDP a=rtcp port while the peer is the
+ * SDP address, else the peer's RTP port (+1 unless mux). */
+static uint16_t leg_rtcp_port(const struct sb_leg *l, const struct sb_leg_x *x)
+{
+	if (l->peer_port == 0)
+		return 0;
+	if (x->cfg_rtcp_port != 0 && l->peer_ip == x->latch.sdp_ip &&
+	    l->peer_port == x->latch.sdp_port)
+		return x->cfg_rtcp_port;
+	if (l->flags & SB_LEG_F_RTCP_MUX)
+		return l->peer_port;
+	return (uint16_t)(l->peer_port + 1);
+}
+
+void sb_legs_peer_changed(struct sb_worker *w, uint32_t idx)
 {
 	struct sb_leg *l = &w->legs->leg[idx];
+	struct sb_leg_x *x = &w->legs->x[idx];
 	struct sb_leg_stats *s = &w->legs->st[idx];
 
+	l->rtcp_port = leg_rtcp_port(l, x);
+	l->rtcp_locked = 0;
 	s->peer_ip = l->peer_ip;
 	s->peer_port = l->peer_port;
+	s->rtcp_peer_port = l->rtcp_port;
+	s->latch_state = x->latch.state;
 }
 
 /* Resolve the peer's next hop early so the first packet is not dropped. */
@@ -76,44 +110,86 @@ static void leg_disconnect(struct sb_worker *w, struct sb_leg *l)
 	}
 }
 
+static int leg_cfg_check(const struct sb_cmd_leg *c)
+{
+	if ((c->flags & ~SB_LEG_F_KNOWN) != 0 || c->n_pt_map > SB_PT_MAP_MAX)
+		return -EINVAL;
+	for (unsigned i = 0; i < c->n_pt_map; i++)
+		if (c->pt_map[i].pt_in > 127 || c->pt_map[i].pt_out > 127)
+			return -EINVAL;
+	return 0;
+}
+
+/* Flags, payload map, timeout, peer; the latch restarts when the SDP peer
+ * or the latching permission changed (a re-INVITE with the same address
+ * keeps a locked source locked). */
+static void leg_configure(struct sb_worker *w, uint32_t idx, const struct sb_cmd_leg *c,
+			  bool fresh)
+{
+	struct sb_leg *l = &w->legs->leg[idx];
+	struct sb_leg_x *x = &w->legs->x[idx];
+	bool may_latch = (c->flags & SB_LEG_F_LATCH) != 0;
+	bool same = !fresh && c->peer_ip == x->latch.sdp_ip && c->peer_port == x->latch.sdp_port &&
+		    ((l->flags & SB_LEG_F_LATCH) != 0) == may_latch;
+
+	l->flags = (uint8_t)c->flags;
+	l->n_pt = c->n_pt_map;
+	for (unsigned i = 0; i < SB_PT_MAP_MAX; i++) {
+		l->pt_in[i] = i < c->n_pt_map ? c->pt_map[i].pt_in : 0;
+		l->pt_out[i] = i < c->n_pt_map ? c->pt_map[i].pt_out : 0;
+		x->pt_clock[i] = i < c->n_pt_map ? c->pt_map[i].clock_hz : 0;
+	}
+	x->rx_clock_pt = 0xff; /* recompute the jitter clock on the next packet */
+	x->timeout_ms = c->timeout_ms != 0 ? c->timeout_ms : SB_MEDIA_TIMEOUT_MS;
+	x->cfg_rtcp_port = c->peer_rtcp_port;
+	if (!same) {
+		sb_latch_init(&x->latch, c->peer_ip, c->peer_port, may_latch, &l->peer_ip,
+			      &l->peer_port);
+		l->locked = 0;
+	}
+	w->legs->st[idx].rtcp_mux = (c->flags & SB_LEG_F_RTCP_MUX) ? 1 : 0;
+	sb_legs_peer_changed(w, idx);
+}
+
 static int leg_add(struct sb_worker *w, const struct sb_cmd_leg *c)
 {
 	uint32_t idx = c->h.leg;
 	struct sb_leg *l;
 	struct sb_leg_stats *s;
 	uint32_t slot;
+	bool mux = (c->flags & SB_LEG_F_RTCP_MUX) != 0;
 
-	if (idx >= w->legs->max || (c->flags & ~LEG_FLAGS_KNOWN) != 0 || c->worker != w->id)
+	if (idx >= w->legs->max || leg_cfg_check(c) < 0 || c->worker != w->id)
 		return -EINVAL;
 	if (c->local_port < w->port_base ||
-	    (uint32_t)c->local_port >= (uint32_t)w->port_base + w->port_span)
+	    (uint32_t)c->local_port + (mux ? 0u : 1u) >= (uint32_t)w->port_base + w->port_span)
 		return -ERANGE;
 	l = &w->legs->leg[idx];
 	if (l->active)
 		return -EEXIST;
 	slot = c->local_port - w->port_base;
-	if (w->port_leg[slot] != SB_LEG_NONE)
+	if (w->port_leg[slot] != SB_LEG_NONE || (!mux && w->port_leg[slot + 1] != SB_LEG_NONE))
 		return -EEXIST;
 
 	memset(l, 0, sizeof(*l));
-	l->peer_ip = c->peer_ip;
-	l->peer_port = c->peer_port;
+	memset(&w->legs->x[idx], 0, sizeof(w->legs->x[idx]));
 	l->local_port = c->local_port;
-	l->flags = c->flags;
 	l->gen = c->h.leg_gen;
 	l->fwd = SB_LEG_NONE;
-	l->call_id = c->call_id;
 	l->worker = w->id;
 
 	s = &w->legs->st[idx];
 	memset(s, 0, sizeof(*s));
 	s->local_port = c->local_port;
 	s->leg_gen = c->h.leg_gen;
-	leg_publish_peer(w, idx);
+	leg_configure(w, idx, c, true);
+	w->legs->x[idx].added_ns = sb_tsc_to_ns(&w->clk, rte_rdtsc());
 
 	l->active = 1;
 	s->active = 1;
 	w->port_leg[slot] = idx;
+	if (!mux)
+		w->port_leg[slot + 1] = idx | SB_PORT_RTCP;
 	w->st->legs_active++;
 	leg_resolve_peer(w, l);
 	return 0;
@@ -122,21 +198,29 @@ static int leg_add(struct sb_worker *w, const struct sb_cmd_leg *c)
 static int leg_mod(struct sb_worker *w, const struct sb_cmd_leg *c)
 {
 	struct sb_leg *l;
+	uint32_t slot;
+	bool mux = (c->flags & SB_LEG_F_RTCP_MUX) != 0, was_mux;
 	int rc;
 
-	if ((c->flags & ~LEG_FLAGS_KNOWN) != 0)
+	if (leg_cfg_check(c) < 0)
 		return -EINVAL;
 	rc = leg_check(w, c->h.leg, c->h.leg_gen, &l);
 	if (rc < 0)
 		return rc;
 	if (c->local_port != 0 && c->local_port != l->local_port)
 		return -EINVAL;
-	if (c->peer_ip != l->peer_ip || c->peer_port != l->peer_port)
-		l->latched = 0; /* a new expected peer: latch again if asked to */
-	l->peer_ip = c->peer_ip;
-	l->peer_port = c->peer_port;
-	l->flags = c->flags;
-	leg_publish_peer(w, c->h.leg);
+	slot = l->local_port - w->port_base;
+	was_mux = (l->flags & SB_LEG_F_RTCP_MUX) != 0;
+	if (was_mux && !mux) { /* RTCP moves to port + 1 */
+		if (slot + 1 >= w->port_span)
+			return -ERANGE;
+		if (w->port_leg[slot + 1] != SB_LEG_NONE)
+			return -EEXIST;
+		w->port_leg[slot + 1] = c->h.leg | SB_PORT_RTCP;
+	} else if (!was_mux && mux) {
+		w->port_leg[slot + 1] = SB_LEG_NONE;
+	}
+	leg_configure(w, c->h.leg, c, false);
 	leg_resolve_peer(w, l);
 	return 0;
 }
@@ -144,13 +228,17 @@ static int leg_mod(struct sb_worker *w, const struct sb_cmd_leg *c)
 static int leg_del(struct sb_worker *w, const struct sb_msg_hdr *h)
 {
 	struct sb_leg *l;
+	uint32_t slot;
 	int rc;
 
 	rc = leg_check(w, h->leg, h->leg_gen, &l);
 	if (rc < 0)
 		return rc;
 	leg_disconnect(w, l);
-	w->port_leg[l->local_port - w->port_base] = SB_LEG_NONE;
+	slot = l->local_port - w->port_base;
+	w->port_leg[slot] = SB_LEG_NONE;
+	if (!(l->flags & SB_LEG_F_RTCP_MUX))
+		w->port_leg[slot + 1] = SB_LEG_NONE;
 	l->active = 0;
 	w->legs->st[h->leg].active = 0; /* counters stay for the CDR */
 	w->st->legs_active--;
@@ -174,16 +262,22 @@ static int leg_connect(struct sb_worker *w, const struct sb_cmd_connect *c)
 		return rc;
 	if (a == b)
 		return -EINVAL;
-	if (a->fwd != c->leg_b)
+	/* A new source feeds a's and b's outputs: re-anchor on the next packet. */
+	if (a->fwd != c->leg_b) {
 		leg_disconnect(w, a);
-	if (b->fwd != c->h.leg)
+		a->out_state |= SB_OUT_RESYNC;
+	}
+	if (b->fwd != c->h.leg) {
 		leg_disconnect(w, b);
+		b->out_state |= SB_OUT_RESYNC;
+	}
 	a->fwd = c->leg_b;
 	b->fwd = c->h.leg;
 	return 0;
 }
 
-int sb_legs_apply(struct sb_worker *w, const union sb_msg *m)
+/* ABI commands, from the ring or --preload. */
+static int legs_apply_cmd(struct sb_worker *w, const union sb_msg *m)
 {
 	uint16_t type = m->h.type;
 
@@ -208,6 +302,144 @@ int sb_legs_apply(struct sb_worker *w, const union sb_msg *m)
 	return -ENOTSUP;
 }
 
+/* --preload "at N": keep the wrapped command for sb_legs_script_run(). */
+static int legs_script_add(struct sb_worker *w, const union sb_msg *m)
+{
+	struct sb_leg_tbl *t = w->legs;
+	struct sb_leg_script *s = t->script_mem[w->id];
+	const union sb_msg *inner = (const union sb_msg *)(const void *)(m->raw + sizeof(m->h));
+	size_t inner_max = sizeof(*m) - sizeof(m->h);
+	unsigned i;
+
+	if (m->h.len < sizeof(m->h) + sizeof(inner->h) || m->h.len > sizeof(*m) ||
+	    inner->h.len != m->h.len - sizeof(m->h) ||
+	    (inner->h.type >= SB_CMD_N && inner->h.type != SB_CMD_PRELOAD_SLEEP))
+		return -EINVAL;
+	if (s == NULL) {
+		s = rte_zmalloc("sb_leg_script",
+				sizeof(*s) + SCRIPT_MAX * sizeof(s->ent[0]), RTE_CACHE_LINE_SIZE);
+		if (s == NULL)
+			return -ENOMEM;
+		t->script_mem[w->id] = s;
+	}
+	if (s->n == SCRIPT_MAX)
+		return -ENOSPC;
+	/* keep the list ordered by packet number, file order among equals */
+	for (i = s->n; i > 0 && s->ent[i - 1].at > m->h.req_id; i--)
+		s->ent[i] = s->ent[i - 1];
+	s->ent[i].at = m->h.req_id;
+	memset(&s->ent[i].m, 0, sizeof(s->ent[i].m));
+	memcpy(&s->ent[i].m, inner, inner_max);
+	s->n++;
+	t->script[w->id] = s;
+	return 0;
+}
+
+int sb_legs_apply(struct sb_worker *w, const union sb_msg *m)
+{
+	if (m->h.type == SB_CMD_PRELOAD_AT)
+		return legs_script_add(w, m);
+	return legs_apply_cmd(w, m);
+}
+
+bool sb_legs_script_run(struct sb_worker *w)
+{
+	struct sb_leg_script *s = w->legs->script[w->id];
+	bool slept = false;
+
+	while (s->next < s->n && s->ent[s->next].at <= s->seen + 1) {
+		union sb_msg m = s->ent[s->next++].m;
+		int rc;
+
+		if (m.h.type == SB_CMD_PRELOAD_SLEEP) {
+			/* --preload tests only: a stall of the worker, so that a
+			 * pcap replay can contain wall time; then one whole timer
+			 * pass, as if the worker had idled through it */
+			struct sb_leg_sweep *sw = &w->legs->sweep[w->id];
+
+			rte_delay_us_sleep(m.h.leg_gen * 1000u);
+			for (uint32_t k = 0; k <= w->port_span / SB_SWEEP_SLOTS; k++) {
+				sw->next_tsc = 0;
+				sb_legs_timer(w, rte_rdtsc());
+			}
+			slept = true;
+			continue;
+		}
+
+		/* preload commands name legs, not generations: use the current ones */
+		if (m.h.leg < w->legs->max && m.h.leg_gen == 0 && m.h.type != SB_CMD_LEG_ADD)
+			m.h.leg_gen = w->legs->leg[m.h.leg].gen;
+		if (m.h.type == SB_CMD_LEG_CONNECT && m.connect.leg_b < w->legs->max &&
+		    m.connect.leg_b_gen == 0)
+			m.connect.leg_b_gen = w->legs->leg[m.connect.leg_b].gen;
+		if (m.h.type == SB_CMD_LEG_ADD)
+			m.leg.worker = w->id;
+		rc = legs_apply_cmd(w, &m);
+		w->st->cmds++;
+		if (rc < 0) /* test-only path (--preload): say so, do not stop */
+			fprintf(stderr, "sb-dataplane: preload line %u (at packet %llu): %s\n",
+				m.h.req_id, (unsigned long long)s->ent[s->next - 1].at,
+				strerror(-rc));
+	}
+	if (s->next == s->n)
+		w->legs->script[w->id] = NULL; /* back to the plain burst loop */
+	return slept;
+}
+
+/* ---- coarse timer: media timeout and fraction-lost intervals ---- */
+
+static void leg_timeout_check(struct sb_worker *w, uint32_t idx, uint64_t now_ns)
+{
+	struct sb_leg_x *x = &w->legs->x[idx];
+	struct sb_leg_stats *s = &w->legs->st[idx];
+	uint64_t since = s->last_rx_ns > x->added_ns ? s->last_rx_ns : x->added_ns;
+	union sb_msg ev;
+
+	if (now_ns < since || now_ns - since < (uint64_t)x->timeout_ms * 1000000u ||
+	    x->idle_mark_ns == since)
+		return;
+	memset(&ev, 0, sizeof(ev));
+	ev.timeout.h.type = SB_EVT_MEDIA_TIMEOUT;
+	ev.timeout.h.len = sizeof(ev.timeout);
+	ev.timeout.h.leg = idx;
+	ev.timeout.h.leg_gen = w->legs->leg[idx].gen;
+	ev.timeout.idle_ms = (uint32_t)((now_ns - since) / 1000000u);
+	ev.timeout.timeout_ms = x->timeout_ms;
+	if (sb_ring_enqueue_bulk(w->evt, &ev, 1) == 0) {
+		w->st->evts_dropped++; /* retried on the next visit */
+		return;
+	}
+	x->idle_mark_ns = since; /* once per silence period */
+	s->timeouts++;
+}
+
+void sb_legs_timer(struct sb_worker *w, uint64_t now)
+{
+	struct sb_leg_sweep *sw = &w->legs->sweep[w->id];
+	uint64_t now_ns, frac_tsc;
+
+	if (now < sw->next_tsc)
+		return;
+	sw->next_tsc = now + sb_ms_to_tsc(&w->clk, SWEEP_MS);
+	now_ns = sb_tsc_to_ns(&w->clk, now);
+	frac_tsc = sb_ms_to_tsc(&w->clk, FRACTION_MS);
+	for (unsigned k = 0; k < SB_SWEEP_SLOTS && k < w->port_span; k++) {
+		uint32_t slot = sw->cursor, idx;
+
+		sw->cursor = slot + 1 >= w->port_span ? 0 : slot + 1;
+		idx = w->port_leg[slot];
+		if (idx == SB_LEG_NONE || (idx & SB_PORT_RTCP))
+			continue;
+		leg_timeout_check(w, idx, now_ns);
+		if (now - w->legs->x[idx].frac_tsc >= frac_tsc) {
+			struct sb_leg_x *x = &w->legs->x[idx];
+
+			w->legs->st[idx].fraction_lost = sb_rtp_src_fraction(&x->rx);
+			x->frac_tsc = now;
+		}
+	}
+}
+
 unsigned sb_legs_cmd_poll(struct sb_worker *w)
 {
 	union sb_msg cmds[SB_CMD_BURST];
@@ -217,7 +449,7 @@ unsigned sb_legs_cmd_poll(struct sb_worker *w)
 		union sb_msg ev;
 
 		memset(&ev, 0, sizeof(ev));
-		ev.result.status = sb_legs_apply(w, &cmds[i]);
+		ev.result.status = legs_apply_cmd(w, &cmds[i]);
 		ev.result.h.type = SB_EVT_RESULT;
 		ev.result.h.len = sizeof(ev.result);
 		ev.result.h.req_id = cmds[i].h.req_id;

@@ -14,29 +14,115 @@
 #include <stdint.h>
 
 #include "sb/dp_abi.h"
+#include "sb/rtp.h"
+
+#include "preload.h"
 
 struct sb_worker;
 
+/* port_leg[] value of a leg's RTCP port (local_port + 1, not mux). */
+#define SB_PORT_RTCP 0x80000000u
+
+/* sb_leg.out_state */
+#define SB_OUT_INIT   1u /* a stream has been sent: out_* below are valid */
+#define SB_OUT_RESYNC 2u /* the source feeding this output changed (LEG_CONNECT) */
+
+/*
+ * The hot part of a leg: one cache line, read for every packet received on
+ * it (source check, payload map) and for every packet sent out of it
+ * (peer, RTP rewrite state).  Written only by the owning worker.
+ *
+ * Output rewriting (re-anchoring): the far end of a leg must see one
+ * continuous stream whatever feeds it.  out_ssrc is the SSRC of the first
+ * stream sent and is kept; when the source changes (another leg connected,
+ * or a new SSRC) seq_delta/ts_delta are recomputed so that the sequence
+ * continues at last_seq + 1 and the timestamp advances by the wall time
+ * elapsed since last_out_tsc (at least one frame, ts_step).
+ */
 struct sb_leg {
-	uint32_t peer_ip;   /* network order; 0 = unknown */
-	uint16_t peer_port; /* 0 = unknown */
+	uint32_t peer_ip;    /* network order; 0 = unknown (SDP or latched) */
+	uint16_t peer_port;  /* 0 = unknown */
 	uint16_t local_port;
-	uint32_t flags;     /* SB_LEG_F_* */
+	uint32_t fwd;        /* connected leg (also the source of our output), SB_LEG_NONE */
 	uint32_t gen;
-	uint32_t fwd;       /* connected leg, SB_LEG_NONE when none */
-	uint32_t call_id;
-	uint16_t worker;    /* owner */
+	uint16_t rtcp_port;  /* the peer's RTCP port */
+	uint8_t flags;       /* SB_LEG_F_* */
+	uint8_t locked;      /* source locked: the one-compare accept test */
 	uint8_t active;
-	uint8_t latched;    /* peer learned from traffic */
-	uint32_t pad;
+	uint8_t n_pt;        /* entries in pt_in/pt_out */
+	uint8_t out_state;   /* SB_OUT_* */
+	uint8_t rtcp_locked; /* RTCP source port confirmed */
+	uint8_t pt_in[SB_PT_MAP_MAX];
+	uint8_t pt_out[SB_PT_MAP_MAX];
+	/* ---- output direction: packets sent to this leg's peer ---- */
+	uint32_t out_ssrc;   /* SSRC we send (the first source's, kept) */
+	uint32_t src_ssrc;   /* incoming SSRC currently mapped to out_ssrc */
+	uint32_t ts_delta;   /* added to the source timestamp */
+	uint32_t last_ts;    /* last timestamp sent */
+	uint16_t seq_delta;  /* added to the source sequence number */
+	uint16_t last_seq;   /* highest sequence number sent */
+	uint16_t ts_step;    /* last timestamp increment between consecutive packets */
+	uint16_t worker;     /* owner */
+	uint64_t last_out_tsc; /* TSC of the last RTP packet sent */
 };
-_Static_assert(sizeof(struct sb_leg) == 32, "two legs per cache line");
+_Static_assert(sizeof(struct sb_leg) == 64, "one cache line per leg");
+
+/*
+ * The cold part: receive statistics state, latching window, clocks,
+ * timeout and RTCP round-trip bookkeeping.  Touched per received RTP
+ * packet (statistics) and on the slow paths; never read by other threads.
+ */
+struct sb_leg_x {
+	struct sb_rtp_src rx;      /* RFC 3550 A.1/A.8 state of the source we receive */
+	struct sb_latch latch;     /* who may send to us */
+	uint32_t pt_clock[SB_PT_MAP_MAX]; /* RTP clock of pt_in[i] (0 = static/8000) */
+	uint64_t rx_clock_mult;    /* TSC -> rx_clock_hz units (sb_rtp_clock_mult) */
+	uint32_t rx_clock_hz;
+	uint8_t rx_clock_pt;       /* payload type rx_clock_hz belongs to; 0xff = none */
+	uint8_t pad0;
+	uint16_t cfg_rtcp_port;    /* from the command (SDP a=rtcp), 0 = derive */
+	uint32_t timeout_ms;
+	uint32_t sr_lsr;           /* NTP middle 32 bits of the last SR sent to our peer */
+	uint64_t sr_tsc;           /* when it was sent */
+	uint64_t added_ns;         /* LEG_ADD time: idle start when no packet came */
+	uint64_t idle_mark_ns;     /* idle start already reported by a timeout event */
+	uint64_t frac_tsc;         /* start of the current fraction-lost interval */
+};
+_Static_assert(sizeof(struct sb_leg_x) == 128, "two cache lines of cold state per leg");
+
+/* Commands of a --preload "at N" directive, applied before the worker
+ * handles its Nth packet (golden tests change connections mid-stream). */
+struct sb_leg_script {
+	uint32_t n, next;
+	uint64_t seen; /* packets this worker has handled */
+	struct {
+		uint64_t at;
+		union sb_msg m;
+	} ent[];
+};
+
+/* Per-worker timer state, written only by that worker; padded to a cache
+ * line (no alignment demand, so the table may live anywhere). */
+struct sb_leg_sweep {
+	uint32_t cursor; /* next port slot to visit */
+	uint32_t pad;
+	uint64_t next_tsc;
+	uint64_t pad2[6];
+};
 
 struct sb_leg_tbl {
 	uint32_t max;
 	struct sb_leg *leg;      /* [max], owned: sb_leg_tbl_free() */
+	struct sb_leg_x *x;      /* [max], owned */
 	struct sb_leg_stats *st; /* [max], in the shm segment */
+	struct sb_leg_sweep sweep[SB_MAX_WORKERS];
+	struct sb_leg_script *script[SB_MAX_WORKERS];     /* NULL when done */
+	struct sb_leg_script *script_mem[SB_MAX_WORKERS]; /* owned */
 };
+
+/* Bytes of per-leg state: table entries plus shared-segment counters. */
+#define SB_LEG_STATE_BYTES (sizeof(struct sb_leg) + sizeof(struct sb_leg_x) + \
+			    sizeof(struct sb_leg_stats))
 
 /* Allocate max legs (hugepage memory on socket).  Returns 0 or -ENOMEM. */
 int sb_leg_tbl_init(struct sb_leg_tbl *t, uint32_t max, struct sb_leg_stats *st, int socket);
@@ -51,8 +137,32 @@ void sb_leg_tbl_free(struct sb_leg_tbl *t);
  *   -EEXIST   LEG_ADD: leg index active, or local port already in use
  *   -ENOENT   leg not active
  *   -ESTALE   leg_gen does not match the active leg's generation
- *   -EXDEV    LEG_CONNECT across workers */
+ *   -EXDEV    LEG_CONNECT across workers
+ * and, ABI 2:
+ *   -EINVAL   n_pt_map > SB_PT_MAP_MAX, a payload type > 127
+ *   -ERANGE   local_port + 1 (RTCP, not mux) outside this worker's range
+ *   -EEXIST   local_port + 1 (RTCP, not mux) in use
+ * sb_legs_apply() also takes SB_CMD_PRELOAD_AT (--preload only: -ENOMEM,
+ * -EINVAL for a bad wrapped command); the ring path refuses it (-ENOTSUP). */
 int sb_legs_apply(struct sb_worker *w, const union sb_msg *m);
+
+/* After the peer address changed (latching, LEG_ADD/MOD): derive the RTCP
+ * destination and publish the peer in the leg's counters. */
+void sb_legs_peer_changed(struct sb_worker *w, uint32_t idx);
+
+/* SB_CMD_PRELOAD_AT (preload.h): the --preload "at N" wrapper, never
+ * accepted from the ring: h.req_id = N, the wrapped command follows the
+ * header. */
+
+/* Coarse timer, called every loop iteration: at most every millisecond it
+ * visits SB_SWEEP_SLOTS of the worker's ports: media timeout events and
+ * the fraction-lost interval of each leg.  Bounded work, never per packet. */
+#define SB_SWEEP_SLOTS 256u
+void sb_legs_timer(struct sb_worker *w, uint64_t now);
+
+/* Apply due "at N" commands before packet number seen + 1; returns true
+ * when one of them was a sleep (the caller's TSC reading is stale). */
+bool sb_legs_script_run(struct sb_worker *w);
 
 /* Drain up to SB_CMD_BURST commands from the worker's ring, apply each and
  * answer it with SB_EVT_RESULT.  Returns how many were handled. */

@@ -22,16 +22,25 @@ static int port_queues_setup(struct sb_port *p)
 		return rc;
 	/* No offloads: checksums are fixed in software (incrementally), so the
 	 * same code runs on af_packet, pcap and real NICs. */
-	rc = rte_eth_dev_configure(p->id, p->n_queues, p->n_queues, &conf);
+	if (p->n_rxq > info.max_rx_queues || p->n_txq > info.max_tx_queues) {
+		fprintf(stderr,
+			"sb-dataplane: port %s has %u RX / %u TX queues, %u / %u needed "
+			"(each worker transmits on its own queue)\n",
+			p->name, info.max_rx_queues, info.max_tx_queues, p->n_rxq, p->n_txq);
+		return -EINVAL;
+	}
+	rc = rte_eth_dev_configure(p->id, p->n_rxq, p->n_txq, &conf);
 	if (rc < 0)
 		return rc;
 	rc = rte_eth_dev_adjust_nb_rx_tx_desc(p->id, &nb_rxd, &nb_txd);
 	if (rc < 0)
 		return rc;
-	for (uint16_t q = 0; q < p->n_queues; q++) {
+	for (uint16_t q = 0; q < p->n_rxq; q++) {
 		rc = rte_eth_rx_queue_setup(p->id, q, nb_rxd, (unsigned)p->socket, NULL, p->pool);
 		if (rc < 0)
 			return rc;
+	}
+	for (uint16_t q = 0; q < p->n_txq; q++) {
 		rc = rte_eth_tx_queue_setup(p->id, q, nb_txd, (unsigned)p->socket, NULL);
 		if (rc < 0)
 			return rc;
@@ -39,14 +48,47 @@ static int port_queues_setup(struct sb_port *p)
 	return 0;
 }
 
-int sb_port_up(struct sb_port *p, uint16_t port_id, uint16_t n_queues)
+int sb_port_max_queues(uint16_t port_id, uint16_t *max_rx, uint16_t *max_tx)
+{
+	struct rte_eth_dev_info info;
+	int rc = rte_eth_dev_info_get(port_id, &info);
+
+	if (rc < 0)
+		return rc;
+	*max_rx = info.max_rx_queues;
+	*max_tx = info.max_tx_queues;
+	return 0;
+}
+
+int sb_port_requeue(struct sb_port *p, uint16_t n_rxq, uint16_t n_txq)
+{
+	int rc;
+
+	rc = rte_eth_dev_stop(p->id);
+	if (rc < 0)
+		return rc;
+	p->n_rxq = n_rxq;
+	p->n_txq = n_txq;
+	rc = port_queues_setup(p);
+	if (rc < 0) {
+		fprintf(stderr, "sb-dataplane: port %s setup: %s\n", p->name, strerror(-rc));
+		return rc;
+	}
+	rc = rte_eth_dev_start(p->id);
+	if (rc < 0)
+		fprintf(stderr, "sb-dataplane: port %s start: %s\n", p->name, strerror(-rc));
+	return rc;
+}
+
+int sb_port_up(struct sb_port *p, uint16_t port_id, uint16_t n_rxq, uint16_t n_txq)
 {
 	char pool_name[RTE_MEMPOOL_NAMESIZE];
 	int rc;
 
 	memset(p, 0, sizeof(*p));
 	p->id = port_id;
-	p->n_queues = n_queues;
+	p->n_rxq = n_rxq;
+	p->n_txq = n_txq;
 	if (!rte_eth_dev_is_valid_port(port_id)) {
 		fprintf(stderr, "sb-dataplane: no port %u (give one with --vdev)\n", port_id);
 		return -ENODEV;

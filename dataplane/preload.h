@@ -5,12 +5,24 @@
  * parser is fuzzed on its own.
  *
  * Format, one directive a line, '#' starts a comment, blank lines ignored:
- *   leg <idx> <local_port> <peer_ip>:<peer_port>|- [latch] [strict] [gen=N]
- *   connect <a> <b>
+ *   leg <idx> <local_port> <peer_ip>:<peer_port>|- [OPTIONS]     LEG_ADD
+ *   mod <idx> <peer_ip>:<peer_port>|- [OPTIONS]                  LEG_MOD
+ *   connect <a> <b>                                             LEG_CONNECT
+ *   at <N> <leg|mod|connect ...>     the same, applied before the worker
+ *                                    handles its Nth packet (N from 1)
+ *   at <N> sleep <MS>                the worker stalls MS (1..10000) ms
+ *                                    there: wall time inside a pcap replay
+ *                                    (latching window, re-anchoring clock)
+ * OPTIONS: latch  strict  mux (RTCP on the RTP port)  gen=N
+ *          timeout=MS (media timeout)  rtcp=PORT (the peer's RTCP port)
+ *          pt=IN:OUT[/HZ] (payload map + clock, up to SB_PT_MAP_MAX)
  * "-" (or 0.0.0.0:0) means the peer is unknown and will be latched.
- * Preloaded legs get generation 1 unless gen= says otherwise.  "connect"
- * commands carry leg_gen = leg_b_gen = 0: the parser keeps no table, so the
- * callback connects whatever generation the two legs have.
+ * Preloaded legs get generation 1 unless gen= says otherwise; "mod" uses
+ * gen=1 by default too.  "connect" commands carry leg_gen = leg_b_gen = 0:
+ * the parser keeps no table, so the callback connects whatever generation
+ * the two legs have; "at" commands get the legs' current generations when
+ * they run.  An "at" command reaches the callback wrapped in
+ * SB_CMD_PRELOAD_AT (legs.h: h.req_id = N, the command after the header).
  */
 #ifndef SB_DP_PRELOAD_H
 #define SB_DP_PRELOAD_H
@@ -19,6 +31,10 @@
 #include <stdint.h>
 
 #include "sb/dp_abi.h"
+
+#define SB_CMD_PRELOAD_AT    0x7f00u /* see above; never valid on the ring */
+#define SB_CMD_PRELOAD_SLEEP 0x7f01u /* inside an "at" only: struct sb_msg_hdr,
+				      * h.leg_gen = milliseconds (test-only stall) */
 
 #define SB_PRELOAD_LINE_MAX 256u
 

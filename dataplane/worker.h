@@ -23,10 +23,12 @@
 #include "legs.h"
 
 #define SB_BURST     32u /* RX burst */
-#define SB_TX_MAX    64u /* TX batch; flushed once per RX burst or when full */
+#define SB_TX_MAX    64u /* TX buffer; flushed at SB_BURST packets or by the drain timer */
+#define SB_TX_DRAIN_US 100u /* default drain period (DPDK l3fwd BURST_TX_DRAIN_US) */
 #define SB_CMD_BURST 16u /* commands applied per loop iteration */
 
-/* Packets waiting for the one rte_eth_tx_burst() of this iteration, with
+/* Packets waiting for the next rte_eth_tx_burst() (batch full or drain
+ * timer: a burst per RX burst would cost a doorbell per few packets), with
  * the leg each one is sent on (SB_LEG_NONE for ARP/ICMP) so that per-leg tx
  * counters only count what the port accepted. */
 struct sb_txq {
@@ -39,7 +41,14 @@ struct sb_txq {
 struct sb_worker_params {
 	uint16_t id;
 	uint16_t port_id;
-	uint16_t queue;
+	uint16_t queue;     /* TX queue, this worker's alone */
+	uint16_t rx_queue;  /* RX queue polled when poll_port is set */
+	uint8_t poll_port;  /* 1: rte_eth_rx_burst(port_id, rx_queue) each iteration */
+	struct rte_ring *in;   /* mbufs from the dispatcher (or ARP copies); NULL = none */
+	struct rte_ring *punt; /* to the main lcore; NULL = single lcore, drop instead */
+	struct rte_ring *const *fanout; /* flow mode, worker 0: the other workers' in rings */
+	uint16_t n_fanout;
+	uint32_t tx_drain_us; /* 0 = SB_TX_DRAIN_US */
 	struct rte_mempool *pool;
 	struct rte_ether_addr mac;
 	uint32_t media_ip; /* network order */
@@ -63,7 +72,10 @@ struct __rte_cache_aligned sb_worker {
 	/* ---- read-only after sb_worker_create() ---- */
 	uint16_t id;
 	uint16_t port_id;
-	uint16_t queue;
+	uint16_t queue;    /* TX */
+	uint16_t rx_queue;
+	uint8_t poll_port;
+	uint16_t n_fanout;
 	uint16_t port_base;
 	uint16_t port_span;
 	struct rte_mempool *pool;
@@ -80,12 +92,18 @@ struct __rte_cache_aligned sb_worker {
 	_Atomic int *stop;
 	_Atomic uint64_t *heartbeat;
 	struct sb_tsc_clock clk;
+	struct rte_ring *in;
+	struct rte_ring *punt;
+	struct rte_ring *const *fanout;
+	uint64_t tx_drain_tsc;
 
 	/* ---- worker-private ---- */
+	uint64_t next_tx_drain_tsc;
+	uint64_t next_depth_tsc;
 	uint32_t *port_leg;         /* [port_span]: local port - port_base -> leg */
 	uint64_t next_timer_tsc;
 	uint64_t next_beat_tsc;
-	uint64_t last_rx_tsc;
+	_Atomic uint64_t last_rx_tsc; /* read by the main lcore for --exit-idle-ms */
 	struct sb_txq tx;
 	struct sb_arp_tbl arp;
 };
@@ -96,13 +114,22 @@ struct sb_worker *sb_worker_create(const struct sb_worker_params *p);
 void sb_worker_free(struct sb_worker *w); /* NULL is a no-op */
 
 /* lcore entry point (rte_lcore_function_t); arg is the struct sb_worker *.
- * Runs until *stop is set or exit-idle expires; returns 0. */
+ * Runs until *stop is set or exit-idle expires; returns 0.  Each
+ * iteration is one sb_worker_poll(); iterations that did work add their
+ * cycles to busy_cycles. */
 int sb_worker_loop(void *arg);
 
-/* Queue a packet for this iteration's tx burst; flushes first when full. */
+/* The loop's parts, for a caller that drives the worker itself (the relay
+ * benchmark): reset the timers, then one iteration — commands, one RX
+ * burst, relay, timers, TX drain — returning packets + commands handled. */
+void sb_worker_start(struct sb_worker *w, uint64_t now);
+unsigned sb_worker_poll(struct sb_worker *w, uint64_t now);
+
+/* Queue a packet for the next tx burst; flushes first when full. */
 void sb_worker_tx_push(struct sb_worker *w, struct rte_mbuf *m, uint32_t leg, uint32_t bytes);
 
-/* One rte_eth_tx_burst() for everything queued; unsent packets are freed
+/* One rte_eth_tx_burst() for everything queued (called when the batch is
+ * full, by the drain timer, before an idle sleep and at exit); unsent packets are freed
  * and counted TX_FULL (and in their leg's drops). */
 void sb_worker_tx_flush(struct sb_worker *w);
 

@@ -22,12 +22,26 @@
 #include <unistd.h>
 
 #include "sb/dp_shm.h"
+#include "sb/rtp.h"
+#include "preload.h"
 #include "test.h"
 
 #define MAX_LEGS 64u
 
 static struct sb_dp_shm shm;
 static uint32_t next_req = 1;
+static union sb_msg timeouts[8]; /* SB_EVT_MEDIA_TIMEOUT seen while waiting */
+static unsigned n_timeouts;
+
+static void note_event(const union sb_msg *ev)
+{
+	if (ev->h.type == SB_EVT_MEDIA_TIMEOUT) {
+		T_ASSERT_EQ_U64(ev->h.len, sizeof(struct sb_evt_timeout));
+		if (n_timeouts < 8)
+			timeouts[n_timeouts] = *ev;
+		n_timeouts++;
+	}
+}
 
 static void sleep_ms(unsigned ms)
 {
@@ -58,8 +72,10 @@ static int32_t cmd(union sb_msg *m)
 		union sb_msg ev;
 
 		while (sb_ring_dequeue_burst(e, &ev, 1) == 1) {
-			if (ev.h.type != SB_EVT_RESULT)
+			if (ev.h.type != SB_EVT_RESULT) {
+				note_event(&ev);
 				continue;
+			}
 			T_ASSERT_EQ_U64(ev.h.req_id, req);
 			T_ASSERT_EQ_U64(ev.h.len, sizeof(struct sb_evt_result));
 			T_ASSERT_EQ_U64(ev.result.cmd_type, m->h.type);
@@ -270,7 +286,8 @@ int main(int argc, char **argv)
 	T_ASSERT(hdr_cmd(SB_CMD_LEG_DEL, sizeof(struct sb_msg_hdr), 0, 11) == -ENOENT);
 	T_ASSERT(connect_cmd(1, 3, 0, 11) == -ENOENT);
 	T_ASSERT(leg_cmd(SB_CMD_LEG_ADD, 5, 1, 20000, NULL, 0, 0) == 0);
-	T_ASSERT(leg_cmd(SB_CMD_LEG_ADD, 0, 12, 20003, NULL, 0, 0) == 0); /* index reused */
+	T_ASSERT(leg_cmd(SB_CMD_LEG_ADD, 0, 12, 20003, NULL, 0, 0) == -EEXIST); /* leg 1's RTCP */
+	T_ASSERT(leg_cmd(SB_CMD_LEG_ADD, 0, 12, 20004, NULL, 0, 0) == 0); /* index reused */
 	T_ASSERT_EQ_U64(ls->leg_gen, 12);
 	T_ASSERT_EQ_U64(ls->active, 1);
 	T_ASSERT_EQ_U64(ws->legs_active, 3);
@@ -305,6 +322,61 @@ int main(int argc, char **argv)
 		T_ASSERT_EQ_U64(ws->cmds - cmds_before, 200);
 	}
 	T_ASSERT_EQ_U64(ws->evts_dropped, 0);
+
+	/* ABI 2: RTCP on port + 1 (or mux), payload map checks, media timeout */
+	{
+		union sb_msg m;
+		struct sb_leg_stats *l9 = sb_dp_shm_leg_stats(&shm, 9);
+
+		T_ASSERT(leg_cmd(SB_CMD_LEG_ADD, 8, 1, 20099, NULL, 0, 0) == -ERANGE); /* RTCP 20100 */
+		T_ASSERT(leg_cmd(SB_CMD_LEG_ADD, 8, 1, 20099, NULL, 0, SB_LEG_F_RTCP_MUX) == 0);
+		T_ASSERT(leg_cmd(SB_CMD_LEG_ADD, 9, 1, 20005, NULL, 0, 0) == -EEXIST); /* 20005 = RTCP of 20004 */
+		T_ASSERT(leg_cmd(SB_CMD_LEG_MOD, 8, 1, 0, NULL, 0, 0) == -ERANGE); /* mux off: no 20100 */
+		T_ASSERT(hdr_cmd(SB_CMD_LEG_DEL, sizeof(struct sb_msg_hdr), 8, 1) == 0);
+		memset(&m, 0, sizeof(m));
+		m.h.type = SB_CMD_LEG_ADD;
+		m.h.len = sizeof(m.leg);
+		m.h.leg = 9;
+		m.h.leg_gen = 4;
+		m.leg.local_port = 20010;
+		m.leg.n_pt_map = SB_PT_MAP_MAX + 1;
+		T_ASSERT(cmd(&m) == -EINVAL);
+		m.leg.n_pt_map = 1;
+		m.leg.pt_map[0] = (struct sb_pt_map){.pt_in = 128, .pt_out = 0};
+		T_ASSERT(cmd(&m) == -EINVAL);
+		m.leg.pt_map[0] = (struct sb_pt_map){.pt_in = 111, .pt_out = 107, .clock_hz = 48000};
+		m.leg.peer_ip = inet_addr("192.0.2.30");
+		m.leg.peer_port = 6000;
+		m.leg.timeout_ms = 300;
+		n_timeouts = 0;
+		T_ASSERT(cmd(&m) == 0);
+		T_ASSERT_EQ_U64(l9->rtcp_peer_port, 6001);
+		T_ASSERT_EQ_U64(l9->rtcp_mux, 0);
+		T_ASSERT_EQ_U64(l9->latch_state, SB_LATCH_IDLE);
+		/* the private preload wrapper is refused on the ring */
+		memset(&m, 0, sizeof(m));
+		m.h.type = SB_CMD_PRELOAD_AT;
+		m.h.len = sizeof(m.h);
+		T_ASSERT(cmd(&m) == -ENOTSUP);
+		/* no media for 300 ms: one event, then silence (once per silence period) */
+		for (int i = 0; i < 300 && n_timeouts == 0; i++) {
+			sleep_ms(10);
+			T_ASSERT_EQ_U64(hdr_cmd(SB_CMD_NOP, sizeof(struct sb_msg_hdr), 0, 0), 0);
+		}
+		T_ASSERT_EQ_U64(n_timeouts, 1);
+		T_ASSERT_EQ_U64(timeouts[0].h.leg, 9);
+		T_ASSERT_EQ_U64(timeouts[0].h.leg_gen, 4);
+		T_ASSERT_EQ_U64(timeouts[0].timeout.timeout_ms, 300);
+		T_ASSERT(timeouts[0].timeout.idle_ms >= 300 && timeouts[0].timeout.idle_ms < 2000);
+		for (int i = 0; i < 50; i++) {
+			sleep_ms(10);
+			T_ASSERT_EQ_U64(hdr_cmd(SB_CMD_NOP, sizeof(struct sb_msg_hdr), 0, 0), 0);
+		}
+		T_ASSERT_EQ_U64(n_timeouts, 1);
+		T_ASSERT_EQ_U64(l9->timeouts, 1);
+		/* LEG_MOD keeps counters; the legs with the 60 s default stayed quiet */
+		T_ASSERT_EQ_U64(sb_dp_shm_leg_stats(&shm, 5)->timeouts, 0);
+	}
 
 	/* SIGTERM: clean exit, STOPPED in the mapping we hold, name unlinked. */
 	T_ASSERT(kill(pid, SIGTERM) == 0);

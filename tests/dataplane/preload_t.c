@@ -94,6 +94,68 @@ static void test_good(void)
 	T_ASSERT_EQ_U64(r.lines[3], 6);
 }
 
+/* ABI 2 leg fields, "mod" and "at N" */
+static void test_good_v2(void)
+{
+	const char *text =
+		"leg 3 20010 192.0.2.10:5000 mux latch timeout=120000 rtcp=5009 "
+		"pt=101:96/8000 pt=111:107/48000 pt=0:0\n"
+		"mod 3 192.0.2.11:5002 timeout=5000\n"
+		"at 17 connect 3 4\n"
+		"at 2 mod 3 - pt=8:8\n";
+	struct rec r;
+	char why[128];
+	const union sb_msg *in;
+
+	T_ASSERT(parse(text, &r, why, sizeof(why)) == 0);
+	T_ASSERT_EQ_U64(r.n, 4);
+	T_ASSERT_EQ_U64(r.m[0].leg.flags, SB_LEG_F_RTCP_MUX | SB_LEG_F_LATCH);
+	T_ASSERT_EQ_U64(r.m[0].leg.timeout_ms, 120000);
+	T_ASSERT_EQ_U64(r.m[0].leg.peer_rtcp_port, 5009);
+	T_ASSERT_EQ_U64(r.m[0].leg.n_pt_map, 3);
+	T_ASSERT_EQ_U64(r.m[0].leg.pt_map[0].pt_in, 101);
+	T_ASSERT_EQ_U64(r.m[0].leg.pt_map[0].pt_out, 96);
+	T_ASSERT_EQ_U64(r.m[0].leg.pt_map[0].clock_hz, 8000);
+	T_ASSERT_EQ_U64(r.m[0].leg.pt_map[1].pt_in, 111);
+	T_ASSERT_EQ_U64(r.m[0].leg.pt_map[1].pt_out, 107);
+	T_ASSERT_EQ_U64(r.m[0].leg.pt_map[1].clock_hz, 48000);
+	T_ASSERT_EQ_U64(r.m[0].leg.pt_map[2].clock_hz, 0);
+	T_ASSERT_EQ_U64(r.m[1].h.type, SB_CMD_LEG_MOD);
+	T_ASSERT_EQ_U64(r.m[1].h.len, sizeof(struct sb_cmd_leg));
+	T_ASSERT_EQ_U64(r.m[1].h.leg_gen, 1);
+	T_ASSERT_EQ_U64(r.m[1].leg.peer_ip, inet_addr("192.0.2.11"));
+	T_ASSERT_EQ_U64(r.m[1].leg.peer_port, 5002);
+	T_ASSERT_EQ_U64(r.m[1].leg.local_port, 0);
+	T_ASSERT_EQ_U64(r.m[1].leg.timeout_ms, 5000);
+	/* at 17 connect 3 4: wrapped, packet number in req_id */
+	T_ASSERT_EQ_U64(r.m[2].h.type, SB_CMD_PRELOAD_AT);
+	T_ASSERT_EQ_U64(r.m[2].h.req_id, 17);
+	T_ASSERT_EQ_U64(r.m[2].h.leg, 3);
+	in = (const union sb_msg *)(const void *)(r.m[2].raw + sizeof(r.m[2].h));
+	T_ASSERT_EQ_U64(r.m[2].h.len, sizeof(struct sb_msg_hdr) + sizeof(struct sb_cmd_connect));
+	T_ASSERT_EQ_U64(in->h.type, SB_CMD_LEG_CONNECT);
+	T_ASSERT_EQ_U64(in->h.len, sizeof(struct sb_cmd_connect));
+	T_ASSERT_EQ_U64(in->h.req_id, 3); /* its line */
+	T_ASSERT_EQ_U64(in->h.leg, 3);
+	T_ASSERT_EQ_U64(in->connect.leg_b, 4);
+	/* at 2 mod: the generation is left 0 (the leg's current one when run) */
+	in = (const union sb_msg *)(const void *)(r.m[3].raw + sizeof(r.m[3].h));
+	T_ASSERT_EQ_U64(r.m[3].h.req_id, 2);
+	T_ASSERT_EQ_U64(in->h.type, SB_CMD_LEG_MOD);
+	T_ASSERT_EQ_U64(in->h.leg_gen, 0);
+	T_ASSERT_EQ_U64(in->leg.n_pt_map, 1);
+	T_ASSERT_EQ_U64(in->leg.pt_map[0].pt_in, 8);
+	T_ASSERT_EQ_U64(in->leg.peer_ip, 0);
+
+	T_ASSERT(parse("at 3 sleep 250\n", &r, why, sizeof(why)) == 0);
+	in = (const union sb_msg *)(const void *)(r.m[0].raw + sizeof(r.m[0].h));
+	T_ASSERT_EQ_U64(r.m[0].h.type, SB_CMD_PRELOAD_AT);
+	T_ASSERT_EQ_U64(r.m[0].h.req_id, 3);
+	T_ASSERT_EQ_U64(in->h.type, SB_CMD_PRELOAD_SLEEP);
+	T_ASSERT_EQ_U64(in->h.len, sizeof(struct sb_msg_hdr));
+	T_ASSERT_EQ_U64(in->h.leg_gen, 250);
+}
+
 static void test_errors(void)
 {
 	char long_line[400];
@@ -101,7 +163,8 @@ static void test_errors(void)
 	struct rec r;
 	char why[128];
 
-	expect_error("leg 0 20000\n", "1: usage: leg <idx> <local_port> <peer_ip>:<peer_port>|- [latch] [strict] [gen=N]");
+	expect_error("leg 0 20000\n", "1: usage: leg <idx> <local_port> <peer_ip>:<peer_port>|- "
+		     "[latch] [strict] [mux] [gen=N] [timeout=MS] [rtcp=PORT] [pt=IN:OUT[/HZ]]...");
 	expect_error("\n\nleg 100 20000 -\n", "3: leg index '100' is not in 0..99");
 	expect_error("leg x 20000 -\n", "1: leg index 'x' is not in 0..99");
 	expect_error("leg 1 0 -\n", "1: local port '0' is not in 1..65535");
@@ -114,8 +177,30 @@ static void test_errors(void)
 	expect_error("connect 1\n", "1: usage: connect <leg_a> <leg_b>");
 	expect_error("connect 1 1\n", "1: cannot connect leg 1 to itself");
 	expect_error("connect 1 200\n", "1: leg index '200' is not in 0..99");
-	expect_error("# ok\nbridge 1 2\n", "2: unknown directive 'bridge' (want leg or connect)");
-	expect_error("leg 1 2 - a b c d e f\n", "1: too many words");
+	expect_error("# ok\nbridge 1 2\n",
+		     "2: unknown directive 'bridge' (want leg, mod, connect or at)");
+	expect_error("leg 1 2 - a b c d e f g h i j k l m n o\n", "1: too many words");
+	/* ABI 2 options */
+	expect_error("leg 1 2 - timeout=0\n", "1: timeout must be 1..86400000 ms");
+	expect_error("leg 1 2 - timeout=x\n", "1: timeout must be 1..86400000 ms");
+	expect_error("leg 1 2 - rtcp=70000\n", "1: rtcp port must be 1..65535");
+	expect_error("leg 1 2 - pt=128:0\n",
+		     "1: pt= wants IN:OUT or IN:OUT/CLOCK (types 0..127, clock in Hz)");
+	expect_error("leg 1 2 - pt=96\n",
+		     "1: pt= wants IN:OUT or IN:OUT/CLOCK (types 0..127, clock in Hz)");
+	expect_error("leg 1 2 - pt=96:97/0\n",
+		     "1: pt= wants IN:OUT or IN:OUT/CLOCK (types 0..127, clock in Hz)");
+	expect_error("leg 1 2 - pt=1:1 pt=2:2 pt=3:3 pt=4:4 pt=5:5\n", "1: at most 4 pt= maps");
+	expect_error("mod 1\n", "1: usage: mod <idx> <peer_ip>:<peer_port>|- "
+		     "[latch] [strict] [mux] [gen=N] [timeout=MS] [rtcp=PORT] [pt=IN:OUT[/HZ]]...");
+	expect_error("at 0 connect 1 2\n",
+		     "1: usage: at <packet number, from 1> <leg|mod|connect|sleep ...>");
+	expect_error("at 5\n", "1: usage: at <packet number, from 1> <leg|mod|connect|sleep ...>");
+	expect_error("at 5 sleep 0\n", "1: usage: at <N> sleep <1..10000 ms>");
+	expect_error("at 5 sleep 10001\n", "1: usage: at <N> sleep <1..10000 ms>");
+	expect_error("sleep 5\n", "1: unknown directive 'sleep' (want leg, mod, connect or at)");
+	expect_error("at 5 at 6 connect 1 2\n",
+		     "1: unknown directive 'at' (want leg, mod, connect or at)");
 	memset(long_line, 'x', sizeof(long_line) - 1);
 	long_line[sizeof(long_line) - 1] = '\0';
 	expect_error(long_line, "1: line longer than 255 bytes");
@@ -173,6 +258,7 @@ static void replay(const char *path)
 int main(int argc, char **argv)
 {
 	test_good();
+	test_good_v2();
 	test_errors();
 	if (argc > 1)
 		test_file(argv[1]);

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * sb/dp_abi.h — the control ⇄ dataplane contract, version 1.
+ * sb/dp_abi.h — the control ⇄ dataplane contract, version 2.
  *
  * One header, included by both sides.  Everything here is fixed-layout
  * binary: fixed-width integers only, no pointers, no size_t, no bool.
@@ -19,6 +19,19 @@
  *
  * Every command carries a req_id and is answered by exactly one
  * SB_EVT_RESULT with the same req_id (status 0 or -errno).
+ *
+ * Version 2 (media security, RTCP, re-anchoring, statistics):
+ *  - strict source is the default: a leg accepts media from its SDP peer
+ *    only; with SB_LEG_F_LATCH (or without an SDP peer) it learns the peer
+ *    from the first SB_LATCH_PKTS packets within SB_LATCH_MS of the first
+ *    (a packet from the SDP address latches at once and locks), then locks.
+ *    SB_LEG_F_STRICT is accepted and means nothing more;
+ *  - RTCP on local_port + 1 (the worker maps both ports) or, with
+ *    SB_LEG_F_RTCP_MUX, on local_port (RFC 5761);
+ *  - struct sb_cmd_leg grew: media timeout, peer RTCP port, payload-type
+ *    map with clock rates; SB_EVT_MEDIA_TIMEOUT carries struct
+ *    sb_evt_timeout; struct sb_leg_stats grew to 256 bytes (RFC 3550
+ *    receive statistics, RTCP-reported figures, re-anchoring).
  */
 #ifndef SB_DP_ABI_H
 #define SB_DP_ABI_H
@@ -28,7 +41,7 @@
 #include "sb/ring.h"
 
 #define SB_DP_MAGIC    0x50444253u /* "SBDP" little-endian */
-#define SB_DP_ABI      1u
+#define SB_DP_ABI      2u
 #define SB_MAX_WORKERS 16u
 #define SB_MSG_SIZE    128u
 #define SB_LEG_NONE    UINT32_MAX
@@ -44,7 +57,7 @@
 	_(NOT_UDP, "IPv4 but not UDP or ICMP")                                 \
 	_(NO_LEG, "no leg on that UDP port")                                   \
 	_(BAD_SRC, "source is not the leg's peer (strict source)")             \
-	_(BAD_RTP, "not RTP/RTCP (version != 2 or too short)")                 \
+	_(BAD_RTP, "not RTP/RTCP (version != 2, too short, bad RTCP)")         \
 	_(NO_FWD, "leg has no forward target")                                 \
 	_(NO_ARP, "next hop not resolved (ARP pending)")                       \
 	_(TX_FULL, "transmit queue full")                                      \
@@ -77,13 +90,20 @@ enum sb_cmd_type {
 enum sb_evt_type {
 	SB_EVT_RESULT = 1,        /* struct sb_evt_result */
 	SB_EVT_PEER_LATCHED = 2,  /* struct sb_evt_peer: leg learned its peer */
-	SB_EVT_MEDIA_TIMEOUT = 3, /* struct sb_msg_hdr: no media within the timeout */
+	SB_EVT_MEDIA_TIMEOUT = 3, /* struct sb_evt_timeout: no media within the timeout */
 	SB_EVT_N
 };
 
 /* Leg flags */
-#define SB_LEG_F_LATCH  (1u << 0) /* learn the peer from the first packets */
-#define SB_LEG_F_STRICT (1u << 1) /* after latching, drop other sources */
+#define SB_LEG_F_LATCH    (1u << 0) /* may learn the peer (NAT) in the latch window */
+#define SB_LEG_F_STRICT   (1u << 1) /* ABI 1 compatibility: strict is the default */
+#define SB_LEG_F_RTCP_MUX (1u << 2) /* RTCP on the RTP port (RFC 5761), ours and the peer's */
+#define SB_LEG_F_KNOWN    (SB_LEG_F_LATCH | SB_LEG_F_STRICT | SB_LEG_F_RTCP_MUX)
+
+#define SB_LATCH_PKTS        5u     /* learning window: first packets ... */
+#define SB_LATCH_MS          3000u  /* ... within this time of the first one */
+#define SB_MEDIA_TIMEOUT_MS  60000u /* default when sb_cmd_leg.timeout_ms is 0 */
+#define SB_PT_MAP_MAX        4u
 
 struct sb_msg_hdr {
 	uint16_t type;    /* enum sb_cmd_type or enum sb_evt_type */
@@ -94,17 +114,36 @@ struct sb_msg_hdr {
 };
 _Static_assert(sizeof(struct sb_msg_hdr) == 16, "bump SB_DP_ABI");
 
+/* One payload-type mapping of a leg: packets received on the leg with
+ * payload type pt_in leave the connected leg with pt_out; clock_hz is the
+ * RTP clock of that payload (jitter, re-anchoring).  An entry with
+ * pt_in == pt_out only declares a clock (dynamic types such as opus). */
+struct sb_pt_map {
+	uint8_t pt_in;     /* 0..127 */
+	uint8_t pt_out;    /* 0..127 */
+	uint16_t reserved;
+	uint32_t clock_hz; /* 0 = the static type's rate (RFC 3551), else 8000 */
+};
+_Static_assert(sizeof(struct sb_pt_map) == 8, "bump SB_DP_ABI");
+
+/* LEG_ADD and LEG_MOD.  LEG_MOD replaces everything but local_port (0 or
+ * the same) and the counters: peer, flags, timeout, payload map. */
 struct sb_cmd_leg {
 	struct sb_msg_hdr h;
 	uint32_t peer_ip;    /* expected peer (from SDP); 0 = unknown, latch */
 	uint16_t peer_port;  /* expected peer port; 0 = unknown */
-	uint16_t local_port; /* our UDP port on the media address */
+	uint16_t local_port; /* our UDP port on the media address (RTCP: +1 unless mux) */
 	uint32_t flags;      /* SB_LEG_F_* */
-	uint32_t worker;     /* owning worker; must own local_port */
+	uint32_t worker;     /* owning worker; must own local_port (and local_port + 1) */
 	uint32_t call_id;    /* control's call number, for logs and stats */
-	uint32_t reserved[3];
+	uint32_t timeout_ms; /* media timeout; 0 = SB_MEDIA_TIMEOUT_MS (longer on hold) */
+	uint16_t peer_rtcp_port; /* SDP a=rtcp (RFC 3605); 0 = peer_port + 1 (or peer_port if mux) */
+	uint8_t n_pt_map;    /* entries used in pt_map, <= SB_PT_MAP_MAX */
+	uint8_t reserved0;
+	struct sb_pt_map pt_map[SB_PT_MAP_MAX];
+	uint32_t reserved[1];
 };
-_Static_assert(sizeof(struct sb_cmd_leg) == 48, "bump SB_DP_ABI");
+_Static_assert(sizeof(struct sb_cmd_leg) == 80, "bump SB_DP_ABI");
 
 struct sb_cmd_connect {
 	struct sb_msg_hdr h; /* h.leg = a */
@@ -128,6 +167,16 @@ struct sb_evt_peer {
 };
 _Static_assert(sizeof(struct sb_evt_peer) == 24, "bump SB_DP_ABI");
 
+/* Sent once per silence period: again only after media resumed and
+ * stopped again.  idle_ms counts from the last accepted packet (or from
+ * LEG_ADD when none came). */
+struct sb_evt_timeout {
+	struct sb_msg_hdr h;
+	uint32_t idle_ms;
+	uint32_t timeout_ms; /* the leg's timeout that expired */
+};
+_Static_assert(sizeof(struct sb_evt_timeout) == 24, "bump SB_DP_ABI");
+
 /* One ring slot. */
 union sb_msg {
 	struct sb_msg_hdr h;
@@ -135,6 +184,7 @@ union sb_msg {
 	struct sb_cmd_connect connect;
 	struct sb_evt_result result;
 	struct sb_evt_peer peer;
+	struct sb_evt_timeout timeout;
 	uint8_t raw[SB_MSG_SIZE];
 };
 _Static_assert(sizeof(union sb_msg) == SB_MSG_SIZE, "bump SB_DP_ABI");
@@ -150,23 +200,55 @@ static const uint16_t sb_cmd_size[SB_CMD_N] = {
 
 /* ---- counters in the segment ---- */
 
-/* Per leg: written by the owning worker only, read by anyone. */
+/* Per leg: written by the owning worker only, read by anyone (plain
+ * loads: a reader may see a packet's fields half updated, never torn
+ * words).  RTP receive figures follow RFC 3550 A.1/A.3/A.8 for the
+ * current source (a new SSRC restarts them, with probation); "remote_"
+ * figures are what the peer reported about the stream we send it. */
 struct sb_leg_stats {
-	uint64_t rx_pkts;     /* accepted from the peer */
+	uint64_t rx_pkts;     /* RTP + RTCP accepted from the peer */
 	uint64_t rx_bytes;    /* UDP payload bytes */
-	uint64_t tx_pkts;     /* sent out of this leg to its peer */
+	uint64_t tx_pkts;     /* RTP + RTCP sent out of this leg to its peer */
 	uint64_t tx_bytes;    /* UDP payload bytes */
-	uint64_t rej_src;     /* dropped: wrong source (strict) */
+	uint64_t rej_src;     /* dropped: wrong source (BAD_SRC) */
 	uint64_t drops;       /* dropped for any other reason */
-	uint64_t last_rx_ns;  /* CLOCK_MONOTONIC of the last accepted packet */
+	uint64_t last_rx_ns;  /* CLOCK_MONOTONIC of the last accepted RTP packet (timeout) */
 	uint32_t peer_ip;     /* current peer (after latching) */
 	uint16_t peer_port;
 	uint16_t local_port;
 	uint32_t leg_gen;     /* generation these counters belong to */
 	uint32_t active;      /* 1 while the leg exists */
-	uint64_t reserved[7];
+	/* ---- ABI 2 ---- */
+	uint64_t rtcp_rx_pkts;   /* RTCP accepted (also in rx_pkts) */
+	uint64_t rtcp_last_ns;   /* CLOCK_MONOTONIC of the last accepted RTCP */
+	uint64_t timeouts;       /* SB_EVT_MEDIA_TIMEOUT events sent */
+	uint64_t reanchors;      /* output streams re-anchored (new source or SSRC) */
+	uint32_t ssrc;           /* SSRC of the source we receive */
+	uint32_t ext_max_seq;    /* extended highest sequence number received */
+	uint32_t cycles;         /* sequence number wraps (A.1 cycles >> 16) */
+	uint32_t base_seq;       /* first valid sequence number */
+	uint32_t expected;       /* ext_max_seq - base_seq + 1 */
+	uint32_t received;       /* valid packets received (after probation) */
+	int32_t lost;            /* expected - received, clamped to 24 bits (A.3) */
+	uint32_t jitter;         /* interarrival jitter, timestamp units (A.8) */
+	uint32_t clock_hz;       /* RTP clock used for the jitter */
+	uint8_t fraction_lost;   /* over the last stats interval, 1/256 (A.3) */
+	uint8_t remote_fraction_lost; /* last report block about our stream */
+	uint8_t latch_state;     /* 0 idle, 1 learning, 2 locked */
+	uint8_t rtcp_mux;        /* 1: RTCP on the RTP port */
+	int32_t remote_lost;     /* cumulative lost the peer reports */
+	uint32_t remote_jitter;  /* jitter the peer reports, timestamp units */
+	uint32_t rtt_us;         /* round trip to the peer from LSR/DLSR (>= 1); 0 = unknown */
+	uint32_t out_ssrc;       /* SSRC we send on this leg (kept across re-anchoring) */
+	uint64_t remote_report_ns; /* CLOCK_MONOTONIC of that report block */
+	uint16_t rtcp_peer_port; /* where this leg's RTCP goes */
+	uint8_t out_pt_last;     /* payload type of the last packet sent */
+	uint8_t reserved0;
+	uint32_t sr_rx;          /* sender reports received */
+	uint32_t rr_blocks_rx;   /* report blocks about our stream received */
+	uint64_t reserved[9];
 };
-_Static_assert(sizeof(struct sb_leg_stats) == 128, "bump SB_DP_ABI");
+_Static_assert(sizeof(struct sb_leg_stats) == 256, "bump SB_DP_ABI");
 
 /* Per worker: written by that worker only. */
 struct sb_worker_stats {
@@ -180,13 +262,28 @@ struct sb_worker_stats {
 	uint64_t busy_cycles;    /* TSC cycles spent in iterations that did work */
 	uint64_t loops;
 	uint64_t legs_active;
-	uint64_t reserved[6];
+	/* Ring depths (entries waiting), sampled by the worker every ~10 ms;
+	 * cycles per packet is busy_cycles / rx_pkts (tsc_hz in the header). */
+	uint32_t depth_dispatch;  /* dispatcher -> worker mbuf ring */
+	uint32_t depth_cmd;       /* control -> worker command ring */
+	uint32_t depth_evt;       /* worker -> control event ring */
+	uint32_t depth_punt;      /* worker -> main lcore punt ring */
+	uint64_t punted;          /* packets handed to the main lcore (slow path) */
+	uint64_t tx_flushes;      /* rte_eth_tx_burst() calls (timer or full batch) */
+	uint64_t reserved[2];
 	uint64_t drop[SB_DROP_MAX];
 };
 _Static_assert(sizeof(struct sb_worker_stats) == 384, "bump SB_DP_ABI");
 
 /* ---- segment header ---- */
 enum sb_dp_state { SB_DP_INIT = 0, SB_DP_READY = 1, SB_DP_STOPPED = 2 };
+
+/* How received packets reach the worker that owns their UDP port. */
+enum sb_dp_steer {
+	SB_DP_STEER_DIRECT = 0,   /* one worker polls the port itself */
+	SB_DP_STEER_DISPATCH = 1, /* main lcore receives, rings to the owner */
+	SB_DP_STEER_FLOW = 2,     /* rte_flow rules: port range -> worker's RX queue */
+};
 
 struct sb_dp_shm_hdr {
 	uint32_t magic;         /* SB_DP_MAGIC, written last at creation */
@@ -208,13 +305,20 @@ struct sb_dp_shm_hdr {
 	uint16_t reserved0;
 	uint16_t port_min;      /* worker w owns [port_min + w*port_span, +port_span) */
 	uint16_t port_span;
-	uint64_t reserved1;
+	uint64_t tsc_hz;        /* TSC ticks per second (busy_cycles -> ns) */
 	uint64_t total_size;
 	uint64_t off_cmd[SB_MAX_WORKERS];
 	uint64_t off_evt[SB_MAX_WORKERS];
 	uint64_t off_worker_stats;
 	uint64_t off_leg_stats;
-	uint64_t reserved2[6];
+	/* Written by the main lcore only (dispatcher and punt handler). */
+	uint64_t disp_rx;        /* packets the dispatcher received (dispatch mode) */
+	uint64_t disp_ring_full; /* dropped: the owning worker's dispatch ring was full */
+	uint64_t punt_rx;        /* punted packets taken off the workers' punt rings */
+	uint64_t punt_unhandled; /* of those, freed because no slow handler exists yet */
+	uint32_t steer_mode;     /* enum sb_dp_steer: how packets reach their worker */
+	uint32_t reserved2;
+	uint64_t reserved3;
 };
 _Static_assert(sizeof(struct sb_dp_shm_hdr) == 416, "bump SB_DP_ABI");
 
