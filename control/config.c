@@ -97,11 +97,28 @@ static int map_keys(struct cfg_ctx *x, const yaml_node_t *map, const char *what,
 	return 0;
 }
 
+/* sip: numeric keys after listen and ring_timeout: name, bounds, where */
+static int sip_u32(struct cfg_ctx *x, const yaml_node_t *v, const char *name, uint32_t lo,
+		   uint32_t hi, uint32_t *out)
+{
+	uint32_t t;
+
+	if (v == NULL)
+		return 0;
+	if (v->type != YAML_SCALAR_NODE ||
+	    !sb_str_to_u32(sb_str_mk(scalar(v), scalar(v) + v->data.scalar.length), hi, &t) ||
+	    t < lo)
+		return cfg_err(x, v, "'%s' must be %u..%u", name, lo, hi);
+	*out = t;
+	return 0;
+}
+
 static int parse_sip(struct cfg_ctx *x, yaml_node_t *m)
 {
-	static const char *const keys[] = { "listen", "ring_timeout" };
-	yaml_node_t *v[2] = { 0 }, *k[2] = { 0 };
-	int rc = map_keys(x, m, "'sip'", keys, 2, v, k);
+	static const char *const keys[] = { "listen", "ring_timeout", "t1_ms", "t2_ms", "t4_ms",
+					    "tcp", "tcp_max_connections", "tcp_idle_timeout" };
+	yaml_node_t *v[8] = { 0 }, *k[8] = { 0 };
+	int rc = map_keys(x, m, "'sip'", keys, 8, v, k);
 
 	if (rc)
 		return rc;
@@ -133,6 +150,22 @@ static int parse_sip(struct cfg_ctx *x, yaml_node_t *m)
 			return cfg_err(x, v[1], "'ring_timeout' must be 1..3600 seconds");
 		x->c->ring_timeout_s = t;
 	}
+	if ((rc = sip_u32(x, v[2], "t1_ms", 10, 10000, &x->c->t1_ms)) ||
+	    (rc = sip_u32(x, v[3], "t2_ms", 100, 60000, &x->c->t2_ms)) ||
+	    (rc = sip_u32(x, v[4], "t4_ms", 100, 60000, &x->c->t4_ms)) ||
+	    (rc = sip_u32(x, v[6], "tcp_max_connections", 1, 16384, &x->c->tcp_max_conns)) ||
+	    (rc = sip_u32(x, v[7], "tcp_idle_timeout", 1, 86400, &x->c->tcp_idle_s)))
+		return rc;
+	if (x->c->t2_ms < x->c->t1_ms)
+		return cfg_err(x, v[3] ? v[3] : v[2], "'t2_ms' must not be below 't1_ms'");
+	if (v[5]) {
+		if (v[5]->type == YAML_SCALAR_NODE && strcmp(scalar(v[5]), "true") == 0)
+			x->c->tcp = true;
+		else if (v[5]->type == YAML_SCALAR_NODE && strcmp(scalar(v[5]), "false") == 0)
+			x->c->tcp = false;
+		else
+			return cfg_err(x, v[5], "'tcp' must be true or false");
+	}
 	return 0;
 }
 
@@ -149,9 +182,132 @@ static int parse_store(struct cfg_ctx *x, yaml_node_t *m)
 	return get_string(x, k[0], v[0], x->c->sqlite, sizeof(x->c->sqlite));
 }
 
+/* A precomputed HA1: exactly digits hex digits, stored lower case. */
+static int get_ha1(struct cfg_ctx *x, const yaml_node_t *key, const yaml_node_t *v, char *dst,
+		   unsigned digits)
+{
+	const char *s;
+
+	if (v->type != YAML_SCALAR_NODE || v->data.scalar.length != digits)
+		return cfg_err(x, v, "'%s' must be %u hex digits", scalar(key), digits);
+	s = scalar(v);
+	for (unsigned i = 0; i < digits; i++) {
+		char c = s[i];
+
+		if (c >= 'A' && c <= 'F')
+			c = (char)(c | 0x20);
+		if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
+			return cfg_err(x, v, "'%s' must be %u hex digits", scalar(key), digits);
+		dst[i] = c;
+	}
+	dst[digits] = '\0';
+	return 0;
+}
+
+static int get_u32(struct cfg_ctx *x, const yaml_node_t *key, const yaml_node_t *v,
+		   uint32_t lo, uint32_t hi, uint32_t *out)
+{
+	uint32_t t;
+
+	if (v->type != YAML_SCALAR_NODE ||
+	    !sb_str_to_u32(sb_str_mk(scalar(v), scalar(v) + v->data.scalar.length), hi, &t) ||
+	    t < lo)
+		return cfg_err(x, v, "'%s' must be a number in %u..%u", scalar(key), lo, hi);
+	*out = t;
+	return 0;
+}
+
+static int get_bool(struct cfg_ctx *x, const yaml_node_t *key, const yaml_node_t *v, bool *out)
+{
+	if (v->type == YAML_SCALAR_NODE && strcmp(scalar(v), "true") == 0)
+		*out = true;
+	else if (v->type == YAML_SCALAR_NODE && strcmp(scalar(v), "false") == 0)
+		*out = false;
+	else
+		return cfg_err(x, v, "'%s' must be true or false", scalar(key));
+	return 0;
+}
+
+static int parse_auth(struct cfg_ctx *x, yaml_node_t *m)
+{
+	static const char *const keys[] = { "realm", "nonce_ttl", "algorithms", "md5_without_qop" };
+	yaml_node_t *v[4] = { 0 }, *k[4] = { 0 };
+	struct sb_auth_cfg *a = &x->c->auth;
+	int rc = map_keys(x, m, "'auth'", keys, 4, v, k);
+
+	if (rc)
+		return rc;
+	if (v[0]) {
+		rc = get_string(x, k[0], v[0], a->realm, sizeof(a->realm));
+		if (rc)
+			return rc;
+		for (const char *p = a->realm; *p; p++)
+			if (*p == '"' || *p == '\\' || (unsigned char)*p < 0x20)
+				return cfg_err(x, v[0], "'realm' must not hold quotes, backslashes "
+						       "or control characters");
+	}
+	if (v[1] && (rc = get_u32(x, k[1], v[1], 1, SB_AUTH_MAX_TTL_S, &a->nonce_ttl_s)))
+		return rc;
+	if (v[2]) {
+		if (v[2]->type != YAML_SEQUENCE_NODE)
+			return cfg_err(x, v[2], "'algorithms' must be a list of SHA-256, MD5");
+		a->n_algs = 0;
+		for (yaml_node_item_t *it = v[2]->data.sequence.items.start;
+		     it < v[2]->data.sequence.items.top; it++) {
+			yaml_node_t *e = node(x, *it);
+			int alg = e->type == YAML_SCALAR_NODE ?
+				  sb_auth_alg_parse(sb_str_mk(scalar(e), scalar(e) + e->data.scalar.length)) : -1;
+
+			if (alg < 0)
+				return cfg_err(x, e, "unknown digest algorithm (use SHA-256 or MD5)");
+			for (unsigned j = 0; j < a->n_algs; j++)
+				if (a->algs[j] == alg)
+					return cfg_err(x, e, "algorithm '%s' is listed twice", scalar(e));
+			a->algs[a->n_algs++] = (uint8_t)alg;
+		}
+		if (a->n_algs == 0)
+			return cfg_err(x, v[2], "'algorithms' must not be empty");
+	}
+	if (v[3] && (rc = get_bool(x, k[3], v[3], &a->md5_without_qop)))
+		return rc;
+	return 0;
+}
+
+static int parse_registrar(struct cfg_ctx *x, yaml_node_t *m)
+{
+	static const char *const keys[] = { "min_expires", "max_expires", "default_expires",
+					    "max_contacts" };
+	yaml_node_t *v[4] = { 0 }, *k[4] = { 0 };
+	struct sb_cfg_registrar *r = &x->c->registrar;
+	uint32_t mc = r->max_contacts;
+	int rc = map_keys(x, m, "'registrar'", keys, 4, v, k);
+
+	if (rc)
+		return rc;
+	if (v[0] && (rc = get_u32(x, k[0], v[0], 1, 86400, &r->min_expires_s)))
+		return rc;
+	if (v[1] && (rc = get_u32(x, k[1], v[1], 1, 86400, &r->max_expires_s)))
+		return rc;
+	if (v[2] && (rc = get_u32(x, k[2], v[2], 1, 86400, &r->default_expires_s)))
+		return rc;
+	if (v[3] && (rc = get_u32(x, k[3], v[3], 1, SB_CFG_MAX_CONTACTS, &mc)))
+		return rc;
+	r->max_contacts = mc;
+	if (r->min_expires_s > r->max_expires_s)
+		return cfg_err(x, v[0] ? v[0] : v[1], "'min_expires' is above 'max_expires'");
+	if (v[2] == NULL) /* the default follows the bounds it was not given against */
+		r->default_expires_s = r->default_expires_s < r->min_expires_s ? r->min_expires_s :
+				       r->default_expires_s > r->max_expires_s ? r->max_expires_s :
+				       r->default_expires_s;
+	if (r->default_expires_s < r->min_expires_s || r->default_expires_s > r->max_expires_s)
+		return cfg_err(x, v[2],
+			       "'default_expires' must lie between 'min_expires' and 'max_expires'");
+	return 0;
+}
+
 static int parse_agents(struct cfg_ctx *x, yaml_node_t *s)
 {
-	static const char *const keys[] = { "user", "password" };
+	static const char *const keys[] = { "user", "password", "ha1_md5", "ha1_sha256" };
 	size_t n;
 
 	if (s->type != YAML_SEQUENCE_NODE)
@@ -161,9 +317,9 @@ static int parse_agents(struct cfg_ctx *x, yaml_node_t *s)
 	if (x->c->agents == NULL)
 		return cfg_err(x, s, "out of memory");
 	for (yaml_node_item_t *it = s->data.sequence.items.start; it < s->data.sequence.items.top; it++) {
-		yaml_node_t *e = node(x, *it), *v[2] = { 0 }, *k[2] = { 0 };
+		yaml_node_t *e = node(x, *it), *v[4] = { 0 }, *k[4] = { 0 };
 		struct sb_cfg_agent *a = &x->c->agents[x->c->n_agents];
-		int rc = map_keys(x, e, "an agent", keys, 2, v, k);
+		int rc = map_keys(x, e, "an agent", keys, 4, v, k);
 
 		if (rc)
 			return rc;
@@ -176,7 +332,14 @@ static int parse_agents(struct cfg_ctx *x, yaml_node_t *s)
 			rc = get_string(x, k[1], v[1], a->password, sizeof(a->password));
 			if (rc)
 				return rc;
+			if (v[2] || v[3])
+				return cfg_err(x, v[2] ? k[2] : k[3], "agent '%s': give either 'password' "
+					       "or 'ha1_md5'/'ha1_sha256', not both", a->user);
 		}
+		if (v[2] && (rc = get_ha1(x, k[2], v[2], a->ha1_md5, 32)))
+			return rc;
+		if (v[3] && (rc = get_ha1(x, k[3], v[3], a->ha1_sha256, 64)))
+			return rc;
 		if (sb_config_agent_find(x->c, a->user, strlen(a->user)) >= 0)
 			return cfg_err(x, v[0], "agent '%s' is defined twice", a->user);
 		x->c->n_agents++;
@@ -234,15 +397,28 @@ static int parse_hotlines(struct cfg_ctx *x, yaml_node_t *s)
 	return 0;
 }
 
+/* media: timeout of silence before a call is hung up */
+static int parse_media(struct cfg_ctx *x, yaml_node_t *m)
+{
+	static const char *const keys[] = { "timeout" };
+	yaml_node_t *v[1] = { 0 }, *k[1] = { 0 };
+	int rc = map_keys(x, m, "'media'", keys, 1, v, k);
+
+	if (rc == 0 && v[0])
+		rc = get_u32(x, k[0], v[0], 1, 86400, &x->c->media_timeout_s);
+	return rc;
+}
+
 static int parse_root(struct cfg_ctx *x)
 {
-	static const char *const keys[] = { "instance", "sip", "store", "agents", "hotlines" };
-	yaml_node_t *root = yaml_document_get_root_node(&x->doc), *v[5] = { 0 }, *k[5] = { 0 };
+	static const char *const keys[] = { "instance", "sip", "store", "agents", "hotlines",
+					    "auth", "registrar", "media" };
+	yaml_node_t *root = yaml_document_get_root_node(&x->doc), *v[8] = { 0 }, *k[8] = { 0 };
 	int rc;
 
 	if (root == NULL)
 		return cfg_err(x, NULL, "empty configuration");
-	rc = map_keys(x, root, "the top level", keys, 5, v, k);
+	rc = map_keys(x, root, "the top level", keys, 8, v, k);
 	if (rc)
 		return rc;
 	if (v[0] == NULL)
@@ -259,6 +435,12 @@ static int parse_root(struct cfg_ctx *x)
 	rc = parse_sip(x, v[1]);
 	if (rc == 0 && v[2])
 		rc = parse_store(x, v[2]);
+	if (rc == 0 && v[5])
+		rc = parse_auth(x, v[5]);
+	if (rc == 0 && v[6])
+		rc = parse_registrar(x, v[6]);
+	if (rc == 0 && v[7])
+		rc = parse_media(x, v[7]);
 	if (rc == 0 && v[3])
 		rc = parse_agents(x, v[3]);
 	if (rc == 0 && v[4]) {
@@ -278,6 +460,20 @@ int sb_config_load(struct sb_config *c, const char *path, char *err, size_t err_
 
 	memset(c, 0, sizeof(*c));
 	c->ring_timeout_s = 30;
+	c->t1_ms = 500;
+	c->t2_ms = 4000;
+	c->t4_ms = 5000;
+	c->tcp = true;
+	c->tcp_max_conns = 1024;
+	c->tcp_idle_s = 3700; /* above the longest registration (3600 s): an agent
+			       * registered over TCP stays reachable without keep-alives */
+	snprintf(c->auth.realm, sizeof(c->auth.realm), "switchboard");
+	c->auth.nonce_ttl_s = SB_AUTH_MAX_TTL_S;
+	c->auth.n_algs = 2;
+	c->auth.algs[0] = SB_AUTH_SHA256; /* RFC 8760: strongest first */
+	c->auth.algs[1] = SB_AUTH_MD5;
+	c->registrar = (struct sb_cfg_registrar){ .min_expires_s = 60, .max_expires_s = 3600,
+						  .default_expires_s = 3600, .max_contacts = 4 };
 	f = fopen(path, "rb");
 	if (f == NULL) {
 		rc = -errno;

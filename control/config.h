@@ -8,11 +8,33 @@
  *   sip:
  *     listen: [192.0.2.1:5060, 198.51.100.1:5060]
  *     ring_timeout: 30          # optional, seconds
+ *     t1_ms: 500                # RFC 3261 timers T1, T2, T4 (optional)
+ *     t2_ms: 4000
+ *     t4_ms: 5000
+ *     tcp: true                 # also TCP on every listen address (default)
+ *     tcp_max_connections: 1024
+ *     tcp_idle_timeout: 3700    # seconds (default: above the longest registration)
  *   store:
  *     sqlite: /tmp/sb/switchboard.db
+ *   auth:                       # optional; digest for agents (sip/auth.h)
+ *     realm: switchboard        # default "switchboard"
+ *     nonce_ttl: 300            # seconds, 1..300 (default 300)
+ *     algorithms: [SHA-256, MD5] # challenge order (default both, SHA-256 first)
+ *     md5_without_qop: false    # accept RFC 2069 MD5 (old phones); default false
+ *   registrar:                  # optional
+ *     min_expires: 60           # shorter non-zero expiry: 423 (default 60)
+ *     max_expires: 3600         # longer: capped (default 3600)
+ *     default_expires: 3600     # no Expires at all (default 3600)
+ *     max_contacts: 4           # bindings per agent, 1..16 (default 4)
+ *   media:                      # optional
+ *     timeout: 60               # seconds without media before a call is
+ *                               # hung up, 1..86400 (default: the dataplane's, 60)
  *   agents:
  *     - user: agent1
  *       password: secret
+ *     - user: agent2            # or precomputed H(user:realm:password), hex:
+ *       ha1_md5: 0123...        #   32 digits, and/or
+ *       ha1_sha256: 0123...     #   64 digits (only valid for the realm above)
  *   hotlines:
  *     - number: "800100"
  *       agents: [agent1, agent2]
@@ -22,9 +44,11 @@
 #ifndef SB_CP_CONFIG_H
 #define SB_CP_CONFIG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sip/auth.h"
 #include "sip/tx.h"
 
 #define SB_CFG_NAME_MAX 64
@@ -32,7 +56,16 @@
 
 struct sb_cfg_agent {
 	char user[SB_CFG_NAME_MAX];
-	char password[128];
+	char password[128];      /* "" = none */
+	char ha1_md5[33];        /* lower-case hex; "" = none */
+	char ha1_sha256[65];     /* lower-case hex; "" = none */
+};
+
+#define SB_CFG_MAX_CONTACTS 16
+
+struct sb_cfg_registrar {
+	uint32_t min_expires_s, max_expires_s, default_expires_s;
+	unsigned max_contacts;   /* 1..SB_CFG_MAX_CONTACTS */
 };
 
 struct sb_cfg_hotline {
@@ -46,11 +79,17 @@ struct sb_config {
 	unsigned n_listen;
 	struct sb_sip_addr listen[SB_SIP_MAX_SOCKS];
 	uint32_t ring_timeout_s;
+	uint32_t t1_ms, t2_ms, t4_ms;
+	bool tcp;
+	uint32_t tcp_max_conns, tcp_idle_s;
 	char sqlite[256]; /* "" = no store */
 	unsigned n_agents;
 	struct sb_cfg_agent *agents;
 	unsigned n_hotlines;
 	struct sb_cfg_hotline *hotlines;
+	struct sb_auth_cfg auth;
+	struct sb_cfg_registrar registrar;
+	uint32_t media_timeout_s;  /* 0 = the dataplane's default */
 };
 
 /* Load and validate.  Returns 0, or -EINVAL with err = "FILE:LINE: message"

@@ -23,28 +23,6 @@
 #define MAX_CALLS   4096u
 #define STORE_QUEUE 4096u
 
-struct cp_sock_ctx {
-	struct sb_cp *cp;
-	unsigned sock;
-};
-
-static void on_sip_readable(void *arg, uint32_t events)
-{
-	struct cp_sock_ctx *x = arg;
-	char buf[65536];
-
-	(void)events;
-	/* bounded batch per wakeup so one busy socket cannot starve timers */
-	for (int i = 0; i < 64; i++) {
-		struct sb_sip_addr from;
-		ssize_t n = sb_sip_tx_recv(&x->cp->tx, x->sock, buf, sizeof(buf), &from);
-
-		if (n < 0)
-			break;
-		sb_cp_on_datagram(x->cp, x->sock, &from, buf, (uint32_t)n);
-	}
-}
-
 struct sig_ctx {
 	int fd;
 	struct sb_loop *loop;
@@ -76,7 +54,6 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct cp_sock_ctx socks[SB_SIP_MAX_SOCKS];
 	struct sb_config cfg;
 	struct sb_cp cp;
 	struct sig_ctx sig = { .fd = -1 };
@@ -118,24 +95,38 @@ int main(int argc, char **argv)
 		sb_err("cannot create the event loop: %s", strerror(errno));
 		goto out_cfg;
 	}
-	if (sb_registrar_init(&cp.reg, cfg.n_agents) < 0)
+	rc = sb_registrar_init(&cp.reg, &cfg, cp.loop);
+	if (rc < 0) {
+		sb_err("cannot set up the registrar: %s", strerror(-rc));
 		goto out_loop;
+	}
 	cp.calls = sb_calls_create(&cp, MAX_CALLS);
 	if (cp.calls == NULL)
 		goto out_reg;
-	rc = sb_sip_tx_open(&cp.tx, cfg.listen, cfg.n_listen);
-	if (rc < 0) {
-		sb_err("cannot open SIP sockets: %s", strerror(-rc));
-		goto out_calls;
+	{
+		struct sb_sip_tx_params tp = { .tcp = cfg.tcp, .tcp_max_conns = cfg.tcp_max_conns,
+					       .tcp_idle_ms = cfg.tcp_idle_s * 1000u };
+		struct sb_txn_timers tm = { cfg.t1_ms, cfg.t2_ms, cfg.t4_ms };
+
+		rc = sb_sip_tx_open_ex(&cp.tx, cfg.listen, cfg.n_listen, &tp);
+		if (rc < 0) {
+			sb_err("cannot open SIP sockets: %s", strerror(-rc));
+			goto out_calls;
+		}
+		cp.txl = sb_txl_create(cp.loop, &cp.tx, &cp.rnd, &tm, &sb_cp_tu, &cp);
+		if (cp.txl == NULL)
+			goto out_tx;
+		rc = sb_sip_tx_attach(&cp.tx, cp.loop, sb_cp_on_msg, &cp);
+		if (rc < 0) {
+			sb_err("cannot watch SIP sockets: %s", strerror(-rc));
+			goto out_tx;
+		}
 	}
 	for (unsigned i = 0; i < cp.tx.n; i++) {
 		char a[32];
 
-		socks[i] = (struct cp_sock_ctx){ &cp, i };
-		if (sb_loop_add_fd(cp.loop, cp.tx.socks[i].fd, on_sip_readable, &socks[i]) < 0)
-			goto out_tx;
 		sb_sip_addr_fmt(&cp.tx.socks[i].local, a, sizeof(a));
-		sb_info("sip: listening on udp %s", a);
+		sb_info("sip: listening on udp%s %s", cfg.tcp ? " and tcp" : "", a);
 	}
 
 	sigemptyset(&mask);
@@ -161,6 +152,9 @@ int main(int argc, char **argv)
 		sb_err("cannot create the media backend");
 		goto out_store;
 	}
+	cp.media->event = sb_call_media_event;
+	cp.media->event_arg = &cp;
+	cp.media->timeout_ms = cfg.media_timeout_s * 1000u;
 	sb_info("sb-control started: instance %s, %u agents, %u hotlines", cfg.instance,
 		cfg.n_agents, cfg.n_hotlines);
 
@@ -178,6 +172,24 @@ int main(int argc, char **argv)
 		(unsigned long long)cp.cnt.rx_msgs, (unsigned long long)cp.cnt.rx_rejected,
 		(unsigned long long)cp.cnt.rx_dropped, (unsigned long long)cp.cnt.rx_stray,
 		(unsigned long long)cp.cnt.calls, (unsigned long long)cp.cnt.calls_answered);
+	{
+		const struct sb_txl_cnt *t = sb_txl_counters(cp.txl);
+		const struct sb_sip_tx_cnt *x = &cp.tx.cnt;
+
+		sb_info("sip: transactions %llu server, %llu client; %llu retransmitted requests "
+			"absorbed, %llu retransmissions sent, %llu timeouts, %llu CANCELs",
+			(unsigned long long)t->stx_created, (unsigned long long)t->ctx_created,
+			(unsigned long long)t->req_retrans_absorbed,
+			(unsigned long long)t->retransmits, (unsigned long long)t->timeouts,
+			(unsigned long long)t->cancels);
+		sb_info("sip: udp %llu in (%llu batches), %llu out (%llu batches), %llu errors; "
+			"tcp %llu accepted, %llu refused, %llu messages, %llu bad frames",
+			(unsigned long long)x->rx_pkts, (unsigned long long)x->rx_batches,
+			(unsigned long long)x->tx_pkts, (unsigned long long)x->tx_batches,
+			(unsigned long long)x->tx_errors, (unsigned long long)x->tcp_accepted,
+			(unsigned long long)x->tcp_refused, (unsigned long long)x->tcp_rx_msgs,
+			(unsigned long long)x->tcp_bad_frame);
+	}
 	sb_calls_free(cp.calls);
 	cp.calls = NULL;
 	sb_media_destroy(cp.media);
@@ -187,6 +199,7 @@ out_sig:
 	if (sig.fd >= 0)
 		close(sig.fd);
 out_tx:
+	sb_txl_free(cp.txl); /* after the calls: they hold transactions */
 	sb_sip_tx_close(&cp.tx);
 out_calls:
 	sb_calls_free(cp.calls);

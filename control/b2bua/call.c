@@ -29,9 +29,13 @@ static uint64_t cookie_of(const struct sb_call *c, enum media_op op)
 
 /* ---- responses to the caller's INVITE ---- */
 
-static void a_give_up(struct sb_call *c)
+/* The caller never ACKed our 200 (timer L of its INVITE transaction). */
+void sb_call_on_no_ack(struct sb_cp *cp, struct sb_stx *st, void *owner)
 {
-	/* timer H: the caller never ACKed our final response */
+	struct sb_call *c = owner;
+
+	(void)cp;
+	(void)st;
 	if (c->state == CALL_CONFIRMING) {
 		sb_warn("call %u: no ACK from the caller; hanging up", c->idx);
 		uac_bye_agent(c);
@@ -40,34 +44,29 @@ static void a_give_up(struct sb_call *c)
 	}
 }
 
+/* Through the INVITE's server transaction: it keeps the response for
+ * retransmitted INVITEs, resends a 2xx until the ACK and a non-2xx until
+ * its ACK (timer G). */
 static void reply_caller(struct sb_call *c, unsigned code, const char *reason, const char *extra,
 			 struct sb_str sdp)
 {
-	char mem[SB_SIP_MAX_MSG];
-	struct sb_sip_addr dst;
-	struct sb_buf b;
+	int rc;
 
-	sb_buf_init(&b, mem, sizeof(mem));
-	sb_sip_write_response(&b, &c->a_inv->msg, &c->a_src, code, reason,
-			      code > 100 ? c->a_tag : NULL, extra,
-			      sdp.len ? "application/sdp" : NULL, sdp);
-	if (!sb_buf_ok(&b)) {
-		sb_err("call %u: %u response too large", c->idx, code);
+	if (c->a_st == NULL || c->a_final)
+		return;
+	rc = sb_stx_reply(c->a_st, code, reason, extra, sdp.len ? "application/sdp" : NULL, sdp);
+	if (rc < 0) {
+		sb_err("call %u: cannot send %u: %s", c->idx, code, strerror(-rc));
 		return;
 	}
-	sb_sip_response_dest(&c->a_inv->msg, &c->a_src, &dst);
-	if (code >= 200) {
+	if (code >= 200)
 		c->a_final = (uint16_t)code;
-		/* timer G: retransmit until the ACK, T1 doubling up to T2 */
-		rtx_start(c, &c->a_resp, c->a_sock, &dst, b.p, b.len, SB_SIP_T2_MS, a_give_up);
-		return;
-	}
-	sb_cp_send(c->cp, c->a_sock, &dst, b.p, b.len);
-	free(c->a_prov);
-	c->a_prov = malloc(b.len);
-	c->a_prov_len = c->a_prov ? b.len : 0;
-	if (c->a_prov)
-		memcpy(c->a_prov, b.p, b.len);
+}
+
+void call_stop_2xx(struct sb_call *c)
+{
+	if (c->a_st)
+		sb_stx_acked(c->a_st);
 }
 
 void call_relay_ringing(struct sb_call *c)
@@ -115,13 +114,13 @@ static void write_cdr(struct sb_call *c, const char *hangup_by, int status,
 	struct sb_cdr r;
 
 	memset(&r, 0, sizeof(r));
-	sb_str_copy(r.call_id, sizeof(r.call_id), c->a_inv->msg.call_id);
+	sb_str_copy(r.call_id, sizeof(r.call_id), c->a_msg->call_id);
 	snprintf(r.caller, sizeof(r.caller), "%s", c->caller);
 	if (c->hotline >= 0)
 		snprintf(r.hotline, sizeof(r.hotline), "%s", cp->cfg->hotlines[c->hotline].number);
 	else {
 		struct sb_sip_uri u;
-		if (sb_sip_uri_parse(c->a_inv->msg.ruri, &u, NULL) == 0)
+		if (sb_sip_uri_parse(c->a_msg->ruri, &u, NULL) == 0)
 			sb_str_copy(r.hotline, sizeof(r.hotline), u.user);
 	}
 	if (c->agent >= 0)
@@ -160,7 +159,6 @@ void call_end(struct sb_call *c, const char *hangup_by, int status)
 			memset(&ctr[s], 0, sizeof(ctr[s]));
 	c->state = CALL_GONE;
 	sb_timer_cancel(c->cp->loop, &c->t_ring);
-	rtx_stop(c, &c->b_inv);
 	release_leg(c, SIDE_A);
 	release_leg(c, SIDE_B);
 	if (c->agent >= 0 && c->cp->reg.e[c->agent].busy_call == c->idx)
@@ -196,7 +194,7 @@ static void legs_added(struct sb_call *c)
 
 static void media_connected(struct sb_call *c)
 {
-	const struct sb_sip_addr *local = &c->cp->tx.socks[c->a_sock].local;
+	const struct sb_sip_addr *local = sb_sip_flow_local(&c->cp->tx, c->a_sock);
 	const uint8_t *ip = (const uint8_t *)&local->ip;
 	char sdp_mem[1024], contact[300];
 	struct sb_buf sdp;
@@ -214,8 +212,9 @@ static void media_connected(struct sb_call *c)
 	sb_buf_init(&sdp, sdp_mem, sizeof(sdp_mem));
 	sb_sdp_write(&sdp, &answer, c->cp->media->ops->media_ip(c->cp->media), c->leg[SIDE_A].port,
 		     sb_rand_next(&c->cp->rnd) >> 20, 1);
-	snprintf(contact, sizeof(contact), "Contact: <sip:%s@%u.%u.%u.%u:%u>\r\n",
-		 c->cp->cfg->hotlines[c->hotline].number, ip[0], ip[1], ip[2], ip[3], local->port);
+	snprintf(contact, sizeof(contact), "Contact: <sip:%s@%u.%u.%u.%u:%u%s>\r\n",
+		 c->cp->cfg->hotlines[c->hotline].number, ip[0], ip[1], ip[2], ip[3], local->port,
+		 sb_sip_flow_is_stream(c->a_sock) ? ";transport=tcp" : "");
 	c->state = CALL_CONFIRMING;
 	c->answer_ms = (int64_t)sb_wall_ms();
 	c->cp->cnt.calls_answered++;
@@ -265,6 +264,39 @@ void sb_call_media_done(void *arg, uint64_t cookie, int status)
 	}
 }
 
+void sb_call_media_event(void *arg, uint64_t owner, enum sb_media_event ev)
+{
+	struct sb_cp *cp = arg;
+	enum media_op op = (enum media_op)((owner >> 24) & 0xff);
+	struct sb_call *c = calltab_get(cp, (uint32_t)(owner & 0xffffff), (uint32_t)(owner >> 32));
+	const char *side = op == OP_ADD_A ? "caller" : "agent";
+	const char *by = ev == SB_MEDIA_EV_TIMEOUT ? "media_timeout" : "media_lost";
+
+	if (c == NULL || c->state == CALL_GONE)
+		return; /* a leg of a call that already ended */
+	if (c->state != CALL_UP && c->state != CALL_CONFIRMING && c->state != CALL_ANSWERING) {
+		if (ev == SB_MEDIA_EV_TIMEOUT)
+			return; /* no media is due before the answer: ring timeout's job */
+		sb_warn("call %u: %s leg lost in a dataplane restart before the answer", c->idx,
+			side);
+		if (c->state == CALL_RINGING)
+			uac_cancel_agent(c);
+		call_fail(c, 503, by);
+		return;
+	}
+	sb_info("call %u: %s on the %s leg; hanging up both sides", c->idx,
+		ev == SB_MEDIA_EV_TIMEOUT ? "media timeout" : "media lost in a dataplane restart",
+		side);
+	call_stop_2xx(c);
+	uac_bye_agent(c);
+	if (c->state == CALL_ANSWERING) {
+		call_fail(c, 503, by); /* the caller has no 200 yet */
+		return;
+	}
+	uac_bye_caller(c);
+	call_end(c, by, 200);
+}
+
 void call_agent_answered(struct sb_call *c)
 {
 	struct sb_media *md = c->cp->media;
@@ -308,7 +340,7 @@ static void caller_target(struct sb_call *c)
 {
 	struct sb_sip_nameaddr na;
 	struct sb_sip_uri u;
-	struct sb_str v = sb_sip_msg_hdr(&c->a_inv->msg, SB_HDR_CONTACT);
+	struct sb_str v = sb_sip_msg_hdr(c->a_msg, SB_HDR_CONTACT);
 
 	c->a_target_addr = c->a_src;
 	if (v.len && sb_sip_nameaddr_parse(v, &na, NULL) == 0 && !na.star &&
@@ -321,7 +353,7 @@ static void caller_target(struct sb_call *c)
 		return;
 	}
 	/* no usable Contact: the From URI, sent to where the INVITE came from */
-	if (sb_sip_nameaddr_parse(sb_sip_msg_hdr(&c->a_inv->msg, SB_HDR_FROM), &na, NULL) == 0)
+	if (sb_sip_nameaddr_parse(sb_sip_msg_hdr(c->a_msg, SB_HDR_FROM), &na, NULL) == 0)
 		sb_str_copy(c->a_target, sizeof(c->a_target), na.uri);
 }
 
@@ -338,7 +370,7 @@ static void start_call(struct sb_call *c)
 		call_fail(c, 503, "system");
 		return;
 	}
-	if (sb_sdp_parse(c->a_inv->msg.body.p, sb_str_end(c->a_inv->msg.body), &c->a_sdp, &why) < 0) {
+	if (sb_sdp_parse(c->a_msg->body.p, sb_str_end(c->a_msg->body), &c->a_sdp, &why) < 0) {
 		sb_info("call %u: unusable offer: %s", c->idx, why);
 		call_fail(c, 488, "system");
 		return;
@@ -390,18 +422,8 @@ void sb_call_on_invite(struct sb_cp *cp, const struct sb_sip_msg *m, unsigned so
 	struct sb_sip_uri ruri, from;
 	const char *why = NULL;
 
+	/* retransmissions never get here: the transaction layer answers them */
 	if (c) {
-		if (side == SIDE_A && m->cseq == c->a_inv->msg.cseq) {
-			/* retransmission: the last response again */
-			struct sb_sip_addr dst;
-
-			sb_sip_response_dest(&c->a_inv->msg, &c->a_src, &dst);
-			if (c->a_final && c->a_resp.buf)
-				sb_cp_send(cp, c->a_sock, &dst, c->a_resp.buf, c->a_resp.len);
-			else if (c->a_prov)
-				sb_cp_send(cp, c->a_sock, &dst, c->a_prov, c->a_prov_len);
-			return;
-		}
 		sb_cp_reply(cp, m, sock, src, 501, "re-INVITE not supported yet", NULL);
 		return;
 	}
@@ -413,20 +435,21 @@ void sb_call_on_invite(struct sb_cp *cp, const struct sb_sip_msg *m, unsigned so
 		sb_cp_reply(cp, m, sock, src, 400, why, NULL);
 		return;
 	}
-	c = calltab_new(cp);
-	if (c == NULL || (c->a_inv = pkt_copy(m)) == NULL) {
+	c = cp->cur_st ? calltab_new(cp) : NULL;
+	if (c == NULL) {
 		sb_warn("sip: no room for another call");
-		if (c)
-			calltab_destroy(c);
 		sb_cp_reply(cp, m, sock, src, 503, "Too many calls", NULL);
 		return;
 	}
 	cp->cnt.calls++;
+	c->a_st = cp->cur_st;
+	sb_stx_hold(c->a_st, c);
+	c->a_msg = sb_stx_request(c->a_st);
 	c->a_sock = sock;
 	c->a_src = *src;
 	c->start_ms = (int64_t)sb_wall_ms();
-	sb_rand_token(&cp->rnd, c->a_tag, SB_SIP_TOKEN_LEN);
-	calltab_link(c, SIDE_A, c->a_inv->msg.call_id.p, c->a_inv->msg.call_id.len);
+	snprintf(c->a_tag, sizeof(c->a_tag), "%s", sb_stx_tag(c->a_st));
+	calltab_link(c, SIDE_A, c->a_msg->call_id.p, c->a_msg->call_id.len);
 	caller_target(c);
 	snprintf(c->caller, sizeof(c->caller), "anonymous");
 	if (sb_sip_nameaddr_parse(sb_sip_msg_hdr(m, SB_HDR_FROM), &na, NULL) == 0 &&
@@ -456,11 +479,11 @@ void sb_call_on_ack(struct sb_cp *cp, const struct sb_sip_msg *m, unsigned sock,
 
 	(void)sock;
 	(void)src;
-	if (c == NULL || side != SIDE_A) {
+	if (c == NULL || side != SIDE_A || m->cseq != c->a_msg->cseq) {
 		cp->cnt.rx_stray++;
 		return;
 	}
-	rtx_stop(c, &c->a_resp);
+	call_stop_2xx(c); /* the ACK of our 2xx: it is the dialog's */
 	if (c->state == CALL_CONFIRMING) {
 		c->state = CALL_UP;
 		sb_info("call %u: up", c->idx);
@@ -482,7 +505,7 @@ void sb_call_on_bye(struct sb_cp *cp, const struct sb_sip_msg *m, unsigned sock,
 		return;
 	sb_info("call %u: BYE from the %s", c->idx, side == SIDE_A ? "caller" : "agent");
 	if (side == SIDE_A) {
-		rtx_stop(c, &c->a_resp);
+		call_stop_2xx(c);
 		if (c->state == CALL_UP || c->state == CALL_CONFIRMING) {
 			uac_bye_agent(c);
 			call_end(c, "caller", 200);
@@ -496,7 +519,7 @@ void sb_call_on_bye(struct sb_cp *cp, const struct sb_sip_msg *m, unsigned sock,
 		return;
 	}
 	if (c->state == CALL_UP || c->state == CALL_CONFIRMING) {
-		rtx_stop(c, &c->a_resp);
+		call_stop_2xx(c);
 		uac_bye_caller(c);
 		call_end(c, "agent", 200);
 	} else {
@@ -504,29 +527,14 @@ void sb_call_on_bye(struct sb_cp *cp, const struct sb_sip_msg *m, unsigned sock,
 	}
 }
 
-void sb_call_on_cancel(struct sb_cp *cp, const struct sb_sip_msg *m, unsigned sock,
-		       const struct sb_sip_addr *src)
+/* The transaction layer matched a CANCEL to the caller's INVITE and sent
+ * its 200; 487 follows from here (or from the layer if we do not send it). */
+void sb_call_on_cancel(struct sb_cp *cp, struct sb_stx *st, void *owner)
 {
-	enum call_side side;
-	struct sb_call *c = calltab_find(cp, m->call_id, &side);
+	struct sb_call *c = owner;
 
-	if (c == NULL || side != SIDE_A || m->cseq != c->a_inv->msg.cseq) {
-		sb_cp_reply(cp, m, sock, src, 481, NULL, NULL);
-		return;
-	}
-	/* the 200 to a CANCEL carries the INVITE's To tag */
-	{
-		char mem[SB_SIP_MAX_MSG];
-		struct sb_sip_addr dst;
-		struct sb_buf b;
-
-		sb_buf_init(&b, mem, sizeof(mem));
-		sb_sip_write_response(&b, m, src, 200, NULL, c->a_tag, NULL, NULL,
-				      SB_STR_EMPTY);
-		sb_sip_response_dest(m, src, &dst);
-		if (sb_buf_ok(&b))
-			sb_cp_send(cp, sock, &dst, b.p, b.len);
-	}
+	(void)cp;
+	(void)st;
 	if (c->a_final || c->state == CALL_GONE)
 		return; /* too late: the INVITE has its final answer */
 	sb_info("call %u: CANCEL from the caller", c->idx);
@@ -537,6 +545,8 @@ void sb_call_on_cancel(struct sb_cp *cp, const struct sb_sip_msg *m, unsigned so
 	call_fail(c, 487, "caller");
 }
 
+/* Responses that no client transaction took: a 2xx of the agent
+ * retransmitted after the INVITE transaction ended (our ACK was lost). */
 void sb_call_on_response(struct sb_cp *cp, const struct sb_sip_msg *m, unsigned sock,
 			 const struct sb_sip_addr *src)
 {
@@ -545,15 +555,9 @@ void sb_call_on_response(struct sb_cp *cp, const struct sb_sip_msg *m, unsigned 
 
 	(void)sock;
 	(void)src;
-	if (c == NULL) {
+	if (c == NULL || side != SIDE_B) {
 		cp->cnt.rx_stray++;
 		return;
 	}
-	if (side == SIDE_B) {
-		uac_on_agent_response(c, m);
-		return;
-	}
-	/* our BYE to the caller */
-	if (m->cseq_method == SB_SIP_BYE && m->status >= 200)
-		rtx_stop(c, &c->a_req);
+	uac_on_stray_response(c, m);
 }

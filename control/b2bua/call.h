@@ -24,12 +24,18 @@ void sb_call_on_ack(struct sb_cp *cp, const struct sb_sip_msg *m, unsigned sock,
 		    const struct sb_sip_addr *src);
 void sb_call_on_bye(struct sb_cp *cp, const struct sb_sip_msg *m, unsigned sock,
 		    const struct sb_sip_addr *src);
-void sb_call_on_cancel(struct sb_cp *cp, const struct sb_sip_msg *m, unsigned sock,
-		       const struct sb_sip_addr *src);
 void sb_call_on_response(struct sb_cp *cp, const struct sb_sip_msg *m, unsigned sock,
 			 const struct sb_sip_addr *src);
+/* From the transaction layer, for the caller's INVITE transaction the call
+ * holds (owner is the call): CANCELled; its 2xx never ACKed. */
+void sb_call_on_cancel(struct sb_cp *cp, struct sb_stx *st, void *owner);
+void sb_call_on_no_ack(struct sb_cp *cp, struct sb_stx *st, void *owner);
 
 /* sb_media_done_cb for the media backend; arg is the struct sb_cp. */
 void sb_call_media_done(void *arg, uint64_t cookie, int status);
+/* sb_media_event_cb for the media backend; arg is the struct sb_cp.  A
+ * media timeout or a leg lost in a dataplane restart ends an established
+ * call (BYE both sides, CDR hangup_by "media_timeout" / "media_lost"). */
+void sb_call_media_event(void *arg, uint64_t owner, enum sb_media_event ev);
 
 #endif

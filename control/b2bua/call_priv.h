@@ -4,15 +4,22 @@
  * end of call), uac.c (requests we send and the agent's responses) and
  * calltab.c (lookup by Call-ID, index + generation for media cookies).
  *
- * Side A is the caller: we are the UAS of its INVITE.  Side B is the agent:
- * we are the UAC.  A call lingers in CALL_GONE for 32 s after it ends so that
- * retransmissions are answered from state instead of creating a new call.
+ * Side A is the caller: we are the UAS of its INVITE, through a server
+ * transaction the call holds for its whole life (its request is a_msg;
+ * 100 Trying, retransmissions, CANCEL and the 2xx until ACKed are the
+ * transaction layer's, sip/txn.h).  Side B is the agent: we are the UAC,
+ * through a client transaction for the INVITE (b_inv) that sends CANCEL
+ * and the ACK of a non-2xx itself; the 2xx's ACK is ours (b_ack).  BYEs
+ * either way are client transactions nobody holds.  A call lingers in
+ * CALL_GONE for 32 s after it ends so that late requests of its dialogs
+ * find it instead of creating a new call.
  */
 #ifndef SB_B2BUA_CALL_PRIV_H
 #define SB_B2BUA_CALL_PRIV_H
 
 #include "b2bua/call.h"
 #include "sip/sdp.h"
+#include "sip/txn.h"
 
 enum call_state {
 	CALL_LEGS,       /* LEG_ADD for both legs in flight */
@@ -30,21 +37,6 @@ enum leg_state { LEG_NONE = 0, LEG_ALLOCATED, LEG_ADDING, LEG_ADDED };
 enum media_op { OP_ADD_A = 1, OP_ADD_B, OP_MOD_B, OP_CONNECT, OP_DEL };
 
 struct sb_call;
-
-/* A message we (re)send: T1, 2*T1, ... capped at cap_ms, until stopped or
- * 64*T1 have passed (then on_give_up, if any). */
-struct sb_rtx {
-	struct sb_timer t;
-	struct sb_call *call;
-	char *buf;               /* owned */
-	uint32_t len;
-	uint32_t interval_ms, cap_ms;
-	uint64_t give_up_ms;
-	unsigned sock;
-	struct sb_sip_addr dst;
-	void (*on_give_up)(struct sb_call *c);
-	bool active;             /* retransmitting */
-};
 
 /* An owned copy of a datagram and its parse (slices point into buf). */
 struct sb_pkt {
@@ -69,26 +61,22 @@ struct sb_call {
 	struct call_key key[2];  /* Call-ID of each side */
 
 	/* side A: caller */
-	struct sb_pkt *a_inv;    /* the caller's INVITE */
+	struct sb_stx *a_st;     /* its INVITE's server transaction (held) */
+	const struct sb_sip_msg *a_msg; /* that INVITE (owned by a_st) */
 	struct sb_sip_addr a_src;
-	unsigned a_sock;
+	unsigned a_sock;         /* flow (sip/tx.h): listener, TCP connection */
 	char a_tag[SB_SIP_TOKEN_LEN + 1];
-	struct sb_sdp a_sdp;     /* slices into a_inv */
+	struct sb_sdp a_sdp;     /* slices into a_msg */
 	char a_target[256];      /* caller's Contact URI, for our BYE */
 	struct sb_sip_addr a_target_addr;
 	uint16_t a_final;        /* final status sent to the caller; 0 = none */
-	char *a_prov;            /* last provisional response (for INVITE retransmits) */
-	uint32_t a_prov_len;
-	struct sb_rtx a_resp;    /* final response, until the caller's ACK */
-	struct sb_rtx a_req;     /* our BYE to the caller */
 	uint32_t a_cseq;
 
 	/* side B: agent */
 	int agent;               /* registrar/config index, -1 none */
-	unsigned b_sock;
+	unsigned b_sock;         /* flow */
 	struct sb_sip_addr b_dst;
 	char b_callid[48];
-	char b_branch[40];       /* of the INVITE (CANCEL and non-2xx ACK reuse it) */
 	char b_ruri[256];        /* Request-URI of the INVITE */
 	char b_from[320];        /* From value with our tag */
 	char b_to[320];          /* To value; after answer, with the agent's tag */
@@ -97,8 +85,7 @@ struct sb_call {
 	uint32_t b_cseq_next;
 	struct sb_pkt *b_ok;     /* agent's 2xx (SDP slices) */
 	struct sb_sdp b_sdp;
-	struct sb_rtx b_inv;     /* INVITE, until any response */
-	struct sb_rtx b_req;     /* CANCEL or BYE to the agent */
+	struct sb_ctx *b_inv;    /* the INVITE's client transaction (held) */
 	char *b_ack;             /* ACK of the 2xx, re-sent when the 2xx is */
 	uint32_t b_ack_len;
 	bool b_invited, b_provisional, b_final, b_ringing_relayed, b_bye_sent;
@@ -127,25 +114,19 @@ struct sb_call *calltab_get(struct sb_cp *cp, uint32_t idx, uint32_t gen);
 struct sb_pkt *pkt_copy(const struct sb_sip_msg *m);   /* NULL when out of memory */
 void pkt_free(struct sb_pkt *p);
 
-/* retransmissions (uac.c) */
-void rtx_start(struct sb_call *c, struct sb_rtx *r, unsigned sock,
-	       const struct sb_sip_addr *dst, const char *buf, uint32_t len, uint32_t cap_ms,
-	       void (*on_give_up)(struct sb_call *c));
-void rtx_stop(struct sb_call *c, struct sb_rtx *r);
-void rtx_init(struct sb_call *c, struct sb_rtx *r);
-void rtx_free(struct sb_call *c, struct sb_rtx *r);
-
 /* requests to the agent / caller (uac.c) */
 int uac_invite_agent(struct sb_call *c);
 void uac_cancel_agent(struct sb_call *c);
 void uac_bye_agent(struct sb_call *c);
 void uac_bye_caller(struct sb_call *c);
-void uac_on_agent_response(struct sb_call *c, const struct sb_sip_msg *m);
+/* A response no transaction took (2xx retransmitted after it ended). */
+void uac_on_stray_response(struct sb_call *c, const struct sb_sip_msg *m);
 
 /* call.c */
 void call_fail(struct sb_call *c, unsigned code, const char *hangup_by);
 void call_end(struct sb_call *c, const char *hangup_by, int status);
 void call_agent_answered(struct sb_call *c);
 void call_relay_ringing(struct sb_call *c);
+void call_stop_2xx(struct sb_call *c);  /* no more 200 retransmissions to the caller */
 
 #endif

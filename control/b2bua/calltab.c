@@ -101,10 +101,6 @@ struct sb_call *calltab_new(struct sb_cp *cp)
 		c->key[s].call = c;
 		c->leg[s].idx = UINT32_MAX;
 	}
-	rtx_init(c, &c->a_resp);
-	rtx_init(c, &c->a_req);
-	rtx_init(c, &c->b_inv);
-	rtx_init(c, &c->b_req);
 	return c;
 }
 
@@ -192,10 +188,9 @@ void calltab_destroy(struct sb_call *c)
 	unlink_key(t, &c->key[SIDE_B]);
 	sb_timer_cancel(l, &c->t_ring);
 	sb_timer_cancel(l, &c->t_linger);
-	rtx_free(c, &c->a_resp);
-	rtx_free(c, &c->a_req);
-	rtx_free(c, &c->b_inv);
-	rtx_free(c, &c->b_req);
+	/* the transactions run on (or end) without us */
+	sb_stx_put(c->a_st);
+	sb_ctx_put(c->b_inv);
 	/* shutdown with live legs: give them back (the dataplane keeps media
 	 * flowing; a restarted control does not interrupt it) */
 	for (int s = 0; s < 2; s++)
@@ -203,9 +198,7 @@ void calltab_destroy(struct sb_call *c)
 			c->cp->media->ops->leg_free(c->cp->media, &c->leg[s]);
 	if (c->agent >= 0 && c->cp->reg.e[c->agent].busy_call == c->idx)
 		c->cp->reg.e[c->agent].busy_call = SB_CALL_NONE;
-	free(c->a_prov);
 	free(c->b_ack);
-	pkt_free(c->a_inv);
 	pkt_free(c->b_ok);
 	t->slot[c->idx] = NULL;
 	t->active--;

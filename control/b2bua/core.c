@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * b2bua/core.c — first stop of every datagram: parse, reject what is
+ * b2bua/core.c — first stop of every message: parse, reject what is
  * malformed (400 with the reason, or drop and count when no response can be
- * formed), answer OPTIONS and unsupported methods, hand the rest on.
+ * formed), hand the rest to the transaction layer; then, as its
+ * transaction user, answer OPTIONS and unsupported methods and route the
+ * rest to the registrar and the calls.
  */
 #include <string.h>
 
@@ -32,6 +34,11 @@ void sb_cp_reply(struct sb_cp *cp, const struct sb_sip_msg *req, unsigned sock,
 	char mem[SB_SIP_MAX_MSG], tag[SB_SIP_TOKEN_LEN + 1];
 	struct sb_sip_addr dst;
 	struct sb_buf b;
+
+	if (cp->cur_st && req == sb_stx_request(cp->cur_st)) {
+		sb_stx_reply(cp->cur_st, code, reason, extra_hdrs, NULL, SB_STR_EMPTY);
+		return;
+	}
 
 	sb_rand_token(&cp->rnd, tag, SB_SIP_TOKEN_LEN);
 	sb_buf_init(&b, mem, sizeof(mem));
@@ -76,31 +83,74 @@ void sb_cp_on_datagram(struct sb_cp *cp, unsigned sock, const struct sb_sip_addr
 		}
 		return;
 	}
-	if (!m.is_request) {
-		sb_call_on_response(cp, &m, sock, src);
-		return;
-	}
-	switch (m.method) {
+	/* matching, retransmissions, CANCEL, ACK of non-2xx: sip/txn.c */
+	sb_txl_on_msg(cp->txl, &m, sock, src);
+}
+
+void sb_cp_on_msg(void *arg, uint32_t flow, const struct sb_sip_addr *src, const char *buf,
+		  uint32_t len)
+{
+	sb_cp_on_datagram(arg, flow, src, buf, len);
+}
+
+/* A new request in its own server transaction (never a retransmission,
+ * never ACK or CANCEL).  Handlers answer with sb_cp_reply(), which goes
+ * through cp->cur_st; a handler that answers later holds the transaction. */
+static void tu_request(void *arg, struct sb_stx *st, const struct sb_sip_msg *m)
+{
+	struct sb_cp *cp = arg;
+	unsigned sock = sb_stx_flow(st);
+	const struct sb_sip_addr *src = sb_stx_src(st);
+
+	cp->cur_st = st;
+	switch (m->method) {
 	case SB_SIP_REGISTER:
-		sb_registrar_on_register(cp, &m, sock, src);
+		sb_registrar_on_register(cp, m, sock, src);
 		break;
 	case SB_SIP_INVITE:
-		sb_call_on_invite(cp, &m, sock, src);
-		break;
-	case SB_SIP_ACK:
-		sb_call_on_ack(cp, &m, sock, src);
+		/* from a registered agent's address: digest first */
+		if (sb_registrar_authorize(cp, m, sock, src))
+			sb_call_on_invite(cp, m, sock, src);
 		break;
 	case SB_SIP_BYE:
-		sb_call_on_bye(cp, &m, sock, src);
-		break;
-	case SB_SIP_CANCEL:
-		sb_call_on_cancel(cp, &m, sock, src);
+		sb_call_on_bye(cp, m, sock, src);
 		break;
 	case SB_SIP_OPTIONS:
-		sb_cp_reply(cp, &m, sock, src, 200, NULL, ALLOW_HDR "Accept: application/sdp\r\n");
+		sb_cp_reply(cp, m, sock, src, 200, NULL, ALLOW_HDR "Accept: application/sdp\r\n");
 		break;
 	default:
-		sb_cp_reply(cp, &m, sock, src, 501, NULL, ALLOW_HDR);
+		sb_cp_reply(cp, m, sock, src, 501, NULL, ALLOW_HDR);
 		break;
 	}
+	cp->cur_st = NULL;
 }
+
+static void tu_ack(void *arg, const struct sb_sip_msg *m, uint32_t flow,
+		   const struct sb_sip_addr *src)
+{
+	sb_call_on_ack(arg, m, flow, src);
+}
+
+static void tu_stray_response(void *arg, const struct sb_sip_msg *m, uint32_t flow,
+			      const struct sb_sip_addr *src)
+{
+	sb_call_on_response(arg, m, flow, src);
+}
+
+static void tu_cancel(void *arg, struct sb_stx *st, void *owner)
+{
+	sb_call_on_cancel(arg, st, owner);
+}
+
+static void tu_no_ack(void *arg, struct sb_stx *st, void *owner)
+{
+	sb_call_on_no_ack(arg, st, owner);
+}
+
+const struct sb_txl_tu sb_cp_tu = {
+	.on_request = tu_request,
+	.on_ack = tu_ack,
+	.on_stray_response = tu_stray_response,
+	.on_cancel = tu_cancel,
+	.on_no_ack = tu_no_ack,
+};

@@ -16,6 +16,7 @@
 #include "sip/build.h"
 #include "sip/msg.h"
 #include "sip/tx.h"
+#include "sip/txn.h"
 #include "store/store.h"
 
 #define SB_SIP_T1_MS 500u
@@ -43,16 +44,26 @@ struct sb_cp {
 	struct sb_store *store;   /* NULL: CDRs are logged only */
 	struct sb_registrar reg;
 	struct sb_calls *calls;
+	struct sb_txl *txl;       /* transactions (sip/txn.h) */
+	struct sb_stx *cur_st;    /* server transaction of the request being handled */
 	struct sb_rand rnd;
 	struct sb_cp_counters cnt;
 };
 
-/* One datagram from socket sock (b2bua/core.c). */
+/* One message from flow sock (a UDP datagram or a framed TCP message;
+ * b2bua/core.c, the transport's sb_sip_rx_cb with arg = cp). */
 void sb_cp_on_datagram(struct sb_cp *cp, unsigned sock, const struct sb_sip_addr *src,
 		       const char *buf, uint32_t len);
+void sb_cp_on_msg(void *cp, uint32_t flow, const struct sb_sip_addr *src, const char *buf,
+		  uint32_t len);
+/* The transaction user callbacks of b2bua/core.c (arg = cp). */
+extern const struct sb_txl_tu sb_cp_tu;
 
-/* Stateless response to req (received on sock from src), sent to the Via's
- * sent-by per RFC 3581.  to_tag NULL: a random one is added when To has none. */
+/* Response to req (received on flow sock from src).  When req is the
+ * request being handled, it goes through its server transaction (which
+ * replays it to retransmissions, To tag and all); otherwise it is sent
+ * statelessly to the Via's sent-by per RFC 3581 (with a random To tag when
+ * To has none). */
 void sb_cp_reply(struct sb_cp *cp, const struct sb_sip_msg *req, unsigned sock,
 		 const struct sb_sip_addr *src, unsigned code, const char *reason,
 		 const char *extra_hdrs);

@@ -74,7 +74,7 @@ int sb_media_alloc_get(struct sb_media_alloc *a, int worker, uint32_t *idx, uint
 		       uint16_t *port, uint16_t *out_worker)
 {
 	uint32_t p, i;
-	unsigned w;
+	unsigned w = 0;
 
 	if (worker < 0) {
 		unsigned k;
@@ -109,4 +109,26 @@ void sb_media_alloc_put(struct sb_media_alloc *a, uint32_t idx, uint16_t worker,
 		fifo_push(&a->legs, idx);
 	if (worker < a->n_workers)
 		fifo_push(&a->ports[worker], port);
+}
+
+static void fifo_filter(struct sb_fifo_u32 *f, const uint8_t *used)
+{
+	uint32_t n = f->count, kept = 0;
+
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t x = f->v[(f->head + i) % f->cap];
+
+		/* slot head+kept with kept <= i was already read: in place, FIFO order kept */
+		if (!used[x])
+			f->v[(f->head + kept++) % f->cap] = x;
+	}
+	f->count = kept;
+}
+
+void sb_media_alloc_exclude(struct sb_media_alloc *a, const uint8_t *used_idx,
+			    const uint8_t *used_port)
+{
+	fifo_filter(&a->legs, used_idx);
+	for (unsigned w = 0; w < a->n_workers; w++)
+		fifo_filter(&a->ports[w], used_port);
 }

@@ -34,4 +34,11 @@ int sb_media_alloc_get(struct sb_media_alloc *a, int worker, uint32_t *idx, uint
 		       uint16_t *port, uint16_t *out_worker);
 void sb_media_alloc_put(struct sb_media_alloc *a, uint32_t idx, uint16_t worker, uint16_t port);
 
+/* Take indexes and ports that are already in use (legs that outlived a
+ * dataplane restart with a new geometry) out of a freshly initialised
+ * allocator, so they are not handed out again.  used_idx has max_legs
+ * entries, used_port 65536 (non-zero = in use).  O(max_legs + ports). */
+void sb_media_alloc_exclude(struct sb_media_alloc *a, const uint8_t *used_idx,
+			    const uint8_t *used_port);
+
 #endif

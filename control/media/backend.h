@@ -8,6 +8,12 @@
  * with the cookie the caller gave and a status (0 or -errno).  A submitting
  * call that fails returns -errno and never calls back.  Callbacks run on the
  * loop thread, never from inside a submitting call.
+ *
+ * The backend remembers every leg it carries (local port, expected and
+ * learned peer, flags, connection).  When the carrier restarts (a new
+ * dataplane generation) it re-creates those legs on its own: the B2BUA
+ * keeps its calls and is told only about legs it could not bring back
+ * (SB_MEDIA_EV_LOST).  Counters of a leg add up across restarts.
  */
 #ifndef SB_MEDIA_BACKEND_H
 #define SB_MEDIA_BACKEND_H
@@ -27,7 +33,7 @@ struct sb_media_leg {
 	uint32_t gen;
 	uint16_t port;
 	uint16_t worker; /* all legs of a call share one worker */
-	uint64_t epoch;  /* backend incarnation (dataplane generation) it lives in */
+	uint64_t epoch;  /* backend pools it came from; survives carrier restarts */
 };
 
 struct sb_media_counters {
@@ -37,6 +43,15 @@ struct sb_media_counters {
 };
 
 typedef void sb_media_done_cb(void *arg, uint64_t cookie, int status);
+
+enum sb_media_event {
+	SB_MEDIA_EV_TIMEOUT = 1, /* no media from the leg's peer within the carrier's timeout */
+	SB_MEDIA_EV_LOST = 2,    /* the carrier restarted and the leg could not be re-created */
+};
+
+/* Unsolicited news about a leg.  owner is the cookie given to leg_add for
+ * that leg; runs on the loop thread, never from inside an ops call. */
+typedef void sb_media_event_cb(void *arg, uint64_t owner, enum sb_media_event ev);
 
 struct sb_media_ops {
 	const char *name;
@@ -58,7 +73,9 @@ struct sb_media_ops {
 	int (*leg_del)(struct sb_media *m, struct sb_media_leg *leg, uint64_t cookie);
 	int (*connect)(struct sb_media *m, const struct sb_media_leg *a,
 		       const struct sb_media_leg *b, uint64_t cookie);
-	/* Current counters of a live leg: 0 or -ESTALE / -ENOTCONN. */
+	/* Counters of a live leg, summed over every carrier generation it lived
+	 * in (while the carrier is away: as of its last sighting).
+	 * 0 or -ESTALE / -ENOTCONN / -EINVAL. */
 	int (*leg_counters)(struct sb_media *m, const struct sb_media_leg *leg,
 			    struct sb_media_counters *out);
 	void (*destroy)(struct sb_media *m);
@@ -68,13 +85,19 @@ struct sb_media {
 	const struct sb_media_ops *ops;
 	sb_media_done_cb *done;
 	void *done_arg;
+	sb_media_event_cb *event; /* NULL: events are logged only */
+	void *event_arg;
+	uint32_t timeout_ms;      /* media timeout of new legs; 0 = the carrier's default */
 };
 
 struct sb_loop;
 
 /* DPDK dataplane over /dev/shm/switchboard.<instance>: attaches (retrying
- * every 200 ms), polls event rings from the loop, re-attaches when the
- * dataplane stops or its heartbeat is older than 2 s.  NULL + errno. */
+ * every 200 ms), polls event rings from the loop.  The dataplane is lost
+ * when its segment says STOPPED, its heartbeat is older than 2 s, its pid
+ * is gone or another segment took the name; control then re-attaches and,
+ * for a new generation, re-programs every live leg (LEG_ADD with the
+ * learned peer, else the expected one; then LEG_CONNECT).  NULL + errno. */
 struct sb_media *sb_media_dpdk_create(struct sb_loop *loop, const char *instance,
 				      sb_media_done_cb *done, void *done_arg);
 

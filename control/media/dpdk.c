@@ -7,11 +7,32 @@
  *
  * Only the loop thread touches this state.  Control is the single producer
  * of every command ring and the single consumer of every event ring.
+ *
+ * Restart.  Control keeps its own record of every leg (struct leg_rec,
+ * indexed like the dataplane's table): port, worker, the expected peer from
+ * SDP, the peer the dataplane learned (SB_EVT_PEER_LATCHED), flags, the leg
+ * it is connected to, and counters of earlier generations.  The dataplane
+ * is declared lost when its segment is STOPPED, its heartbeat is stale, its
+ * pid is gone, or a new segment took the name.  Calls stay up meanwhile.
+ * On re-attach:
+ *   - same generation (it only stalled): nothing to redo; legs whose fate
+ *     is unknown (commands failed by the loss) are deleted to be sure;
+ *   - new generation: counters seen last in the old segment are folded into
+ *     each leg's base, then every live leg is re-added (learned peer if any,
+ *     else the expected one) and every connected pair re-connected, all ADDs
+ *     before any CONNECT (same worker ring, so order holds), paced by ring
+ *     room.  A leg whose re-add fails, or that does not fit a changed
+ *     geometry, is reported SB_MEDIA_EV_LOST.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "loop.h"
@@ -25,14 +46,48 @@
 #define POLL_BUSY_MS    1u
 #define POLL_IDLE_MS    20u
 #define HEALTH_MS       100u
+#define INODE_CHECK_MS  500u
 #define HB_STALE_NS     2000000000ull
+
+enum rec_state {
+	REC_FREE = 0,
+	REC_ALLOC,    /* index and port reserved, not (or no longer) added */
+	REC_ADDING,   /* the owner's LEG_ADD is in flight */
+	REC_LIVE,     /* added: must exist in whatever dataplane is attached */
+	REC_DELETING, /* the owner's LEG_DEL is in flight */
+	REC_ZOMBIE,   /* released by its owner while a dataplane may still hold it */
+};
+
+struct leg_rec {
+	uint8_t state;        /* enum rec_state */
+	uint8_t in_dp;        /* the attached generation has it (ADD answered 0) */
+	uint8_t resync;       /* new generation: re-add not sent yet */
+	uint8_t lost;         /* could not be brought back; owner told */
+	uint8_t orphan;       /* outside the current geometry: never back to the pools */
+	uint8_t maybe_in_dp;  /* an ADD or DEL was cut off by a loss: fate unknown */
+	uint16_t worker;
+	uint16_t port;
+	uint16_t latched_port;
+	uint32_t gen;
+	uint32_t latched_ip;  /* learned by the dataplane; 0 = none */
+	uint32_t fwd;         /* connected leg index, SB_LEG_NONE */
+	uint64_t owner;       /* cookie of the owner's LEG_ADD */
+	/* body of the last LEG_ADD/MOD (expected peer from SDP, flags,
+	 * timeout, ...): replayed as the re-add, whatever the ABI grows */
+	struct sb_cmd_leg cmd;
+	struct sb_media_counters base; /* earlier generations */
+	struct sb_media_counters last; /* last seen in a generation that went away */
+};
+
+enum pend_kind { PK_OWNER = 0, PK_RESYNC_ADD, PK_RESYNC_CONNECT, PK_CLEANUP_DEL };
 
 struct pend {
 	uint32_t req_id;    /* 0 = free slot */
 	uint16_t cmd;
+	uint8_t kind;       /* enum pend_kind */
 	uint64_t cookie;
 	uint64_t deadline_ms;
-	struct sb_media_leg leg; /* LEG_DEL: released when answered */
+	uint32_t leg, leg_gen; /* echoed by the result: a mismatch is stale */
 };
 
 struct media_dpdk {
@@ -41,11 +96,30 @@ struct media_dpdk {
 	char instance[48];
 	struct sb_dp_shm shm;
 	bool attached;
-	uint64_t generation;       /* of the attached segment; legs carry it as epoch */
+	bool ever_attached;
+	bool pid_check;            /* dp_pid is visible from here */
+	uint64_t generation;       /* of the attached (or last attached) segment */
+	uint64_t dead_gen;         /* lost because its pid was gone: never again */
+	bool dead_gen_set;
+	ino_t ino;                 /* inode of the attached segment */
+	uint64_t lost_ms;          /* when it was lost; 0 = not lost */
+	/* geometry the pools and records were built for */
+	uint32_t g_max_legs, g_n_workers;
+	uint16_t g_port_min, g_port_span;
 	struct sb_media_alloc alloc;
+	bool alloc_ok;
+	uint64_t alloc_epoch;
+	struct leg_rec *rec;       /* [n_rec] */
+	uint32_t n_rec;
+	/* re-programming after a restart */
+	bool resync_on;
+	unsigned resync_phase;     /* 0 = adds, 1 = connects, 2 = all sent */
+	uint32_t resync_cursor;
+	unsigned resync_inflight, resync_legs, resync_pairs, resync_calls, resync_failed;
+	uint64_t resync_t0_ms;
 	struct sb_timer t_attach;
 	struct sb_timer t_poll;
-	uint64_t next_health_ms;
+	uint64_t next_health_ms, next_inode_ms;
 	char last_why[256];
 	uint32_t next_req;
 	unsigned n_pending;
@@ -68,43 +142,80 @@ static uint32_t dp_media_ip(struct sb_media *m)
 	return d->attached ? d->shm.hdr->media_ip : 0;
 }
 
-static void dp_release_leg(struct media_dpdk *d, struct sb_media_leg *leg)
+static void ctr_add(struct sb_media_counters *a, const struct sb_media_counters *b)
 {
-	if (leg->idx == UINT32_MAX)
+	a->rx_pkts += b->rx_pkts;
+	a->rx_bytes += b->rx_bytes;
+	a->tx_pkts += b->tx_pkts;
+	a->tx_bytes += b->tx_bytes;
+	a->rej_src += b->rej_src;
+}
+
+/* The record of a leg handle, or NULL when the handle is stale. */
+static struct leg_rec *rec_of(struct media_dpdk *d, const struct sb_media_leg *leg)
+{
+	struct leg_rec *r;
+
+	if (leg->idx == UINT32_MAX || leg->idx >= d->n_rec || leg->epoch != d->alloc_epoch)
+		return NULL;
+	r = &d->rec[leg->idx];
+	if (r->state == REC_FREE || r->state == REC_ZOMBIE || r->gen != leg->gen)
+		return NULL;
+	return r;
+}
+
+static void rec_unlink(struct media_dpdk *d, uint32_t idx)
+{
+	struct leg_rec *r = &d->rec[idx];
+
+	if (r->fwd != SB_LEG_NONE && r->fwd < d->n_rec && d->rec[r->fwd].fwd == idx)
+		d->rec[r->fwd].fwd = SB_LEG_NONE;
+	r->fwd = SB_LEG_NONE;
+}
+
+/* Back to the pools, record cleared. */
+static void rec_release(struct media_dpdk *d, uint32_t idx)
+{
+	struct leg_rec *r = &d->rec[idx];
+
+	rec_unlink(d, idx);
+	if (!r->orphan && d->alloc_ok)
+		sb_media_alloc_put(&d->alloc, idx, r->worker, r->port);
+	memset(r, 0, sizeof(*r));
+	r->fwd = SB_LEG_NONE;
+}
+
+/* The owner is done with it; a dataplane we cannot reach now may still
+ * hold it: keep index and port out of the pools until we know. */
+static void rec_drop(struct media_dpdk *d, uint32_t idx, bool maybe_held)
+{
+	struct leg_rec *r = &d->rec[idx];
+
+	if (maybe_held) {
+		rec_unlink(d, idx);
+		r->state = REC_ZOMBIE;
+		r->maybe_in_dp = 1;
 		return;
-	/* a leg of an older dataplane incarnation has no slot in today's pools */
-	if (d->attached && leg->epoch == d->generation)
-		sb_media_alloc_put(&d->alloc, leg->idx, leg->worker, leg->port);
-	leg->idx = UINT32_MAX;
+	}
+	rec_release(d, idx);
 }
 
-static void complete(struct media_dpdk *d, struct pend *p, int status)
+static void emit(struct media_dpdk *d, const struct leg_rec *r, enum sb_media_event ev)
 {
-	uint64_t cookie = p->cookie;
-
-	if (p->cmd == SB_CMD_LEG_DEL)
-		dp_release_leg(d, &p->leg);
-	p->req_id = 0;
-	d->n_pending--;
-	d->base.done(d->base.done_arg, cookie, status);
-}
-
-static void fail_all_pending(struct media_dpdk *d, int status)
-{
-	for (unsigned i = 0; i < PEND_N && d->n_pending; i++)
-		if (d->pend[i].req_id)
-			complete(d, &d->pend[i], status);
+	if (d->base.event)
+		d->base.event(d->base.event_arg, r->owner, ev);
 }
 
 static void arm_poll(struct media_dpdk *d)
 {
 	if (!d->attached)
 		return;
-	sb_timer_arm(d->loop, &d->t_poll, d->n_pending ? POLL_BUSY_MS : POLL_IDLE_MS);
+	sb_timer_arm(d->loop, &d->t_poll,
+		     d->n_pending || d->resync_on ? POLL_BUSY_MS : POLL_IDLE_MS);
 }
 
 static int submit(struct media_dpdk *d, unsigned worker, union sb_msg *msg, uint64_t cookie,
-		  const struct sb_media_leg *del_leg)
+		  enum pend_kind kind)
 {
 	uint32_t id;
 	struct pend *p;
@@ -117,26 +228,264 @@ static int submit(struct media_dpdk *d, unsigned worker, union sb_msg *msg, uint
 		id = ++d->next_req;
 	} while (id == 0);
 	p = &d->pend[id & (PEND_N - 1)];
-	if (p->req_id)
-		return -EBUSY;
-	msg->h.req_id = id;
-	if (sb_ring_enqueue_bulk(sb_dp_shm_cmd_ring(&d->shm, worker), msg, 1) != 1) {
-		sb_warn("media: command ring of worker %u full", worker);
+	if (p->req_id) {
+		d->next_req--; /* the id is not used: try it again later */
 		return -EBUSY;
 	}
-	*p = (struct pend){ .req_id = id, .cmd = msg->h.type, .cookie = cookie,
-			    .deadline_ms = sb_mono_ms() + PEND_TIMEOUT_MS };
-	if (del_leg)
-		p->leg = *del_leg;
+	msg->h.req_id = id;
+	if (sb_ring_enqueue_bulk(sb_dp_shm_cmd_ring(&d->shm, worker), msg, 1) != 1) {
+		d->next_req--;
+		return -EBUSY;
+	}
+	*p = (struct pend){ .req_id = id, .cmd = msg->h.type, .kind = (uint8_t)kind,
+			    .cookie = cookie, .deadline_ms = sb_mono_ms() + PEND_TIMEOUT_MS,
+			    .leg = msg->h.leg, .leg_gen = msg->h.leg_gen };
 	d->n_pending++;
 	if (d->n_pending == 1)
 		sb_timer_arm(d->loop, &d->t_poll, POLL_BUSY_MS);
 	return 0;
 }
 
+/* The leg's recorded command, as a ring message of that type. */
+static void msg_leg(union sb_msg *msg, uint16_t type, uint32_t idx, const struct leg_rec *r)
+{
+	memset(msg, 0, sizeof(*msg));
+	msg->leg = r->cmd;
+	msg->leg.h = (struct sb_msg_hdr){ .type = type, .len = sizeof(struct sb_cmd_leg),
+					  .leg = idx, .leg_gen = r->gen };
+	msg->leg.local_port = r->port;
+	msg->leg.worker = r->worker;
+}
+
+/* Record what the owner asked for a leg (LEG_ADD or LEG_MOD). */
+static void rec_set_cmd(struct media_dpdk *d, struct leg_rec *r, uint32_t peer_ip,
+			uint16_t peer_port, uint32_t flags, uint32_t call_no)
+{
+	memset(&r->cmd, 0, sizeof(r->cmd));
+	r->cmd.peer_ip = peer_ip;
+	r->cmd.peer_port = peer_port;
+	r->cmd.flags = (flags & SB_MEDIA_F_LATCH ? SB_LEG_F_LATCH : 0) |
+		       (flags & SB_MEDIA_F_STRICT ? SB_LEG_F_STRICT : 0);
+	r->cmd.call_id = call_no;
+	r->cmd.timeout_ms = d->base.timeout_ms;
+}
+
+static void msg_connect(union sb_msg *msg, uint32_t a, const struct leg_rec *ra, uint32_t b,
+			const struct leg_rec *rb)
+{
+	memset(msg, 0, sizeof(*msg));
+	msg->connect.h = (struct sb_msg_hdr){ .type = SB_CMD_LEG_CONNECT,
+					      .len = sizeof(struct sb_cmd_connect),
+					      .leg = a, .leg_gen = ra->gen };
+	msg->connect.leg_b = b;
+	msg->connect.leg_b_gen = rb->gen;
+}
+
+/* ---- re-programming after a restart ---- */
+
+/* Re-add one leg: the peer it learned (it is that peer's media we carry),
+ * else the one SDP gave.  A learned peer is not learned again: without
+ * LATCH the first packet of a stranger cannot take the leg over. */
+static int resync_add(struct media_dpdk *d, uint32_t idx)
+{
+	struct leg_rec *r = &d->rec[idx];
+	union sb_msg msg;
+	int rc;
+
+	msg_leg(&msg, SB_CMD_LEG_ADD, idx, r);
+	if (r->latched_ip != 0) {
+		msg.leg.peer_ip = r->latched_ip;
+		msg.leg.peer_port = r->latched_port;
+		msg.leg.flags &= ~SB_LEG_F_LATCH;
+	}
+	rc = submit(d, r->worker, &msg, 0, PK_RESYNC_ADD);
+	if (rc == 0) {
+		r->resync = 0;
+		d->resync_inflight++;
+		d->resync_legs++;
+	}
+	return rc;
+}
+
+/* Before the owner's own command on a leg that was not re-added yet. */
+static int resync_leg_now(struct media_dpdk *d, uint32_t idx)
+{
+	return d->rec[idx].resync ? resync_add(d, idx) : 0;
+}
+
+static void resync_log_done(struct media_dpdk *d)
+{
+	sb_info("media: re-programmed %u calls (%u legs, %u connections) on dataplane %s "
+		"generation %llx in %llu ms; %u failed",
+		d->resync_calls, d->resync_legs, d->resync_pairs, d->instance,
+		(unsigned long long)d->generation,
+		(unsigned long long)(sb_mono_ms() - d->resync_t0_ms), d->resync_failed);
+	d->resync_on = false;
+}
+
+/* As many commands as the rings and the pending table take; resumed at the
+ * next poll.  All ADDs go out before any CONNECT. */
+static void resync_step(struct media_dpdk *d)
+{
+	while (d->attached && d->resync_phase < 2) {
+		uint32_t i = d->resync_cursor;
+		struct leg_rec *r;
+		int rc = 0;
+
+		if (i >= d->n_rec) {
+			d->resync_phase++;
+			d->resync_cursor = 0;
+			continue;
+		}
+		r = &d->rec[i];
+		if (d->resync_phase == 0) {
+			if (r->state == REC_LIVE && r->resync)
+				rc = resync_add(d, i);
+		} else if (r->state == REC_LIVE && !r->lost && r->fwd != SB_LEG_NONE && i < r->fwd &&
+			   r->fwd < d->n_rec && d->rec[r->fwd].state == REC_LIVE &&
+			   !d->rec[r->fwd].lost) {
+			union sb_msg msg;
+
+			msg_connect(&msg, i, r, r->fwd, &d->rec[r->fwd]);
+			rc = submit(d, r->worker, &msg, 0, PK_RESYNC_CONNECT);
+			if (rc == 0) {
+				d->resync_inflight++;
+				d->resync_pairs++;
+			}
+		}
+		if (rc == -EBUSY)
+			return; /* ring or pending table full: next poll */
+		d->resync_cursor++;
+	}
+	if (d->resync_on && d->resync_phase >= 2 && d->resync_inflight == 0)
+		resync_log_done(d);
+}
+
+/* Distinct calls among the legs about to be re-added (for the log). */
+static unsigned count_calls(const struct media_dpdk *d)
+{
+	uint32_t max = 0;
+	unsigned n = 0;
+	uint8_t *seen;
+
+	for (uint32_t i = 0; i < d->n_rec; i++)
+		if (d->rec[i].resync && d->rec[i].cmd.call_id > max)
+			max = d->rec[i].cmd.call_id;
+	seen = calloc((size_t)max + 1, 1);
+	if (seen == NULL)
+		return 0;
+	for (uint32_t i = 0; i < d->n_rec; i++)
+		if (d->rec[i].resync && !seen[d->rec[i].cmd.call_id]) {
+			seen[d->rec[i].cmd.call_id] = 1;
+			n++;
+		}
+	free(seen);
+	return n;
+}
+
+/* ---- completions ---- */
+
+static void complete_owner(struct media_dpdk *d, const struct pend *p, int status)
+{
+	struct leg_rec *r = p->leg < d->n_rec ? &d->rec[p->leg] : NULL;
+
+	if (r && r->gen == p->leg_gen) {
+		switch (p->cmd) {
+		case SB_CMD_LEG_ADD:
+			if (r->state != REC_ADDING)
+				break;
+			if (status == 0) {
+				r->state = REC_LIVE;
+				r->in_dp = 1;
+			} else {
+				r->state = REC_ALLOC;
+				if (status == -ECONNRESET || status == -ETIMEDOUT)
+					r->maybe_in_dp = 1;
+			}
+			break;
+		case SB_CMD_LEG_DEL:
+			if (r->state != REC_DELETING)
+				break;
+			/* cut off by a loss: the dataplane may still hold it */
+			rec_drop(d, p->leg, status == -ECONNRESET || status == -ETIMEDOUT);
+			break;
+		default:
+			break;
+		}
+	}
+	d->base.done(d->base.done_arg, p->cookie, status);
+}
+
+static void complete_internal(struct media_dpdk *d, const struct pend *p, int status)
+{
+	struct leg_rec *r = p->leg < d->n_rec ? &d->rec[p->leg] : NULL;
+	bool ours = r && r->gen == p->leg_gen;
+
+	switch (p->kind) {
+	case PK_RESYNC_ADD:
+		d->resync_inflight--;
+		if (!ours)
+			break;
+		if (status == 0) {
+			if (r->state == REC_LIVE || r->state == REC_DELETING)
+				r->in_dp = 1;
+		} else if (r->state == REC_LIVE && !r->lost) {
+			sb_warn("media: re-adding leg %u (port %u, call %u) failed: %s",
+				p->leg, r->port, r->cmd.call_id, strerror(-status));
+			d->resync_failed++;
+			r->lost = 1;
+			emit(d, r, SB_MEDIA_EV_LOST);
+		}
+		break;
+	case PK_RESYNC_CONNECT:
+		d->resync_inflight--;
+		if (status != 0 && ours && r->state == REC_LIVE && !r->lost) {
+			sb_warn("media: re-connecting leg %u (call %u) failed: %s", p->leg,
+				r->cmd.call_id, strerror(-status));
+			d->resync_failed++;
+			r->lost = 1;
+			emit(d, r, SB_MEDIA_EV_LOST);
+		}
+		break;
+	case PK_CLEANUP_DEL:
+		if (!ours)
+			break;
+		r->maybe_in_dp = 0;
+		if (r->state == REC_ZOMBIE)
+			rec_release(d, p->leg);
+		break;
+	default:
+		break;
+	}
+	if (d->resync_on && d->resync_phase >= 2 && d->resync_inflight == 0)
+		resync_log_done(d);
+}
+
+static void complete(struct media_dpdk *d, struct pend *p, int status)
+{
+	struct pend copy = *p;
+
+	p->req_id = 0;
+	d->n_pending--;
+	if (copy.kind == PK_OWNER)
+		complete_owner(d, &copy, status);
+	else
+		complete_internal(d, &copy, status);
+}
+
+static void fail_all_pending(struct media_dpdk *d, int status)
+{
+	for (unsigned i = 0; i < PEND_N && d->n_pending; i++)
+		if (d->pend[i].req_id)
+			complete(d, &d->pend[i], status);
+}
+
+/* ---- operations ---- */
+
 static int dp_leg_alloc(struct sb_media *m, int worker, struct sb_media_leg *out)
 {
 	struct media_dpdk *d = to_dp(m);
+	struct leg_rec *r;
 	int rc;
 
 	if (!d->attached)
@@ -144,70 +493,129 @@ static int dp_leg_alloc(struct sb_media *m, int worker, struct sb_media_leg *out
 	rc = sb_media_alloc_get(&d->alloc, worker, &out->idx, &out->gen, &out->port, &out->worker);
 	if (rc < 0)
 		return rc;
-	out->epoch = d->generation;
+	out->epoch = d->alloc_epoch;
+	r = &d->rec[out->idx];
+	memset(r, 0, sizeof(*r));
+	r->state = REC_ALLOC;
+	r->gen = out->gen;
+	r->port = out->port;
+	r->worker = out->worker;
+	r->fwd = SB_LEG_NONE;
 	return 0;
 }
 
 static void dp_leg_free(struct sb_media *m, struct sb_media_leg *leg)
 {
-	dp_release_leg(to_dp(m), leg);
-}
-
-static int leg_cmd(struct sb_media *m, uint16_t type, const struct sb_media_leg *leg,
-		   uint32_t peer_ip, uint16_t peer_port, uint32_t flags, uint32_t call_no,
-		   uint64_t cookie)
-{
 	struct media_dpdk *d = to_dp(m);
-	union sb_msg msg;
+	struct leg_rec *r = rec_of(d, leg);
 
-	if (!d->attached || leg->epoch != d->generation)
-		return -ENOTCONN;
-	memset(&msg, 0, sizeof(msg));
-	msg.leg.h = (struct sb_msg_hdr){ .type = type, .len = sizeof(struct sb_cmd_leg),
-					 .leg = leg->idx, .leg_gen = leg->gen };
-	msg.leg.peer_ip = peer_ip;
-	msg.leg.peer_port = peer_port;
-	msg.leg.local_port = leg->port;
-	msg.leg.flags = (flags & SB_MEDIA_F_LATCH ? SB_LEG_F_LATCH : 0) |
-			(flags & SB_MEDIA_F_STRICT ? SB_LEG_F_STRICT : 0);
-	msg.leg.worker = leg->worker;
-	msg.leg.call_id = call_no;
-	return submit(d, leg->worker, &msg, cookie, NULL);
+	if (r != NULL) {
+		if (r->state == REC_ALLOC)
+			rec_drop(d, leg->idx, r->maybe_in_dp);
+		else if (r->state == REC_LIVE)
+			/* shutdown: the dataplane keeps carrying it; forget it here */
+			rec_release(d, leg->idx);
+		/* ADDING/DELETING: the pending answer settles it */
+	}
+	leg->idx = UINT32_MAX;
 }
 
 static int dp_leg_add(struct sb_media *m, const struct sb_media_leg *leg, uint32_t peer_ip,
 		      uint16_t peer_port, uint32_t flags, uint32_t call_no, uint64_t cookie)
 {
-	return leg_cmd(m, SB_CMD_LEG_ADD, leg, peer_ip, peer_port, flags, call_no, cookie);
+	struct media_dpdk *d = to_dp(m);
+	struct leg_rec *r = rec_of(d, leg);
+	union sb_msg msg;
+	int rc;
+
+	if (!d->attached)
+		return -ENOTCONN;
+	if (r == NULL || r->state != REC_ALLOC || r->orphan)
+		return -EINVAL;
+	rec_set_cmd(d, r, peer_ip, peer_port, flags, call_no);
+	r->latched_ip = 0;
+	r->latched_port = 0;
+	r->owner = cookie;
+	r->maybe_in_dp = 0;
+	msg_leg(&msg, SB_CMD_LEG_ADD, leg->idx, r);
+	rc = submit(d, leg->worker, &msg, cookie, PK_OWNER);
+	if (rc == 0)
+		r->state = REC_ADDING;
+	else if (rc == -EBUSY)
+		sb_warn("media: command ring of worker %u full", leg->worker);
+	return rc;
 }
 
 static int dp_leg_mod(struct sb_media *m, const struct sb_media_leg *leg, uint32_t peer_ip,
 		      uint16_t peer_port, uint32_t flags, uint32_t call_no, uint64_t cookie)
 {
-	return leg_cmd(m, SB_CMD_LEG_MOD, leg, peer_ip, peer_port, flags, call_no, cookie);
+	struct media_dpdk *d = to_dp(m);
+	struct leg_rec *r = rec_of(d, leg);
+	union sb_msg msg;
+	int rc;
+
+	if (!d->attached)
+		return -ENOTCONN;
+	if (r == NULL || r->state != REC_LIVE)
+		return -EINVAL;
+	if (r->lost)
+		return -ENOTCONN;
+	rc = resync_leg_now(d, leg->idx);
+	if (rc < 0)
+		return rc;
+	if (peer_ip != r->cmd.peer_ip || peer_port != r->cmd.peer_port) {
+		/* a new expected peer: the dataplane learns again, so do we */
+		r->latched_ip = 0;
+		r->latched_port = 0;
+	}
+	rec_set_cmd(d, r, peer_ip, peer_port, flags, call_no);
+	msg_leg(&msg, SB_CMD_LEG_MOD, leg->idx, r);
+	return submit(d, leg->worker, &msg, cookie, PK_OWNER);
 }
 
 static int dp_leg_del(struct sb_media *m, struct sb_media_leg *leg, uint64_t cookie)
 {
 	struct media_dpdk *d = to_dp(m);
+	struct leg_rec *r = rec_of(d, leg);
+	uint32_t idx = leg->idx;
 	union sb_msg msg;
-	int rc = -ENOTCONN;
+	int rc;
 
-	if (leg->idx == UINT32_MAX)
+	if (idx == UINT32_MAX)
 		return -EINVAL;
-	if (d->attached && leg->epoch == d->generation) {
-		memset(&msg, 0, sizeof(msg));
-		msg.h = (struct sb_msg_hdr){ .type = SB_CMD_LEG_DEL, .len = sizeof(struct sb_msg_hdr),
-					     .leg = leg->idx, .leg_gen = leg->gen };
-		rc = submit(d, leg->worker, &msg, cookie, leg);
-		if (rc == 0) {
-			leg->idx = UINT32_MAX; /* owned by the pending entry now */
-			return 0;
-		}
-		sb_warn("media: LEG_DEL of leg %u not sent (%s); releasing it anyway",
-			leg->idx, strerror(-rc));
+	leg->idx = UINT32_MAX; /* released either way, now or when answered */
+	if (r == NULL)
+		return -ESTALE;
+	if (r->state != REC_LIVE) {
+		if (r->state == REC_ALLOC)
+			rec_drop(d, idx, r->maybe_in_dp);
+		return -EINVAL;
 	}
-	dp_release_leg(d, leg);
+	if (!d->attached) {
+		/* the dataplane that had it is away; if it comes back as the
+		 * same generation it still has it */
+		rec_drop(d, idx, true);
+		return -ENOTCONN;
+	}
+	if (!r->in_dp) {
+		/* a restart took it away and it was not (or could not be) re-added,
+		 * unless a re-add is still in flight: then delete behind it */
+		if (r->resync || r->lost) {
+			rec_release(d, idx);
+			return -ENOENT;
+		}
+	}
+	memset(&msg, 0, sizeof(msg));
+	msg.h = (struct sb_msg_hdr){ .type = SB_CMD_LEG_DEL, .len = sizeof(struct sb_msg_hdr),
+				     .leg = idx, .leg_gen = r->gen };
+	rc = submit(d, r->worker, &msg, cookie, PK_OWNER);
+	if (rc == 0) {
+		rec_unlink(d, idx);
+		r->state = REC_DELETING;
+		return 0;
+	}
+	sb_warn("media: LEG_DEL of leg %u not sent (%s); releasing it anyway", idx, strerror(-rc));
+	rec_drop(d, idx, true);
 	return rc;
 }
 
@@ -215,49 +623,92 @@ static int dp_connect(struct sb_media *m, const struct sb_media_leg *a,
 		      const struct sb_media_leg *b, uint64_t cookie)
 {
 	struct media_dpdk *d = to_dp(m);
+	struct leg_rec *ra = rec_of(d, a), *rb = rec_of(d, b);
 	union sb_msg msg;
+	int rc;
 
-	if (!d->attached || a->epoch != d->generation || b->epoch != d->generation)
+	if (!d->attached)
 		return -ENOTCONN;
-	memset(&msg, 0, sizeof(msg));
-	msg.connect.h = (struct sb_msg_hdr){ .type = SB_CMD_LEG_CONNECT,
-					     .len = sizeof(struct sb_cmd_connect),
-					     .leg = a->idx, .leg_gen = a->gen };
-	msg.connect.leg_b = b->idx;
-	msg.connect.leg_b_gen = b->gen;
-	return submit(d, a->worker, &msg, cookie, NULL);
+	if (ra == NULL || rb == NULL || ra == rb || ra->state != REC_LIVE ||
+	    rb->state != REC_LIVE)
+		return -EINVAL;
+	if (ra->lost || rb->lost)
+		return -ENOTCONN;
+	rc = resync_leg_now(d, a->idx);
+	if (rc == 0)
+		rc = resync_leg_now(d, b->idx);
+	if (rc < 0)
+		return rc;
+	msg_connect(&msg, a->idx, ra, b->idx, rb);
+	rc = submit(d, a->worker, &msg, cookie, PK_OWNER);
+	if (rc == 0) {
+		if (ra->fwd != b->idx)
+			rec_unlink(d, a->idx);
+		if (rb->fwd != a->idx)
+			rec_unlink(d, b->idx);
+		ra->fwd = b->idx;
+		rb->fwd = a->idx;
+	}
+	return rc;
 }
 
 static int dp_leg_counters(struct sb_media *m, const struct sb_media_leg *leg,
 			   struct sb_media_counters *out)
 {
 	struct media_dpdk *d = to_dp(m);
+	struct leg_rec *r = rec_of(d, leg);
 	const volatile struct sb_leg_stats *st;
 
 	memset(out, 0, sizeof(*out));
-	if (!d->attached || leg->idx == UINT32_MAX || leg->epoch != d->generation)
-		return -ENOTCONN;
+	if (r == NULL)
+		return leg->idx == UINT32_MAX ? -EINVAL : -ESTALE;
+	*out = r->base;
+	if (!d->attached || !r->in_dp) {
+		/* away, or not re-added yet: as last seen */
+		ctr_add(out, &r->last);
+		return 0;
+	}
 	if (leg->idx >= d->shm.hdr->max_legs)
 		return -EINVAL;
 	st = sb_dp_shm_leg_stats(&d->shm, leg->idx);
 	if (st->leg_gen != leg->gen)
 		return -ESTALE;
-	out->rx_pkts = st->rx_pkts;
-	out->rx_bytes = st->rx_bytes;
-	out->tx_pkts = st->tx_pkts;
-	out->tx_bytes = st->tx_bytes;
-	out->rej_src = st->rej_src;
+	out->rx_pkts += st->rx_pkts;
+	out->rx_bytes += st->rx_bytes;
+	out->tx_pkts += st->tx_pkts;
+	out->tx_bytes += st->tx_bytes;
+	out->rej_src += st->rej_src;
 	return 0;
+}
+
+/* ---- events ---- */
+
+/* The record an unsolicited event names, or NULL when it is stale (another
+ * generation of that index, or a leg we no longer carry). */
+static struct leg_rec *evt_rec(struct media_dpdk *d, const struct sb_msg_hdr *h)
+{
+	struct leg_rec *r;
+
+	if (h->leg >= d->n_rec)
+		return NULL;
+	r = &d->rec[h->leg];
+	if (r->gen != h->leg_gen || (r->state != REC_LIVE && r->state != REC_ADDING) || r->lost)
+		return NULL;
+	return r;
 }
 
 static void on_event(struct media_dpdk *d, const union sb_msg *ev)
 {
+	struct leg_rec *r;
+
 	switch (ev->h.type) {
 	case SB_EVT_RESULT: {
 		struct pend *p = &d->pend[ev->h.req_id & (PEND_N - 1)];
 
-		if (p->req_id == 0 || p->req_id != ev->h.req_id) {
-			sb_warn("media: result for unknown request %u", ev->h.req_id);
+		if (p->req_id == 0 || p->req_id != ev->h.req_id || p->leg != ev->h.leg ||
+		    p->leg_gen != ev->h.leg_gen) {
+			sb_warn("media: ignoring result for unknown request %u (leg %u gen %u)",
+				ev->h.req_id, ev->h.leg, ev->h.leg_gen);
 			return;
 		}
 		if (ev->result.status)
@@ -267,48 +718,116 @@ static void on_event(struct media_dpdk *d, const union sb_msg *ev)
 		break;
 	}
 	case SB_EVT_PEER_LATCHED:
+		r = evt_rec(d, &ev->h);
+		if (r == NULL) {
+			sb_dbg("media: stale latch event for leg %u gen %u", ev->h.leg, ev->h.leg_gen);
+			return;
+		}
+		r->latched_ip = ev->peer.peer_ip;
+		r->latched_port = ev->peer.peer_port;
 		sb_dbg("media: leg %u latched to peer port %u", ev->h.leg, ev->peer.peer_port);
 		break;
 	case SB_EVT_MEDIA_TIMEOUT:
-		/* hanging up on media timeout comes with the session timers */
-		sb_info("media: leg %u reports a media timeout", ev->h.leg);
+		r = evt_rec(d, &ev->h);
+		if (r == NULL) {
+			sb_info("media: ignoring media timeout for leg %u gen %u (gone or stale)",
+				ev->h.leg, ev->h.leg_gen);
+			return;
+		}
+		sb_info("media: leg %u (port %u, call %u) reports a media timeout: %u ms "
+			"without media", ev->h.leg, r->port, r->cmd.call_id, ev->timeout.idle_ms);
+		emit(d, r, SB_MEDIA_EV_TIMEOUT);
 		break;
 	default:
 		sb_warn("media: unknown event type %u", ev->h.type);
 	}
 }
 
+/* ---- losing and finding the dataplane ---- */
+
 static void detach(struct media_dpdk *d, const char *why)
 {
-	sb_warn("media: dataplane %s lost: %s; live calls keep their SIP state, "
-		"media is not re-programmed (not implemented yet)", d->instance, why);
+	unsigned live = 0;
+
+	/* the old segment stays mapped until here: read its counters last */
+	for (uint32_t i = 0; i < d->n_rec; i++) {
+		struct leg_rec *r = &d->rec[i];
+		const volatile struct sb_leg_stats *st;
+
+		if (r->state != REC_LIVE && r->state != REC_DELETING)
+			continue;
+		live += r->state == REC_LIVE;
+		if (!r->in_dp || i >= d->shm.hdr->max_legs)
+			continue;
+		st = sb_dp_shm_leg_stats(&d->shm, i);
+		if (st->leg_gen != r->gen)
+			continue;
+		r->last = (struct sb_media_counters){ .rx_pkts = st->rx_pkts,
+			.rx_bytes = st->rx_bytes, .tx_pkts = st->tx_pkts,
+			.tx_bytes = st->tx_bytes, .rej_src = st->rej_src };
+	}
+	sb_warn("media: dataplane %s generation %llx lost: %s; %u live legs keep their "
+		"calls, re-programmed when it is back", d->instance,
+		(unsigned long long)d->generation, why, live);
 	d->attached = false;
+	d->lost_ms = sb_mono_ms();
+	d->resync_on = false;
 	sb_timer_cancel(d->loop, &d->t_poll);
 	fail_all_pending(d, -ECONNRESET);
-	sb_media_alloc_fini(&d->alloc);
 	sb_dp_shm_detach(&d->shm, 0);
 	d->last_why[0] = '\0';
 	sb_timer_arm(d->loop, &d->t_attach, ATTACH_RETRY_MS);
 }
 
+static int name_inode(const char *name, ino_t *out)
+{
+	struct stat st;
+	int fd = shm_open(name, O_RDONLY, 0);
+
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0) {
+		close(fd);
+		return -errno;
+	}
+	close(fd);
+	*out = st.st_ino;
+	return 0;
+}
+
+static bool pid_gone(uint32_t pid)
+{
+	return pid != 0 && kill((pid_t)pid, 0) < 0 && errno == ESRCH;
+}
+
 static void check_health(struct media_dpdk *d, uint64_t now_ms)
 {
-	const struct sb_dp_shm_hdr *h = d->shm.hdr;
-	uint32_t st = atomic_load_explicit(&((struct sb_dp_shm_hdr *)h)->state, memory_order_acquire);
-	uint64_t hb = atomic_load_explicit(&((struct sb_dp_shm_hdr *)h)->heartbeat_ns,
-					   memory_order_acquire);
+	struct sb_dp_shm_hdr *h = d->shm.hdr;
+	uint32_t st = atomic_load_explicit(&h->state, memory_order_acquire);
+	uint64_t hb = atomic_load_explicit(&h->heartbeat_ns, memory_order_acquire);
 	uint64_t now_ns = sb_now_ns();
-	char why[96];
+	char why[128];
+	ino_t ino;
 
 	d->next_health_ms = now_ms + HEALTH_MS;
 	if (st != SB_DP_READY) {
-		snprintf(why, sizeof(why), "segment state %u (generation %llx)", st,
-			 (unsigned long long)d->generation);
+		snprintf(why, sizeof(why), "segment state %u", st);
 		detach(d, why);
 	} else if (now_ns > hb && now_ns - hb > HB_STALE_NS) {
 		snprintf(why, sizeof(why), "heartbeat %llu ms old",
 			 (unsigned long long)((now_ns - hb) / 1000000));
 		detach(d, why);
+	} else if (d->pid_check && pid_gone(h->dp_pid)) {
+		snprintf(why, sizeof(why), "pid %u is gone", h->dp_pid);
+		d->dead_gen = d->generation;
+		d->dead_gen_set = true;
+		detach(d, why);
+	} else if (now_ms >= d->next_inode_ms) {
+		d->next_inode_ms = now_ms + INODE_CHECK_MS;
+		if (name_inode(d->shm.name, &ino) == 0 && ino != d->ino) {
+			snprintf(why, sizeof(why), "a new segment took the name %s", d->shm.name);
+			detach(d, why);
+		}
 	}
 }
 
@@ -339,15 +858,212 @@ static void on_poll(struct sb_timer *t, void *arg)
 				complete(d, &d->pend[i], -ETIMEDOUT);
 			}
 	}
+	if (d->resync_on)
+		resync_step(d);
 	if (now >= d->next_health_ms)
 		check_health(d, now);
 	arm_poll(d);
+}
+
+static bool geometry_same(const struct media_dpdk *d, const struct sb_dp_shm_hdr *h)
+{
+	return d->g_max_legs == h->max_legs && d->g_n_workers == h->n_workers &&
+	       d->g_port_min == h->port_min && d->g_port_span == h->port_span;
+}
+
+/* Does a kept leg still fit the new geometry? */
+static bool rec_fits(const struct sb_dp_shm_hdr *h, uint32_t idx, const struct leg_rec *r)
+{
+	uint32_t lo;
+
+	if (idx >= h->max_legs || sb_dp_port_worker(h, r->port) != (int)r->worker)
+		return false;
+	lo = (uint32_t)h->port_min + (uint32_t)r->worker * h->port_span;
+	return (uint32_t)r->port + 1 < lo + h->port_span; /* RTCP too */
+}
+
+/* Pools and records for the attached segment's geometry.  The first time
+ * they are made; after a restart with the same geometry they are kept as
+ * they are (legs keep index and port); otherwise they are rebuilt around
+ * the legs that still fit, and the others are orphaned. */
+static int pools_for(struct media_dpdk *d, const struct sb_dp_shm_hdr *h)
+{
+	uint8_t *used_idx = NULL, *used_port = NULL;
+	struct leg_rec *rec;
+	uint32_t n_rec;
+	int rc;
+
+	if (d->alloc_ok && geometry_same(d, h))
+		return 0;
+	n_rec = h->max_legs > d->n_rec ? h->max_legs : d->n_rec;
+	rec = realloc(d->rec, (size_t)n_rec * sizeof(*rec));
+	if (rec == NULL)
+		return -ENOMEM;
+	for (uint32_t i = d->n_rec; i < n_rec; i++) {
+		memset(&rec[i], 0, sizeof(rec[i]));
+		rec[i].fwd = SB_LEG_NONE;
+	}
+	d->rec = rec;
+	d->n_rec = n_rec;
+	if (!d->alloc_ok) {
+		rc = sb_media_alloc_init(&d->alloc, h->max_legs, h->n_workers, h->port_min,
+					 h->port_span);
+		if (rc < 0)
+			return rc;
+		d->alloc_ok = true;
+		d->alloc_epoch++;
+		goto out_geometry;
+	}
+
+	used_idx = calloc(h->max_legs, 1);
+	used_port = calloc(65536, 1);
+	if (used_idx == NULL || used_port == NULL) {
+		rc = -ENOMEM;
+		goto out_free;
+	}
+	{
+		struct sb_media_alloc na;
+		uint32_t kept = 0, orphaned = 0;
+
+		rc = sb_media_alloc_init(&na, h->max_legs, h->n_workers, h->port_min, h->port_span);
+		if (rc < 0)
+			goto out_free;
+		for (uint32_t i = 0; i < d->n_rec; i++) {
+			struct leg_rec *r = &d->rec[i];
+
+			if (r->state == REC_FREE)
+				continue;
+			if (r->state == REC_ZOMBIE) { /* a new generation: gone with it */
+				memset(r, 0, sizeof(*r));
+				r->fwd = SB_LEG_NONE;
+				continue;
+			}
+			if (!r->orphan && rec_fits(h, i, r)) {
+				used_idx[i] = 1;
+				used_port[r->port] = 1;
+				if (i < d->alloc.max_legs && i < na.max_legs)
+					na.leg_gen[i] = d->alloc.leg_gen[i];
+				kept++;
+				continue;
+			}
+			r->orphan = 1;
+			orphaned++;
+			if (r->state == REC_LIVE && !r->lost) {
+				r->lost = 1;
+				r->resync = 0;
+				emit(d, r, SB_MEDIA_EV_LOST);
+			}
+		}
+		/* generations survive for indexes both geometries have */
+		for (uint32_t i = 0; i < na.max_legs && i < d->alloc.max_legs; i++)
+			na.leg_gen[i] = d->alloc.leg_gen[i];
+		sb_media_alloc_exclude(&na, used_idx, used_port);
+		sb_media_alloc_fini(&d->alloc);
+		d->alloc = na;
+		sb_warn("media: dataplane geometry changed (legs %u->%u, workers %u->%u, ports "
+			"%u+%u -> %u+%u): %u legs kept, %u lost",
+			d->g_max_legs, h->max_legs, d->g_n_workers, h->n_workers, d->g_port_min,
+			d->g_port_span, h->port_min, h->port_span, kept, orphaned);
+	}
+	rc = 0;
+out_free:
+	free(used_idx);
+	free(used_port);
+	if (rc < 0)
+		return rc;
+out_geometry:
+	d->g_max_legs = h->max_legs;
+	d->g_n_workers = h->n_workers;
+	d->g_port_min = h->port_min;
+	d->g_port_span = h->port_span;
+	return 0;
+}
+
+static void resync_start(struct media_dpdk *d)
+{
+	d->resync_on = true;
+	d->resync_phase = 0;
+	d->resync_cursor = 0;
+	d->resync_inflight = d->resync_legs = d->resync_pairs = d->resync_failed = 0;
+	d->resync_calls = count_calls(d);
+	d->resync_t0_ms = sb_mono_ms();
+}
+
+static void cleanup_del(struct media_dpdk *d, uint32_t idx)
+{
+	union sb_msg msg;
+
+	memset(&msg, 0, sizeof(msg));
+	msg.h = (struct sb_msg_hdr){ .type = SB_CMD_LEG_DEL, .len = sizeof(struct sb_msg_hdr),
+				     .leg = idx, .leg_gen = d->rec[idx].gen };
+	(void)submit(d, d->rec[idx].worker, &msg, 0, PK_CLEANUP_DEL);
+}
+
+/* Attached again to the generation we lost: it only stalled.  Its legs are
+ * as we left them and their counters went on; settle the ones whose last
+ * command was cut off, and finish a re-programming the loss interrupted
+ * (delete first where a re-add may have landed: same ring, so in order). */
+static void reattach_same(struct media_dpdk *d)
+{
+	unsigned unsure = 0, legs = 0;
+
+	for (uint32_t i = 0; i < d->n_rec; i++) {
+		struct leg_rec *r = &d->rec[i];
+
+		memset(&r->last, 0, sizeof(r->last));
+		if (r->maybe_in_dp && (r->state == REC_ZOMBIE || r->state == REC_ALLOC)) {
+			cleanup_del(d, i);
+			unsure++;
+		} else if (r->state == REC_LIVE && !r->in_dp && !r->lost && !r->orphan) {
+			if (!r->resync)
+				cleanup_del(d, i);
+			r->resync = 1;
+			legs++;
+		}
+	}
+	sb_info("media: re-attached to dataplane %s, same generation %llx, after %llu ms; "
+		"%u legs of unknown fate deleted, %u legs to re-add", d->instance,
+		(unsigned long long)d->generation, (unsigned long long)(sb_mono_ms() - d->lost_ms),
+		unsure, legs);
+	if (legs) {
+		resync_start(d);
+		resync_step(d);
+	}
+}
+
+/* Attached to a new dataplane: everything we carried must be re-created. */
+static void reattach_new(struct media_dpdk *d, uint64_t old_gen)
+{
+	unsigned legs = 0;
+
+	for (uint32_t i = 0; i < d->n_rec; i++) {
+		struct leg_rec *r = &d->rec[i];
+
+		r->maybe_in_dp = 0;
+		r->in_dp = 0;
+		if (r->state == REC_ZOMBIE) {
+			rec_release(d, i);
+			continue;
+		}
+		ctr_add(&r->base, &r->last);
+		memset(&r->last, 0, sizeof(r->last));
+		r->resync = r->state == REC_LIVE && !r->lost && !r->orphan;
+		legs += r->resync;
+	}
+	resync_start(d);
+	sb_info("media: re-attached to dataplane %s: new generation %llx (was %llx) after "
+		"%llu ms; re-programming %u calls (%u legs)", d->instance,
+		(unsigned long long)d->generation, (unsigned long long)old_gen,
+		(unsigned long long)(d->resync_t0_ms - d->lost_ms), d->resync_calls, legs);
+	resync_step(d);
 }
 
 static void on_attach(struct sb_timer *t, void *arg)
 {
 	struct media_dpdk *d = arg;
 	const struct sb_dp_shm_hdr *h;
+	uint64_t old_gen = d->generation;
+	bool same;
 	char why[256];
 	int rc;
 
@@ -370,10 +1086,12 @@ static void on_attach(struct sb_timer *t, void *arg)
 		uint64_t hb = atomic_load_explicit(&d->shm.hdr->heartbeat_ns, memory_order_acquire);
 		uint64_t now = sb_now_ns();
 
-		if (now > hb && now - hb > HB_STALE_NS) {
-			snprintf(why, sizeof(why), "segment %s is READY but its heartbeat is %llu ms old",
-				 d->shm.name, (unsigned long long)((now - hb) / 1000000));
-			if (strcmp(why, d->last_why) != 0 && strncmp(d->last_why, why, 40) != 0) {
+		if ((now > hb && now - hb > HB_STALE_NS) ||
+		    (d->dead_gen_set && h->generation == d->dead_gen)) {
+			snprintf(why, sizeof(why), "segment %s is READY but its dataplane is gone "
+				 "(generation %llx)", d->shm.name,
+				 (unsigned long long)h->generation);
+			if (strcmp(why, d->last_why) != 0) {
 				sb_warn("media: dataplane %s not attached: %s (retrying every %u ms)",
 					d->instance, why, ATTACH_RETRY_MS);
 				snprintf(d->last_why, sizeof(d->last_why), "%s", why);
@@ -383,23 +1101,31 @@ static void on_attach(struct sb_timer *t, void *arg)
 			return;
 		}
 	}
-	rc = sb_media_alloc_init(&d->alloc, h->max_legs, h->n_workers, h->port_min, h->port_span);
+	rc = pools_for(d, h);
 	if (rc < 0) {
 		sb_err("media: cannot size leg/port pools: %s", strerror(-rc));
 		sb_dp_shm_detach(&d->shm, 0);
 		sb_timer_arm(d->loop, t, ATTACH_RETRY_MS);
 		return;
 	}
-	/* drain results meant for an earlier control process */
-	for (unsigned w = 0; w < h->n_workers; w++) {
-		union sb_msg ev;
-		while (sb_ring_dequeue_burst(sb_dp_shm_evt_ring(&d->shm, w), &ev, 1))
-			;
+	if (name_inode(d->shm.name, &d->ino) < 0)
+		d->ino = 0;
+	/* a dataplane in another pid namespace: its pid means nothing here */
+	d->pid_check = !pid_gone(h->dp_pid);
+	same = d->ever_attached && h->generation == old_gen;
+	if (!same) {
+		/* results meant for an earlier control process */
+		for (unsigned w = 0; w < h->n_workers; w++) {
+			union sb_msg ev;
+			while (sb_ring_dequeue_burst(sb_dp_shm_evt_ring(&d->shm, w), &ev, 1))
+				;
+		}
 	}
 	d->generation = h->generation;
 	d->attached = true;
 	d->last_why[0] = '\0';
 	d->next_health_ms = sb_mono_ms() + HEALTH_MS;
+	d->next_inode_ms = sb_mono_ms() + INODE_CHECK_MS;
 	{
 		const uint8_t *ip = (const uint8_t *)&h->media_ip;
 		sb_info("media: attached to dataplane %s: generation %llx, pid %u, %u workers, "
@@ -408,6 +1134,14 @@ static void on_attach(struct sb_timer *t, void *arg)
 			h->max_legs, ip[0], ip[1], ip[2], ip[3], h->port_min,
 			h->port_min + h->port_span * h->n_workers - 1);
 	}
+	if (d->ever_attached) {
+		if (same)
+			reattach_same(d);
+		else
+			reattach_new(d, old_gen);
+	}
+	d->ever_attached = true;
+	d->lost_ms = 0;
 	arm_poll(d);
 }
 
@@ -417,10 +1151,11 @@ static void dp_destroy(struct sb_media *m)
 
 	sb_timer_cancel(d->loop, &d->t_attach);
 	sb_timer_cancel(d->loop, &d->t_poll);
-	if (d->attached) {
-		sb_media_alloc_fini(&d->alloc);
+	if (d->attached)
 		sb_dp_shm_detach(&d->shm, 0);
-	}
+	if (d->alloc_ok)
+		sb_media_alloc_fini(&d->alloc);
+	free(d->rec);
 	free(d);
 }
 

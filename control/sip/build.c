@@ -41,6 +41,7 @@ const char *sb_sip_reason(unsigned code)
 	case 183: return "Session Progress";
 	case 200: return "OK";
 	case 400: return "Bad Request";
+	case 401: return "Unauthorized";
 	case 403: return "Forbidden";
 	case 404: return "Not Found";
 	case 405: return "Method Not Allowed";
@@ -49,6 +50,7 @@ const char *sb_sip_reason(unsigned code)
 	case 481: return "Call/Transaction Does Not Exist";
 	case 486: return "Busy Here";
 	case 487: return "Request Terminated";
+	case 423: return "Interval Too Brief";
 	case 488: return "Not Acceptable Here";
 	case 500: return "Server Internal Error";
 	case 501: return "Not Implemented";
@@ -166,7 +168,13 @@ void sb_sip_write_response(struct sb_buf *b, const struct sb_sip_msg *req,
 
 void sb_sip_write_via(struct sb_buf *b, const struct sb_sip_addr *local, const char *branch)
 {
-	sb_buf_puts(b, "Via: SIP/2.0/UDP ");
+	sb_sip_write_via_proto(b, "UDP", local, branch);
+}
+
+void sb_sip_write_via_proto(struct sb_buf *b, const char *proto, const struct sb_sip_addr *local,
+			    const char *branch)
+{
+	sb_buf_printf(b, "Via: SIP/2.0/%s ", proto);
 	sb_buf_ipv4(b, local->ip);
 	sb_buf_printf(b, ":%u;branch=%s;rport\r\n", local->port, branch);
 }

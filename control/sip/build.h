@@ -41,6 +41,9 @@ void sb_sip_response_dest(const struct sb_sip_msg *req, const struct sb_sip_addr
 
 /* "Via: SIP/2.0/UDP a.b.c.d:port;branch=<branch>;rport\r\n" */
 void sb_sip_write_via(struct sb_buf *b, const struct sb_sip_addr *local, const char *branch);
+/* The same for a transport named as in Via ("UDP", "TCP", "TLS"). */
+void sb_sip_write_via_proto(struct sb_buf *b, const char *proto, const struct sb_sip_addr *local,
+			    const char *branch);
 
 /* Default reason phrase for a status code. */
 const char *sb_sip_reason(unsigned code);

@@ -44,7 +44,8 @@ enum sb_sip_method {
 	_(CONTENT_TYPE, "Content-Type", 'c') _(EXPIRES, "Expires", 0)          \
 	_(MAX_FORWARDS, "Max-Forwards", 0) _(ROUTE, "Route", 0)                \
 	_(RECORD_ROUTE, "Record-Route", 0) _(SUPPORTED, "Supported", 'k')      \
-	_(REQUIRE, "Require", 0) _(USER_AGENT, "User-Agent", 0)
+	_(REQUIRE, "Require", 0) _(USER_AGENT, "User-Agent", 0)                \
+	_(AUTHORIZATION, "Authorization", 0)
 
 enum sb_sip_hdr_id {
 	SB_HDR_OTHER = 0,

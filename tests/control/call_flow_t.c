@@ -24,7 +24,7 @@
 #include <stdatomic.h>
 
 #include "sb/dp_shm.h"
-#include "sipc.h"
+#include "sipc_auth.h"
 
 #define MEDIA_IP "203.0.113.10"
 
@@ -167,15 +167,12 @@ static void caller_req(struct sipc *c, const char *method, const char *callid, c
 
 static void agent_register(struct sipc *a)
 {
-	char buf[4096];
+	char buf[4096], ct[128];
+	unsigned cseq = 1;
 
-	sipc_send(a, "REGISTER sip:127.0.0.1 SIP/2.0\n"
-		     "Via: SIP/2.0/UDP 127.0.0.1:%u;branch=z9hG4bKreg;rport\n"
-		     "From: <sip:agent1@127.0.0.1>;tag=ar\nTo: <sip:agent1@127.0.0.1>\n"
-		     "Call-ID: agent-reg\nCSeq: 1 REGISTER\n"
-		     "Contact: <sip:agent1@127.0.0.1:%u>;expires=300\nContent-Length: 0\n\n",
-		  a->port, a->port);
-	CHECK(sipc_expect_status(a, buf, sizeof(buf), 200, 2000) == 0);
+	snprintf(ct, sizeof(ct), "Contact: <sip:agent1@127.0.0.1:%u>;expires=300\n", a->port);
+	CHECK(sipc_register(a, "SHA-256", "agent1", "secret", "agent-reg", &cseq, ct, buf,
+			    sizeof(buf)) == 200);
 }
 
 static void drain(struct sipc *c)

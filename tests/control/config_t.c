@@ -85,6 +85,36 @@ int main(void)
 	/* minimal: store, agents and hotlines are optional; default ring timeout */
 	T_ASSERT(sb_config_load(&c, write_cfg(GOOD_HEAD), err, sizeof(err)) == 0);
 	T_ASSERT(c.ring_timeout_s == 30 && c.sqlite[0] == '\0' && c.n_agents == 0);
+	T_ASSERT(c.media_timeout_s == 0); /* the dataplane's default */
+	sb_config_free(&c);
+	T_ASSERT(sb_config_load(&c, write_cfg(GOOD_HEAD "media:\n  timeout: 90\n"), err,
+			       sizeof(err)) == 0);
+	T_ASSERT(c.media_timeout_s == 90);
+	sb_config_free(&c);
+
+	/* digest defaults: SHA-256 then MD5, 300 s nonces, RFC 2069 off */
+	T_ASSERT(sb_config_load(&c, write_cfg(GOOD_HEAD), err, sizeof(err)) == 0);
+	T_ASSERT(strcmp(c.auth.realm, "switchboard") == 0 && c.auth.nonce_ttl_s == 300);
+	T_ASSERT(c.auth.n_algs == 2 && c.auth.algs[0] == SB_AUTH_SHA256 &&
+		 c.auth.algs[1] == SB_AUTH_MD5 && !c.auth.md5_without_qop);
+	T_ASSERT(c.registrar.min_expires_s == 60 && c.registrar.max_expires_s == 3600 &&
+		 c.registrar.default_expires_s == 3600 && c.registrar.max_contacts == 4);
+	sb_config_free(&c);
+	/* auth, registrar and precomputed HA1s (upper case hex is stored lower) */
+	T_ASSERT(sb_config_load(&c, write_cfg(GOOD_HEAD
+		"auth:\n  realm: example.net\n  nonce_ttl: 60\n  algorithms: [md5]\n"
+		"  md5_without_qop: true\n"
+		"registrar:\n  min_expires: 10\n  max_expires: 300\n  max_contacts: 16\n"
+		"agents:\n  - user: a1\n    ha1_md5: 0123456789ABCDEF0123456789abcdef\n"
+		"    ha1_sha256: 0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\n"),
+		err, sizeof(err)) == 0);
+	T_ASSERT(strcmp(c.auth.realm, "example.net") == 0 && c.auth.nonce_ttl_s == 60);
+	T_ASSERT(c.auth.n_algs == 1 && c.auth.algs[0] == SB_AUTH_MD5 && c.auth.md5_without_qop);
+	/* default_expires follows max_expires when not given */
+	T_ASSERT(c.registrar.min_expires_s == 10 && c.registrar.max_expires_s == 300 &&
+		 c.registrar.default_expires_s == 300 && c.registrar.max_contacts == 16);
+	T_ASSERT(strcmp(c.agents[0].ha1_md5, "0123456789abcdef0123456789abcdef") == 0);
+	T_ASSERT(strlen(c.agents[0].ha1_sha256) == 64 && c.agents[0].password[0] == '\0');
 	sb_config_free(&c);
 
 	T_ASSERT(sb_config_load(&c, "/nonexistent/sb.yaml", err, sizeof(err)) == -ENOENT);
@@ -104,6 +134,24 @@ int main(void)
 	bad("instance: demo\nsip:\n  listen: []\n", 3, "must not be empty");
 	bad("instance: demo\nsip: {}\n", 2, "needs a 'listen'");
 	bad(GOOD_HEAD "  ring_timeout: 0\n", 4, "'ring_timeout'");
+	bad(GOOD_HEAD "media:\n  timeout: 0\n", 5, "'timeout' must be a number in 1..86400");
+	bad(GOOD_HEAD "media:\n  timeout: 10\n  idle: 3\n", 6, "unknown key 'idle' in 'media'");
+	bad(GOOD_HEAD "auth:\n  nonce_ttl: 301\n", 5, "'nonce_ttl' must be a number in 1..300");
+	bad(GOOD_HEAD "auth:\n  algorithms: [SHA-1]\n", 5, "unknown digest algorithm");
+	bad(GOOD_HEAD "auth:\n  algorithms:\n    - MD5\n    - md5\n", 7, "listed twice");
+	bad(GOOD_HEAD "auth:\n  algorithms: []\n", 5, "must not be empty");
+	bad(GOOD_HEAD "auth:\n  realm: 'a\"b'\n", 5, "'realm' must not hold quotes");
+	bad(GOOD_HEAD "auth:\n  md5_without_qop: maybe\n", 5, "must be true or false");
+	bad(GOOD_HEAD "auth:\n  opaque: x\n", 5, "unknown key 'opaque' in 'auth'");
+	bad(GOOD_HEAD "registrar:\n  min_expires: 100\n  max_expires: 50\n", 5, "above 'max_expires'");
+	bad(GOOD_HEAD "registrar:\n  max_contacts: 17\n", 5, "'max_contacts' must be a number in 1..16");
+	bad(GOOD_HEAD "registrar:\n  default_expires: 5\n", 5, "'default_expires' must lie between");
+	bad(GOOD_HEAD "agents:\n  - user: a1\n    ha1_md5: 0123\n", 6, "'ha1_md5' must be 32 hex digits");
+	bad(GOOD_HEAD "agents:\n  - user: a1\n"
+		      "    ha1_sha256: 0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdeg\n",
+	    6, "'ha1_sha256' must be 64 hex digits");
+	bad(GOOD_HEAD "agents:\n  - user: a1\n    password: x\n"
+		      "    ha1_md5: 0123456789abcdef0123456789abcdef\n", 7, "not both");
 	bad(GOOD_HEAD "store:\n  mysql: x\n", 5, "unknown key 'mysql' in 'store'");
 	bad(GOOD_HEAD "store:\n  sqlite: ''\n", 5, "'sqlite' must not be empty");
 	bad(GOOD_HEAD "agents:\n  - user: a1\n    pin: 1\n", 6, "unknown key 'pin' in an agent");
@@ -119,6 +167,24 @@ int main(void)
 	bad(GOOD_HEAD "agents:\n  - user: a1\nhotlines:\n  - number: 1\n    queue: q\n", 8,
 	    "unknown key 'queue' in a hotline");
 	bad(GOOD_HEAD "sip: {}\n", 4, "duplicate key 'sip'");
+
+	/* transaction timers and TCP (sip/txn.h, sip/tx.h) */
+	T_ASSERT(sb_config_load(&c, write_cfg("instance: demo\nsip:\n  listen: [192.0.2.1:5060]\n"
+					      "  t1_ms: 250\n  t2_ms: 2000\n  t4_ms: 2500\n"
+					      "  tcp: false\n  tcp_max_connections: 10\n"
+					      "  tcp_idle_timeout: 30\n"), err, sizeof(err)) == 0);
+	T_ASSERT(c.t1_ms == 250 && c.t2_ms == 2000 && c.t4_ms == 2500 && !c.tcp &&
+		 c.tcp_max_conns == 10 && c.tcp_idle_s == 30);
+	sb_config_free(&c);
+	T_ASSERT(sb_config_load(&c, write_cfg(GOOD_HEAD), err, sizeof(err)) == 0);
+	T_ASSERT(c.t1_ms == 500 && c.t2_ms == 4000 && c.t4_ms == 5000 && c.tcp);
+	sb_config_free(&c);
+	bad("instance: demo\nsip:\n  listen: [192.0.2.1:5060]\n  t1_ms: 5\n", 4,
+	    "'t1_ms' must be 10..10000");
+	bad("instance: demo\nsip:\n  listen: [192.0.2.1:5060]\n  t1_ms: 800\n  t2_ms: 500\n", 5,
+	    "'t2_ms' must not be below 't1_ms'");
+	bad("instance: demo\nsip:\n  listen: [192.0.2.1:5060]\n  tcp: yes\n", 4,
+	    "'tcp' must be true or false");
 
 	unlink(write_cfg(""));
 	rmdir(dir);

@@ -38,5 +38,31 @@ int main(void)
 	sb_media_alloc_put(&a, 0, 0, port);
 	T_ASSERT(sb_media_alloc_get(&a, -1, &idx, &gen, &port, &w) == 0 && idx == 0 && gen == 2);
 	sb_media_alloc_fini(&a);
+
+	/* legs that outlive a restart keep index and port: never handed out
+	 * again, the rest in FIFO order (also across the ring's wrap) */
+	{
+		static uint8_t used_idx[8], used_port[65536];
+		uint32_t seen_idx[8];
+		unsigned n_got = 0;
+
+		T_ASSERT(sb_media_alloc_init(&a, 8, 1, 40000, 16) == 0);
+		/* rotate the FIFOs so head is not 0 */
+		for (int i = 0; i < 3; i++) {
+			T_ASSERT(sb_media_alloc_get(&a, 0, &idx, &gen, &port, &w) == 0);
+			sb_media_alloc_put(&a, idx, 0, port);
+		}
+		used_idx[2] = used_idx[5] = 1;
+		used_port[40004] = used_port[40010] = 1;
+		sb_media_alloc_exclude(&a, used_idx, used_port);
+		while (sb_media_alloc_get(&a, 0, &idx, &gen, &port, &w) == 0) {
+			T_ASSERT(idx != 2 && idx != 5 && port != 40004 && port != 40010);
+			T_ASSERT(n_got < 8);
+			seen_idx[n_got++] = idx;
+		}
+		T_ASSERT(n_got == 6); /* 8 ports 40000..40014, minus 2 */
+		T_ASSERT(seen_idx[0] == 3 && seen_idx[1] == 4 && seen_idx[2] == 6); /* FIFO */
+		sb_media_alloc_fini(&a);
+	}
 	return 0;
 }

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* sip_core_t — sb-control on real UDP sockets on 127.0.0.1, no dataplane
- * (the instance does not exist): OPTIONS, REGISTER (200 with Contact and
- * expires, 404 unknown user, unregister), INVITE to an unknown number (404),
+ * (the instance does not exist): OPTIONS, REGISTER (401 challenge, 200 with
+ * Contact and expires after digest, 403 unknown user, unregister), INVITE to an unknown number (404),
  * INVITE while the dataplane is absent (100 then 503, retransmission gets
  * the 503 again, stops after ACK), malformed requests (400 naming the
  * problem) and garbage (dropped), 501, 481, then a clean SIGTERM and the
@@ -10,7 +10,7 @@
  *   sip_core_t /path/to/sb-control */
 #include <sqlite3.h>
 
-#include "sipc.h"
+#include "sipc_auth.h"
 
 static char dir[64], logp[128];
 static pid_t pid;
@@ -72,36 +72,35 @@ int main(int argc, char **argv)
 	sipc_open(&agent, port);
 	control_wait_up(&ua);
 
-	/* REGISTER: 200 with our Contact and expires */
-	sipc_send(&agent, "REGISTER sip:127.0.0.1 SIP/2.0\n"
-			  "Via: SIP/2.0/UDP 127.0.0.1:%u;branch=z9hG4bKr1;rport\n"
-			  "From: <sip:agent1@127.0.0.1>;tag=a1\nTo: <sip:agent1@127.0.0.1>\n"
-			  "Call-ID: reg1\nCSeq: 1 REGISTER\n"
-			  "Contact: <sip:agent1@127.0.0.1:%u>\nExpires: 600\nContent-Length: 0\n\n",
-		  agent.port, agent.port);
-	CHECK(sipc_expect_status(&agent, buf, sizeof(buf), 200, 2000) == 0);
+	/* REGISTER: 401, then 200 with our Contact and expires after digest */
+	unsigned cseq = 1;
+	snprintf(v, sizeof(v), "Contact: <sip:agent1@127.0.0.1:%u>\nExpires: 600\n", agent.port);
+	CHECK(sipc_register(&agent, "MD5", "agent1", "secret", "reg1", &cseq, v, buf,
+			    sizeof(buf)) == 200);
 	CHECK(sip_hdr(buf, "Contact", v, sizeof(v)) == 0);
 	CHECK(strstr(v, "expires=600") != NULL);
 	CHECK(sip_hdr(buf, "To", v, sizeof(v)) == 0 && strstr(v, "tag=") != NULL);
 	CHECK(sip_hdr(buf, "Via", v, sizeof(v)) == 0 && strstr(v, "received=127.0.0.1") &&
 	      strstr(v, "rport="));
 
-	/* compact form, no Contact: the source address is bound */
+	/* compact form, no Contact: a query listing the binding */
 	sipc_send(&agent, "REGISTER sip:127.0.0.1 SIP/2.0\n"
 			  "v: SIP/2.0/UDP 127.0.0.1:%u;branch=z9hG4bKr2;rport\n"
 			  "f: <sip:agent1@127.0.0.1>;tag=a1\nt: <sip:agent1@127.0.0.1>\n"
-			  "i: reg1\nCSeq: 2 REGISTER\nl: 0\n\n", agent.port);
-	CHECK(sipc_expect_status(&agent, buf, sizeof(buf), 200, 2000) == 0);
-	CHECK(sip_hdr(buf, "Contact", v, sizeof(v)) == 0 && strstr(v, "expires=3600"));
+			  "i: reg1\nCSeq: 9 REGISTER\nl: 0\n\n", agent.port);
+	CHECK(sipc_expect_status(&agent, buf, sizeof(buf), 401, 2000) == 0);
+	CHECK(sipc_register(&agent, "SHA-256", "agent1", "secret", "reg1", &cseq, "", buf,
+			    sizeof(buf)) == 200);
+	CHECK(sip_hdr(buf, "Contact", v, sizeof(v)) == 0 && strstr(v, "expires=6"));
 	snprintf(buf, sizeof(buf), "127.0.0.1:%u", agent.port);
 	CHECK(strstr(v, buf) != NULL);
 
-	/* unknown user */
-	sipc_send(&ua, "REGISTER sip:127.0.0.1 SIP/2.0\n"
-		       "Via: SIP/2.0/UDP 127.0.0.1:%u;branch=z9hG4bKr3;rport\n"
-		       "From: <sip:mallory@127.0.0.1>;tag=m\nTo: <sip:mallory@127.0.0.1>\n"
-		       "Call-ID: reg2\nCSeq: 1 REGISTER\nContent-Length: 0\n\n", ua.port);
-	CHECK(sipc_expect_status(&ua, buf, sizeof(buf), 404, 2000) == 0);
+	/* unknown user: challenged like anyone, then refused */
+	{
+		unsigned cs = 1;
+		CHECK(sipc_register(&ua, "MD5", "mallory", "secret", "reg2", &cs, "", buf,
+				    sizeof(buf)) == 403);
+	}
 
 	/* INVITE to an unknown number: 404, and no 100 first */
 	sipc_send(&ua, "INVITE sip:999@127.0.0.1 SIP/2.0\n"
@@ -194,11 +193,8 @@ int main(int argc, char **argv)
 	}
 
 	/* unregister */
-	sipc_send(&agent, "REGISTER sip:127.0.0.1 SIP/2.0\n"
-			  "Via: SIP/2.0/UDP 127.0.0.1:%u;branch=z9hG4bKr9;rport\n"
-			  "From: <sip:agent1@127.0.0.1>;tag=a1\nTo: <sip:agent1@127.0.0.1>\n"
-			  "Call-ID: reg1\nCSeq: 3 REGISTER\nContact: *\nExpires: 0\n\n", agent.port);
-	CHECK(sipc_expect_status(&agent, buf, sizeof(buf), 200, 2000) == 0);
+	CHECK(sipc_register(&agent, "MD5", "agent1", "secret", "reg1", &cseq,
+			    "Contact: *\nExpires: 0\n", buf, sizeof(buf)) == 200);
 	CHECK(sip_hdr(buf, "Contact", v, sizeof(v)) < 0);
 
 	CHECK(control_stop(pid) == 0);

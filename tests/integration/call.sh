@@ -60,6 +60,10 @@ sip:
   listen: [192.0.2.1:5060, 198.51.100.1:5060]
 store:
   sqlite: $DB
+# SIPp 3.6.1 (the agent phones) computes MD5 digests only: challenge with
+# MD5 alone (the default is SHA-256 first, then MD5; RFC 8760)
+auth:
+  algorithms: [MD5]
 agents:
   - user: agent1
     password: secret
