@@ -84,9 +84,8 @@ void sb_rtp_src_update_jitter(struct sb_rtp_src *s, uint32_t arrival, uint32_t t
 	}
 	d = (int32_t)(transit - s->transit);
 	s->transit = transit;
-	if (d < 0)
-		d = -d;
-	s->jitter += (uint32_t)d - ((s->jitter + 8) >> 4);
+	/* |D| in unsigned arithmetic: -INT32_MIN would overflow (same bits) */
+	s->jitter += (d < 0 ? 0u - (uint32_t)d : (uint32_t)d) - ((s->jitter + 8) >> 4);
 }
 
 int sb_rtp_src_packet(struct sb_rtp_src *s, uint32_t ssrc, uint16_t seq, uint32_t ts,

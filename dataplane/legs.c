@@ -240,6 +240,7 @@ static int leg_del(struct sb_worker *w, const struct sb_msg_hdr *h)
 	if (!(l->flags & SB_LEG_F_RTCP_MUX))
 		w->port_leg[slot + 1] = SB_LEG_NONE;
 	l->active = 0;
+	sb_legs_publish_rx(&w->legs->st[h->leg], &w->legs->x[h->leg].rx); /* final figures */
 	w->legs->st[h->leg].active = 0; /* counters stay for the CDR */
 	w->st->legs_active--;
 	return 0;
@@ -431,12 +432,23 @@ void sb_legs_timer(struct sb_worker *w, uint64_t now)
 		if (idx == SB_LEG_NONE || (idx & SB_PORT_RTCP))
 			continue;
 		leg_timeout_check(w, idx, now_ns);
+		sb_legs_publish_rx(&w->legs->st[idx], &w->legs->x[idx].rx);
 		if (now - w->legs->x[idx].frac_tsc >= frac_tsc) {
 			struct sb_leg_x *x = &w->legs->x[idx];
 
 			w->legs->st[idx].fraction_lost = sb_rtp_src_fraction(&x->rx);
 			x->frac_tsc = now;
 		}
+	}
+}
+
+void sb_legs_publish_all(struct sb_worker *w)
+{
+	for (uint32_t slot = 0; slot < w->port_span; slot++) {
+		uint32_t idx = w->port_leg[slot];
+
+		if (idx != SB_LEG_NONE && !(idx & SB_PORT_RTCP))
+			sb_legs_publish_rx(&w->legs->st[idx], &w->legs->x[idx].rx);
 	}
 }
 

@@ -24,9 +24,18 @@ static inline uint16_t ttl_proto_word(const struct rte_ipv4_hdr *ip)
 	return v;
 }
 
-/* Drops collected over one burst and freed in bulk at its end. */
+/* What one burst shares: drops collected and freed in bulk at its end,
+ * the burst's time (one TSC reading per burst: every packet of it gets the
+ * same arrival time, so its conversions are done once), and the last
+ * next-hop resolution (every off-link peer has the gateway as next hop:
+ * one ARP table probe per burst instead of one per packet). */
 struct drop_list {
 	uint16_t n;
+	uint8_t nh_valid;     /* nh/nh_mac hold a successful lookup at `now` */
+	uint32_t relayed;     /* added to the worker counter at the end */
+	uint32_t nh;          /* next hop of the cached lookup */
+	uint8_t nh_mac[8];    /* its MAC, by value: the table may change under us */
+	uint64_t now_ns;      /* sb_tsc_to_ns(now) */
 	struct rte_mbuf *m[SB_BURST];
 };
 
@@ -35,6 +44,44 @@ static inline void drop(struct sb_worker *w, struct drop_list *d, struct rte_mbu
 {
 	w->st->drop[why]++;
 	d->m[d->n++] = m;
+}
+
+/* IPv4 header checksum check of a 20-byte header (options were refused
+ * before): the one's complement sum of a valid header is 0xffff.  Five
+ * 32-bit adds instead of rte_ipv4_cksum()'s generic loop; same verdict. */
+static inline bool ipv4_hdr20_ok(const struct rte_ipv4_hdr *ip)
+{
+	const uint8_t *p = (const uint8_t *)ip;
+	uint64_t s = 0;
+
+	for (unsigned i = 0; i < 20; i += 4) {
+		uint32_t v;
+
+		memcpy(&v, p + i, 4);
+		s += v;
+	}
+	s = (s & 0xffffffffu) + (s >> 32);
+	s = (s & 0xffffffffu) + (s >> 32);
+	s = (s & 0xffff) + (s >> 16);
+	s = (s & 0xffff) + (s >> 16);
+	s = (s & 0xffff) + (s >> 16);
+	return s == 0xffff;
+}
+
+/* Several RFC 1624 eqn. 3 updates at once: acc holds the sum of ~old + new
+ * of every changed 32-bit word (as 64-bit integers); the result is what
+ * the same sb_csum_update16/32() calls in a row give (one's complement
+ * sums are associative and both fold to the same representative). */
+static inline uint16_t csum_apply(uint16_t csum, uint64_t acc)
+{
+	uint64_t s = (uint16_t)~csum + acc;
+
+	s = (s & 0xffffffffu) + (s >> 32);
+	s = (s & 0xffffffffu) + (s >> 32);
+	s = (s & 0xffff) + (s >> 16);
+	s = (s & 0xffff) + (s >> 16);
+	s = (s & 0xffff) + (s >> 16);
+	return (uint16_t)~s;
 }
 
 /* Echo reply to a ping of the media address, sent back to the L2 sender. */
@@ -194,28 +241,34 @@ static inline void relay_out_l3(struct sb_worker *w, struct rte_ether_hdr *eth,
 				const uint8_t *nh_mac, uint32_t dst_ip, uint16_t sport,
 				uint16_t dport)
 {
-	uint32_t old_src = ip->src_addr, old_dst = ip->dst_addr;
-	uint16_t old_ttl = ttl_proto_word(ip);
+	uint32_t old_src = ip->src_addr, old_dst = ip->dst_addr, new_src = w->media_ip;
+	uint16_t old_ttl = ttl_proto_word(ip), new_ttl;
 	uint16_t new_sport = rte_cpu_to_be_16(sport);
 	uint16_t new_dport = rte_cpu_to_be_16(dport);
+	uint8_t tp[2];
+	/* the address changes are common to both checksums */
+	uint64_t addr = (uint64_t)(uint32_t)~old_src + new_src + (uint32_t)~old_dst + dst_ip;
 
+	/* We terminate the flow and originate the copy: a datagram that
+	 * reached us with its last hop leaves with a fresh TTL.  The new
+	 * TTL/protocol word is built in a register: reading it back after a
+	 * byte store would wait for the store buffer (store forwarding
+	 * fails on the size mismatch). */
+	tp[0] = ip->time_to_live > 1 ? (uint8_t)(ip->time_to_live - 1) : 64;
+	tp[1] = ip->next_proto_id;
+	memcpy(&new_ttl, tp, 2);
 	memcpy(&eth->dst_addr, nh_mac, RTE_ETHER_ADDR_LEN);
 	rte_ether_addr_copy(&w->mac, &eth->src_addr);
-	ip->src_addr = w->media_ip;
+	ip->src_addr = new_src;
 	ip->dst_addr = dst_ip;
-	/* We terminate the flow and originate the copy: a datagram that
-	 * reached us with its last hop leaves with a fresh TTL. */
-	ip->time_to_live = ip->time_to_live > 1 ? ip->time_to_live - 1 : 64;
-	ip->hdr_checksum = sb_csum_update32(ip->hdr_checksum, old_src, ip->src_addr);
-	ip->hdr_checksum = sb_csum_update32(ip->hdr_checksum, old_dst, ip->dst_addr);
-	ip->hdr_checksum = sb_csum_update16(ip->hdr_checksum, old_ttl, ttl_proto_word(ip));
+	ip->time_to_live = tp[0];
+	ip->hdr_checksum = csum_apply(ip->hdr_checksum,
+				      addr + (uint16_t)~old_ttl + new_ttl);
 	if (udp->dgram_cksum != 0) { /* 0: sender did not checksum; keep it so */
-		uint16_t c = udp->dgram_cksum;
+		uint16_t c = csum_apply(udp->dgram_cksum,
+					addr + (uint16_t)~udp->src_port + new_sport +
+						(uint16_t)~udp->dst_port + new_dport);
 
-		c = sb_csum_update32(c, old_src, ip->src_addr);
-		c = sb_csum_update32(c, old_dst, ip->dst_addr);
-		c = sb_csum_update16(c, udp->src_port, new_sport);
-		c = sb_csum_update16(c, udp->dst_port, new_dport);
 		udp->dgram_cksum = c == 0 ? 0xffff : c;
 	}
 	udp->src_port = new_sport;
@@ -231,6 +284,7 @@ static inline const uint8_t *relay_target(struct sb_worker *w, struct drop_list 
 {
 	const struct sb_leg *t;
 	const uint8_t *nh_mac;
+	uint32_t nh;
 
 	if (unlikely(l->fwd == SB_LEG_NONE)) {
 		ls->drops++;
@@ -243,14 +297,24 @@ static inline const uint8_t *relay_target(struct sb_worker *w, struct drop_list 
 		drop(w, d, m, SB_DROP_NO_FWD);
 		return NULL;
 	}
-	nh_mac = sb_arp_lookup(w, sb_arp_nexthop(t->peer_ip, w->media_ip, w->netmask, w->gateway),
-			       now);
+	nh = sb_arp_nexthop(t->peer_ip, w->media_ip, w->netmask, w->gateway);
+	if (likely(d->nh_valid && nh == d->nh))
+		return d->nh_mac;
+	nh_mac = sb_arp_lookup(w, nh, now);
 	if (unlikely(nh_mac == NULL)) {
+		/* a miss may have evicted a slot: forget the cached one */
+		d->nh_valid = 0;
 		ls->drops++;
 		drop(w, d, m, SB_DROP_NO_ARP);
 		return NULL;
 	}
-	return nh_mac;
+	/* A hit changes no entry (at most a rate-limited refresh request),
+	 * so the same lookup at the same `now` gives the same MAC until an
+	 * ARP frame or a command is handled (they reset nh_valid). */
+	memcpy(d->nh_mac, nh_mac, RTE_ETHER_ADDR_LEN);
+	d->nh = nh;
+	d->nh_valid = 1;
+	return d->nh_mac;
 }
 
 /* ---- RTP rewrite on the output leg t (re-anchoring, payload map) ---- */
@@ -472,7 +536,7 @@ static __rte_noinline void relay_rtcp(struct sb_worker *w, struct drop_list *d,
 	relay_out_l3(w, eth, ip, udp, nh_mac, t->peer_ip,
 		     (uint16_t)(t->local_port + ((t->flags & SB_LEG_F_RTCP_MUX) ? 0 : 1)),
 		     t->rtcp_port);
-	w->st->relayed++;
+	d->relayed++;
 	sb_worker_tx_push(w, m, l->fwd, payload);
 }
 
@@ -497,6 +561,7 @@ static inline void relay_one(struct sb_worker *w, struct drop_list *d, struct rt
 	}
 	if (unlikely(eth->ether_type != rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4))) {
 		if (eth->ether_type == rte_cpu_to_be_16(RTE_ETHER_TYPE_ARP)) {
+			d->nh_valid = 0; /* may learn a new MAC */
 			sb_arp_input(w, m, now);
 			return;
 		}
@@ -517,7 +582,7 @@ static inline void relay_one(struct sb_worker *w, struct drop_list *d, struct rt
 		return;
 	}
 	ip_len = rte_be_to_cpu_16(ip->total_length);
-	if (unlikely(ip_len < sizeof(*ip) || rte_ipv4_cksum(ip) != 0)) {
+	if (unlikely(ip_len < sizeof(*ip) || !ipv4_hdr20_ok(ip))) {
 		drop(w, d, m, SB_DROP_BAD_IP);
 		return;
 	}
@@ -589,22 +654,19 @@ static inline void relay_one(struct sb_worker *w, struct drop_list *d, struct rt
 	}
 	ls->rx_pkts++;
 	ls->rx_bytes += payload;
-	ls->last_rx_ns = sb_tsc_to_ns(&w->clk, now);
+	ls->last_rx_ns = d->now_ns;
 
-	/* ---- receive statistics (RFC 3550 A.1, A.8), published as we go ---- */
+	/* ---- receive statistics (RFC 3550 A.1, A.8) ---- */
 	x = &w->legs->x[idx];
 	if (unlikely((rtp[1] & 0x7f) != x->rx_clock_pt))
 		leg_rx_clock(w, idx, rtp[1] & 0x7f);
-	sb_rtp_src_packet(&x->rx, sb_be32(rtp + 8), sb_be16(rtp + 2), sb_be32(rtp + 4),
-			  sb_rtp_clock_units(now, x->rx_clock_mult));
-	ls->ssrc = x->rx.ssrc;
-	ls->ext_max_seq = sb_rtp_src_ext_max(&x->rx);
-	ls->cycles = x->rx.cycles >> 16;
-	ls->base_seq = x->rx.base_seq;
-	ls->received = x->rx.received;
-	ls->expected = sb_rtp_src_expected(&x->rx);
-	ls->lost = sb_rtp_src_lost(&x->rx);
-	ls->jitter = sb_rtp_src_jitter(&x->rx);
+	/* published every SB_RX_PUBLISH_EVERY packets (legs.h), at once on
+	 * a new source */
+	if (unlikely(sb_rtp_src_packet_fast(&x->rx, sb_be32(rtp + 8), sb_be16(rtp + 2),
+					    sb_be32(rtp + 4),
+					    sb_rtp_clock_units(now, x->rx_clock_mult)) != 0 ||
+		     (ls->rx_pkts & (SB_RX_PUBLISH_EVERY - 1)) == 1))
+		sb_legs_publish_rx(ls, &x->rx);
 
 	/* ---- forward ---- */
 	nh_mac = relay_target(w, d, m, l, ls,
@@ -614,26 +676,117 @@ static inline void relay_one(struct sb_worker *w, struct drop_list *d, struct rt
 	t = &w->legs->leg[l->fwd];
 	rtp_rewrite(w, t, l, idx, rtp, udp, now);
 	relay_out_l3(w, eth, ip, udp, nh_mac, t->peer_ip, t->local_port, t->peer_port);
-	w->st->relayed++;
+	d->relayed++;
 	sb_worker_tx_push(w, m, l->fwd, payload);
+}
+
+/* ---- prefetch, software-pipelined (VPP's trick, STYLE H8) ----
+ *
+ * A packet needs its port map slot, then its leg (and the leg's cold line
+ * and counters), then the connected leg (and its counters): three
+ * dependent loads that miss at 10k legs.  While packet i is relayed, the
+ * map slot of packet i + PF_MAP, the legs of i + PF_LEG and the connected
+ * legs of i + PF_FWD are prefetched, so each miss overlaps the relaying of
+ * the packets before it instead of stalling.  (Issuing every prefetch of
+ * the burst up front stalls on the CPU's miss buffers: 32 packets x 5
+ * lines is far more than it can have in flight.)  Only hints: anything
+ * that is not plain IPv4/UDP is skipped, and a stale hint costs nothing.
+ * relay_bench, 10k legs, worker CPU per packet: ~130-140 ns with every
+ * prefetch of the burst issued up front, ~115-120 ns pipelined; distances
+ * 1/2/3 and 3/6/9 measured no better than 2/4/6. */
+#define PF_FWD 2u
+#define PF_LEG 4u
+#define PF_MAP 6u
+#define PF_NONE UINT32_MAX
+
+static inline void prefetch_w(const void *p)
+{
+	__builtin_prefetch(p, 1, 3); /* rte_prefetch0_write() is experimental in 22.11 */
+}
+
+static inline void pf_map(const struct sb_worker *w, const struct rte_mbuf *m, uint32_t *fl)
+{
+	const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
+	uint32_t off;
+
+	*fl = PF_NONE;
+	if (rte_pktmbuf_data_len(m) < 42 || p[12] != 0x08 || p[13] != 0x00 || p[14] != 0x45 ||
+	    p[23] != IPPROTO_UDP)
+		return;
+	off = ((uint32_t)p[36] << 8 | p[37]) - w->port_base;
+	if (off >= w->port_span)
+		return;
+	*fl = off;
+	rte_prefetch0(&w->port_leg[off]);
+}
+
+static inline void pf_leg(const struct sb_worker *w, uint32_t *fl)
+{
+	const struct sb_leg_tbl *t = w->legs;
+	uint32_t idx;
+
+	if (*fl == PF_NONE)
+		return;
+	idx = w->port_leg[*fl] & ~SB_PORT_RTCP; /* SB_LEG_NONE fails the bound too */
+	if (idx >= t->max) {
+		*fl = PF_NONE;
+		return;
+	}
+	*fl = idx;
+	rte_prefetch0(&t->leg[idx]);
+	rte_prefetch0(&t->x[idx]); /* line 0: the per-packet part */
+	/* counters: packets/bytes/last_rx in line 0 (the RFC 3550 figures in
+	 * line 1 are published every SB_RX_PUBLISH_EVERY packets only) */
+	prefetch_w(&t->st[idx]);
+}
+
+static inline void pf_fwd(const struct sb_worker *w, uint32_t fl)
+{
+	const struct sb_leg_tbl *t = w->legs;
+	uint32_t fwd;
+
+	if (fl == PF_NONE || (fwd = t->leg[fl].fwd) >= t->max)
+		return;
+	rte_prefetch0(&t->leg[fwd]);
+	prefetch_w(&t->st[fwd]); /* tx counters, at the flush */
 }
 
 void sb_relay_burst(struct sb_worker *w, struct rte_mbuf **pkts, uint16_t n, uint64_t now)
 {
 	struct drop_list d;
+	uint32_t fl[SB_BURST];
+	bool scripted = w->legs->script[w->id] != NULL; /* only goes NULL in a burst */
+	uint16_t i;
 
 	d.n = 0;
-	for (uint16_t i = 0; i < n; i++) {
-		if (unlikely(w->legs->script[w->id] != NULL)) { /* --preload "at N" */
-			if (sb_legs_script_run(w))
+	d.nh_valid = 0;
+	d.relayed = 0;
+	d.now_ns = sb_tsc_to_ns(&w->clk, now);
+	for (i = 0; i < n && i < PF_MAP; i++)
+		pf_map(w, pkts[i], &fl[i]);
+	for (i = 0; i < n && i < PF_LEG; i++)
+		pf_leg(w, &fl[i]);
+	for (i = 0; i < n && i < PF_FWD; i++)
+		pf_fwd(w, fl[i]);
+	for (i = 0; i < n; i++) {
+		if (i + PF_MAP < n)
+			pf_map(w, pkts[i + PF_MAP], &fl[i + PF_MAP]);
+		if (i + PF_LEG < n)
+			pf_leg(w, &fl[i + PF_LEG]);
+		if (i + PF_FWD < n)
+			pf_fwd(w, fl[i + PF_FWD]);
+		if (unlikely(scripted) && w->legs->script[w->id] != NULL) { /* --preload "at N" */
+			if (sb_legs_script_run(w)) {
 				now = rte_rdtsc();
+				d.now_ns = sb_tsc_to_ns(&w->clk, now);
+			}
+			d.nh_valid = 0; /* commands may touch the ARP table */
 			if (w->legs->script_mem[w->id] != NULL)
 				w->legs->script_mem[w->id]->seen++;
 		}
-		if (i + 1 < n)
-			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
 		relay_one(w, &d, pkts[i], now);
 	}
+	w->st->relayed += d.relayed;
 	if (d.n != 0)
 		rte_pktmbuf_free_bulk(d.m, d.n);
 }

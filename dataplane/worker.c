@@ -118,18 +118,6 @@ void sb_worker_tx_flush(struct sb_worker *w)
 	q->n = 0;
 }
 
-void sb_worker_tx_push(struct sb_worker *w, struct rte_mbuf *m, uint32_t leg, uint32_t bytes)
-{
-	struct sb_txq *q = &w->tx;
-
-	if (unlikely(q->n == SB_TX_MAX))
-		sb_worker_tx_flush(w);
-	q->m[q->n] = m;
-	q->leg[q->n] = leg;
-	q->bytes[q->n] = bytes;
-	q->n++;
-}
-
 static void worker_sample_depths(struct sb_worker *w)
 {
 	struct sb_worker_stats *st = w->st;
@@ -177,59 +165,6 @@ static inline uint16_t worker_rx(struct sb_worker *w, struct rte_mbuf **pkts)
 	return n;
 }
 
-/* Staged prefetch of what sb_relay_burst() will touch per packet (VPP's
- * trick, STYLE H8): the port map slot, then the leg, its cold state and its
- * counters, then the forward leg and its counters.  Done one stage for the
- * whole burst at a time, so the misses of 32 packets overlap instead of
- * being taken in series inside relay_one() (relay_bench: 10k random legs
- * spill out of L2).  Only hints: nothing here is needed for correctness,
- * anything not IPv4/UDP/no-options is skipped. */
-static inline void worker_prefetch_flows(struct sb_worker *w, struct rte_mbuf **pkts, uint16_t n)
-{
-	uint32_t slot[SB_BURST];
-	const struct sb_leg_tbl *t = w->legs;
-
-	for (uint16_t i = 0; i < n; i++) {
-		const uint8_t *p = rte_pktmbuf_mtod(pkts[i], const uint8_t *);
-		uint32_t off;
-
-		slot[i] = UINT32_MAX;
-		if (rte_pktmbuf_data_len(pkts[i]) < 42 || p[12] != 0x08 || p[13] != 0x00 ||
-		    p[14] != 0x45 || p[23] != 17)
-			continue;
-		off = ((uint32_t)p[36] << 8 | p[37]) - w->port_base;
-		if (off >= w->port_span)
-			continue;
-		slot[i] = off;
-		rte_prefetch0(&w->port_leg[off]);
-	}
-	for (uint16_t i = 0; i < n; i++) {
-		uint32_t idx;
-
-		if (slot[i] == UINT32_MAX || (idx = w->port_leg[slot[i]]) == SB_LEG_NONE) {
-			slot[i] = UINT32_MAX;
-			continue;
-		}
-		idx &= ~SB_PORT_RTCP;
-		if (idx >= t->max) {
-			slot[i] = UINT32_MAX;
-			continue;
-		}
-		slot[i] = idx;
-		rte_prefetch0(&t->leg[idx]);
-		rte_prefetch0(&t->x[idx]);
-		rte_prefetch0(&t->st[idx]);
-	}
-	for (uint16_t i = 0; i < n; i++) {
-		uint32_t fwd;
-
-		if (slot[i] == UINT32_MAX || (fwd = t->leg[slot[i]].fwd) >= t->max)
-			continue;
-		rte_prefetch0(&t->leg[fwd]);
-		rte_prefetch0(&t->st[fwd]);
-	}
-}
-
 void sb_worker_start(struct sb_worker *w, uint64_t now)
 {
 	atomic_store_explicit(&w->last_rx_tsc, now, memory_order_relaxed);
@@ -253,7 +188,6 @@ unsigned sb_worker_poll(struct sb_worker *w, uint64_t now)
 		atomic_store_explicit(&w->last_rx_tsc, now, memory_order_relaxed);
 		if (unlikely(w->n_fanout != 0))
 			sb_dispatch_arp_fanout(pkts, n, w->fanout, w->n_fanout, w->pool);
-		worker_prefetch_flows(w, pkts, n);
 		sb_relay_burst(w, pkts, n, now);
 		if (w->tx.n >= SB_BURST) /* a full batch goes now */
 			sb_worker_tx_flush(w);
@@ -293,5 +227,6 @@ int sb_worker_loop(void *arg)
 	}
 	sb_worker_tx_flush(w);
 	worker_sample_depths(w);
+	sb_legs_publish_all(w); /* readers after exit see final figures */
 	return 0;
 }

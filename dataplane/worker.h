@@ -125,13 +125,25 @@ int sb_worker_loop(void *arg);
 void sb_worker_start(struct sb_worker *w, uint64_t now);
 unsigned sb_worker_poll(struct sb_worker *w, uint64_t now);
 
-/* Queue a packet for the next tx burst; flushes first when full. */
-void sb_worker_tx_push(struct sb_worker *w, struct rte_mbuf *m, uint32_t leg, uint32_t bytes);
-
 /* One rte_eth_tx_burst() for everything queued (called when the batch is
  * full, by the drain timer, before an idle sleep and at exit); unsent packets are freed
  * and counted TX_FULL (and in their leg's drops). */
 void sb_worker_tx_flush(struct sb_worker *w);
+
+/* Queue a packet for the next tx burst; flushes first when full.  Inline:
+ * called once per relayed packet. */
+static inline void sb_worker_tx_push(struct sb_worker *w, struct rte_mbuf *m, uint32_t leg,
+				     uint32_t bytes)
+{
+	struct sb_txq *q = &w->tx;
+
+	if (unlikely(q->n == SB_TX_MAX))
+		sb_worker_tx_flush(w);
+	q->m[q->n] = m;
+	q->leg[q->n] = leg;
+	q->bytes[q->n] = bytes;
+	q->n++;
+}
 
 /* Post an event to control; counts evts_dropped when the ring is full. */
 static inline void sb_worker_evt_push(struct sb_worker *w, const union sb_msg *m)

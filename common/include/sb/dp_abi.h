@@ -223,6 +223,13 @@ struct sb_leg_stats {
 	uint64_t rtcp_last_ns;   /* CLOCK_MONOTONIC of the last accepted RTCP */
 	uint64_t timeouts;       /* SB_EVT_MEDIA_TIMEOUT events sent */
 	uint64_t reanchors;      /* output streams re-anchored (new source or SSRC) */
+	/* Freshness of ssrc .. jitter (this cache line): published by the
+	 * worker on the first of every 16 packets it accepts on the leg, at
+	 * once when the source changes, on every visit of its timer sweep
+	 * (each port at least every port_span / 256 ms), on LEG_DEL and when
+	 * the worker exits; so they may lag rx_pkts by up to 15 packets (at
+	 * 50 packets/s, 300 ms) or one sweep, and are final after LEG_DEL.
+	 * The counters above are updated per packet. */
 	uint32_t ssrc;           /* SSRC of the source we receive */
 	uint32_t ext_max_seq;    /* extended highest sequence number received */
 	uint32_t cycles;         /* sequence number wraps (A.1 cycles >> 16) */

@@ -139,6 +139,48 @@ static inline uint32_t sb_rtp_src_jitter(const struct sb_rtp_src *s)
 	return s->jitter >> 4;
 }
 
+/* sb_rtp_src_packet() for a fast path: the steady state (same SSRC,
+ * source valid, transit known, in order or a small gap) inline, anything
+ * else through the full A.1 code.  Same results as sb_rtp_src_packet()
+ * for every input (tests/unit/rtp_stats_t.c checks both). */
+static inline int sb_rtp_src_packet_fast(struct sb_rtp_src *s, uint32_t ssrc, uint16_t seq,
+					 uint32_t ts, uint32_t arrival)
+{
+	uint16_t udelta = (uint16_t)(seq - s->max_seq);
+	uint32_t transit;
+	int32_t d;
+
+	if (__builtin_expect(ssrc != s->ssrc || s->probation != 0 ||
+				     (s->flags & (SB_RTP_SRC_F_ACTIVE | SB_RTP_SRC_F_TRANSIT)) !=
+					     (SB_RTP_SRC_F_ACTIVE | SB_RTP_SRC_F_TRANSIT) ||
+				     udelta >= SB_RTP_MAX_DROPOUT,
+			     0))
+		return sb_rtp_src_packet(s, ssrc, seq, ts, arrival);
+	/* A.1 update_seq(), first branch */
+	if (seq < s->max_seq)
+		s->cycles += SB_RTP_SEQ_MOD;
+	s->max_seq = seq;
+	s->received++;
+	/* A.8, as sb_rtp_src_update_jitter() */
+	transit = arrival - ts;
+	d = (int32_t)(transit - s->transit);
+	s->transit = transit;
+	s->jitter += (d < 0 ? 0u - (uint32_t)d : (uint32_t)d) - ((s->jitter + 8) >> 4);
+	return 0;
+}
+
+/* sb_rtp_src_lost(), inline. */
+static inline int32_t sb_rtp_src_lost_fast(const struct sb_rtp_src *s)
+{
+	int64_t lost = (int64_t)sb_rtp_src_expected(s) - (int64_t)s->received;
+
+	if (lost > 0x7fffff)
+		return 0x7fffff;
+	if (lost < -0x800000)
+		return -0x800000;
+	return (int32_t)lost;
+}
+
 /* ---- clocks ---- */
 
 #define SB_RTP_CLOCK_SHIFT 48u
