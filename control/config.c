@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <yaml.h>
 #include <stdarg.h>
 
@@ -116,9 +117,11 @@ static int sip_u32(struct cfg_ctx *x, const yaml_node_t *v, const char *name, ui
 static int parse_sip(struct cfg_ctx *x, yaml_node_t *m)
 {
 	static const char *const keys[] = { "listen", "ring_timeout", "t1_ms", "t2_ms", "t4_ms",
-					    "tcp", "tcp_max_connections", "tcp_idle_timeout" };
-	yaml_node_t *v[8] = { 0 }, *k[8] = { 0 };
-	int rc = map_keys(x, m, "'sip'", keys, 8, v, k);
+					    "tcp", "tcp_max_connections", "tcp_idle_timeout",
+					    "session_expires", "min_se", "options_interval",
+					    "options_failures" };
+	yaml_node_t *v[12] = { 0 }, *k[12] = { 0 };
+	int rc = map_keys(x, m, "'sip'", keys, 12, v, k);
 
 	if (rc)
 		return rc;
@@ -154,8 +157,14 @@ static int parse_sip(struct cfg_ctx *x, yaml_node_t *m)
 	    (rc = sip_u32(x, v[3], "t2_ms", 100, 60000, &x->c->t2_ms)) ||
 	    (rc = sip_u32(x, v[4], "t4_ms", 100, 60000, &x->c->t4_ms)) ||
 	    (rc = sip_u32(x, v[6], "tcp_max_connections", 1, 16384, &x->c->tcp_max_conns)) ||
-	    (rc = sip_u32(x, v[7], "tcp_idle_timeout", 1, 86400, &x->c->tcp_idle_s)))
+	    (rc = sip_u32(x, v[7], "tcp_idle_timeout", 1, 86400, &x->c->tcp_idle_s)) ||
+	    (rc = sip_u32(x, v[8], "session_expires", 0, 86400, &x->c->session_expires_s)) ||
+	    (rc = sip_u32(x, v[9], "min_se", 1, 86400, &x->c->min_se_s)) ||
+	    (rc = sip_u32(x, v[10], "options_interval", 0, 86400, &x->c->options_interval_s)) ||
+	    (rc = sip_u32(x, v[11], "options_failures", 1, 100, &x->c->options_failures)))
 		return rc;
+	if (x->c->session_expires_s && x->c->session_expires_s < x->c->min_se_s)
+		return cfg_err(x, v[8] ? v[8] : v[9], "'session_expires' is below 'min_se'");
 	if (x->c->t2_ms < x->c->t1_ms)
 		return cfg_err(x, v[3] ? v[3] : v[2], "'t2_ms' must not be below 't1_ms'");
 	if (v[5]) {
@@ -397,16 +406,89 @@ static int parse_hotlines(struct cfg_ctx *x, yaml_node_t *s)
 	return 0;
 }
 
-/* media: timeout of silence before a call is hung up */
+/* media: codecs: SDP offer/answer preference list (sip/sdp_oa.h). */
+static int parse_codecs(struct cfg_ctx *x, yaml_node_t *v)
+{
+	static const struct { const char *name; enum sb_codec codec; } names[] = {
+		{ "PCMU", SB_CODEC_PCMU }, { "PCMA", SB_CODEC_PCMA }, { "opus", SB_CODEC_OPUS },
+		{ "telephone-event", SB_CODEC_TEL_EVENT },
+	};
+	struct sb_config *c = x->c;
+	bool audio = false;
+
+	if (v->type != YAML_SEQUENCE_NODE)
+		return cfg_err(x, v, "'codecs' must be a list of PCMU, PCMA, opus, telephone-event");
+	c->n_media_codecs = 0;
+	for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top;
+	     it++) {
+		yaml_node_t *e = node(x, *it);
+		int codec = -1;
+
+		for (unsigned i = 0; e->type == YAML_SCALAR_NODE && i < 4; i++)
+			if (strcasecmp(scalar(e), names[i].name) == 0)
+				codec = names[i].codec;
+		if (codec < 0)
+			return cfg_err(x, e, "unknown codec (use PCMU, PCMA, opus, telephone-event)");
+		if (memchr(c->media_codecs, codec, c->n_media_codecs))
+			return cfg_err(x, e, "codec '%s' is listed twice", scalar(e));
+		c->media_codecs[c->n_media_codecs++] = (uint8_t)codec;
+		audio |= codec != SB_CODEC_TEL_EVENT;
+	}
+	if (!audio)
+		return cfg_err(x, v, "'codecs' needs at least one audio codec (PCMU, PCMA or opus)");
+	return 0;
+}
+
+/* media: timeout of silence before a call is hung up; which backend
+ * carries media, and for the kernel one its address and ports (the
+ * dataplane announces its own). */
 static int parse_media(struct cfg_ctx *x, yaml_node_t *m)
 {
-	static const char *const keys[] = { "timeout" };
-	yaml_node_t *v[1] = { 0 }, *k[1] = { 0 };
-	int rc = map_keys(x, m, "'media'", keys, 1, v, k);
+	static const char *const keys[] = { "timeout", "backend", "address", "port_min",
+					    "port_max", "poll_ms", "codecs" };
+	yaml_node_t *v[7] = { 0 }, *k[7] = { 0 };
+	struct sb_config *c = x->c;
+	uint32_t pmin = c->media_port_min, pmax = c->media_port_max;
+	int rc = map_keys(x, m, "'media'", keys, 7, v, k);
 
 	if (rc == 0 && v[0])
-		rc = get_u32(x, k[0], v[0], 1, 86400, &x->c->media_timeout_s);
-	return rc;
+		rc = get_u32(x, k[0], v[0], 1, 86400, &c->media_timeout_s);
+	if (rc == 0 && v[6])
+		rc = parse_codecs(x, v[6]);
+	if (rc)
+		return rc;
+	if (v[1]) {
+		if (v[1]->type == YAML_SCALAR_NODE && strcmp(scalar(v[1]), "dpdk") == 0)
+			c->media_backend = SB_CFG_MEDIA_DPDK;
+		else if (v[1]->type == YAML_SCALAR_NODE && strcmp(scalar(v[1]), "kernel") == 0)
+			c->media_backend = SB_CFG_MEDIA_KERNEL;
+		else
+			return cfg_err(x, v[1], "'backend' must be dpdk or kernel");
+	}
+	if (c->media_backend != SB_CFG_MEDIA_KERNEL) {
+		for (unsigned i = 2; i < 6; i++)
+			if (v[i])
+				return cfg_err(x, k[i], "'%s' is only for 'backend: kernel' (the "
+					       "dataplane announces its own)", keys[i]);
+		return 0;
+	}
+	if (v[2] == NULL)
+		return cfg_err(x, k[1], "'backend: kernel' needs 'address: IPV4' (a local "
+			       "address of this host for media)");
+	if (v[2]->type != YAML_SCALAR_NODE ||
+	    !sb_str_to_ipv4(sb_str_mk(scalar(v[2]), scalar(v[2]) + v[2]->data.scalar.length),
+			    &c->media_ip) || c->media_ip == 0)
+		return cfg_err(x, v[2], "'address' must be an IPv4 address other than 0.0.0.0");
+	if ((v[3] && (rc = get_u32(x, k[3], v[3], 1024, 65534, &pmin))) ||
+	    (v[4] && (rc = get_u32(x, k[4], v[4], 1025, 65535, &pmax))) ||
+	    (v[5] && (rc = get_u32(x, k[5], v[5], 10, 60000, &c->media_poll_ms))))
+		return rc;
+	if (pmax < pmin + 3)
+		return cfg_err(x, v[4] ? v[4] : v[3], "'port_max' must be at least 'port_min' + 3 "
+			       "(one RTP/RTCP pair)");
+	c->media_port_min = (uint16_t)pmin;
+	c->media_port_max = (uint16_t)pmax;
+	return 0;
 }
 
 static int parse_root(struct cfg_ctx *x)
@@ -465,6 +547,14 @@ int sb_config_load(struct sb_config *c, const char *path, char *err, size_t err_
 	c->t4_ms = 5000;
 	c->tcp = true;
 	c->tcp_max_conns = 1024;
+	c->session_expires_s = 1800; /* RFC 4028 section 4: recommended */
+	c->min_se_s = 90;
+	c->options_interval_s = 0; /* off unless configured: SIPp agents without -aa
+				    * would take an OPTIONS for a new call */
+	c->options_failures = 3;
+	c->media_backend = SB_CFG_MEDIA_DPDK;
+	c->media_port_min = 20000; /* as the dataplane's default range */
+	c->media_port_max = 29999;
 	c->tcp_idle_s = 3700; /* above the longest registration (3600 s): an agent
 			       * registered over TCP stays reachable without keep-alives */
 	snprintf(c->auth.realm, sizeof(c->auth.realm), "switchboard");

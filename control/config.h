@@ -14,6 +14,13 @@
  *     tcp: true                 # also TCP on every listen address (default)
  *     tcp_max_connections: 1024
  *     tcp_idle_timeout: 3700    # seconds (default: above the longest registration)
+ *     session_expires: 1800     # RFC 4028 session interval we ask for, seconds
+ *                               # (default 1800; 0 = no session timers)
+ *     min_se: 90                # smallest interval accepted (422 below), default 90;
+ *                               # RFC 4028 wants >= 90: smaller values are for tests
+ *     options_interval: 30      # OPTIONS keep-alive to every registered contact,
+ *                               # seconds (default 0 = off)
+ *     options_failures: 3       # that many unanswered in a row: contact dropped
  *   store:
  *     sqlite: /tmp/sb/switchboard.db
  *   auth:                       # optional; digest for agents (sip/auth.h)
@@ -29,6 +36,16 @@
  *   media:                      # optional
  *     timeout: 60               # seconds without media before a call is
  *                               # hung up, 1..86400 (default: the dataplane's, 60)
+ *     backend: dpdk             # dpdk (default): sb-dataplane; kernel: sb_relay.ko
+ *                               # carries every call (media/kernel.h); the rule
+ *                               # for later: calls that need recording, mixing
+ *                               # or transcoding go to the DPDK backend
+ *     address: 192.0.2.1        # kernel only, required: local address for media
+ *     port_min: 20000           # kernel only: RTP/RTCP ports (default 20000..29999)
+ *     port_max: 29999
+ *     poll_ms: 1000             # kernel only: how often events are looked for
+ *     codecs: [PCMU, PCMA, opus, telephone-event]  # SDP preference order (default
+ *                               # this); telephone-event listed = DTMF allowed
  *   agents:
  *     - user: agent1
  *       password: secret
@@ -48,6 +65,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "media/codec.h"
 #include "sip/auth.h"
 #include "sip/tx.h"
 
@@ -62,6 +80,8 @@ struct sb_cfg_agent {
 };
 
 #define SB_CFG_MAX_CONTACTS 16
+
+enum sb_cfg_media_backend { SB_CFG_MEDIA_DPDK = 0, SB_CFG_MEDIA_KERNEL = 1 };
 
 struct sb_cfg_registrar {
 	uint32_t min_expires_s, max_expires_s, default_expires_s;
@@ -82,6 +102,9 @@ struct sb_config {
 	uint32_t t1_ms, t2_ms, t4_ms;
 	bool tcp;
 	uint32_t tcp_max_conns, tcp_idle_s;
+	uint32_t session_expires_s, min_se_s; /* RFC 4028; 0 = no session timers */
+	uint32_t options_interval_s;          /* keep-alive; 0 = off */
+	uint32_t options_failures;
 	char sqlite[256]; /* "" = no store */
 	unsigned n_agents;
 	struct sb_cfg_agent *agents;
@@ -90,6 +113,12 @@ struct sb_config {
 	struct sb_auth_cfg auth;
 	struct sb_cfg_registrar registrar;
 	uint32_t media_timeout_s;  /* 0 = the dataplane's default */
+	enum sb_cfg_media_backend media_backend;
+	uint32_t media_ip;         /* kernel: network order */
+	uint16_t media_port_min, media_port_max; /* kernel: inclusive */
+	uint32_t media_poll_ms;    /* kernel: 0 = its default */
+	unsigned n_media_codecs;   /* 0 = the default list (sip/sdp_oa.h) */
+	uint8_t media_codecs[SB_CODEC_N]; /* enum sb_codec, preference order */
 };
 
 /* Load and validate.  Returns 0, or -EINVAL with err = "FILE:LINE: message"

@@ -17,8 +17,10 @@
 #include <unistd.h>
 
 #include "b2bua/call.h"
+#include "b2bua/dialog.h"
 #include "b2bua/cp.h"
 #include "log.h"
+#include "media/kernel.h"
 
 #define MAX_CALLS   4096u
 #define STORE_QUEUE 4096u
@@ -147,7 +149,19 @@ int main(int argc, char **argv)
 		if (cp.store == NULL)
 			sb_err("store unavailable: CDRs are only logged");
 	}
-	cp.media = sb_media_dpdk_create(cp.loop, cfg.instance, sb_call_media_done, &cp);
+	/* One backend carries every call.  Placement rule for later: a call
+	 * that needs recording, mixing or transcoding goes to the DPDK
+	 * backend; one that only relays may go to the kernel (media/kernel.h). */
+	if (cfg.media_backend == SB_CFG_MEDIA_KERNEL) {
+		struct sb_media_kernel_params kp = { .media_ip = cfg.media_ip,
+						     .port_min = cfg.media_port_min,
+						     .port_max = cfg.media_port_max,
+						     .poll_ms = cfg.media_poll_ms };
+
+		cp.media = sb_media_kernel_create(cp.loop, &kp, sb_call_media_done, &cp);
+	} else {
+		cp.media = sb_media_dpdk_create(cp.loop, cfg.instance, sb_call_media_done, &cp);
+	}
 	if (cp.media == NULL) {
 		sb_err("cannot create the media backend");
 		goto out_store;
@@ -155,8 +169,8 @@ int main(int argc, char **argv)
 	cp.media->event = sb_call_media_event;
 	cp.media->event_arg = &cp;
 	cp.media->timeout_ms = cfg.media_timeout_s * 1000u;
-	sb_info("sb-control started: instance %s, %u agents, %u hotlines", cfg.instance,
-		cfg.n_agents, cfg.n_hotlines);
+	sb_info("sb-control started: instance %s, %u agents, %u hotlines, media backend %s",
+		cfg.instance, cfg.n_agents, cfg.n_hotlines, cp.media->ops->name);
 
 	rc = sb_loop_run(cp.loop);
 	if (rc < 0)
@@ -172,6 +186,7 @@ int main(int argc, char **argv)
 		(unsigned long long)cp.cnt.rx_msgs, (unsigned long long)cp.cnt.rx_rejected,
 		(unsigned long long)cp.cnt.rx_dropped, (unsigned long long)cp.cnt.rx_stray,
 		(unsigned long long)cp.cnt.calls, (unsigned long long)cp.cnt.calls_answered);
+	sb_dlg_log_counters(&cp); /* re-INVITE/UPDATE relays, 481/482/483/491/500 */
 	{
 		const struct sb_txl_cnt *t = sb_txl_counters(cp.txl);
 		const struct sb_sip_tx_cnt *x = &cp.tx.cnt;

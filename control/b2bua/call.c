@@ -175,6 +175,30 @@ void call_fail(struct sb_call *c, unsigned code, const char *hangup_by)
 	call_end(c, hangup_by, (int)code);
 }
 
+/* RFC 3261 21.4.26: 488 says which media part failed in a Warning. */
+void call_fail_488(struct sb_call *c, const struct sb_sdp_fail *f, const char *hangup_by)
+{
+	char w[240];
+
+	snprintf(w, sizeof(w), "Warning: %u switchboard \"%s\"\r\n", f->warn ? f->warn : 399,
+		 f->text ? f->text : "Unusable SDP");
+	if (c->a_final == 0)
+		reply_caller(c, 488, NULL, w, SB_STR_EMPTY);
+	call_end(c, hangup_by, 488);
+}
+
+void call_oa_cfg(const struct sb_call *c, struct sb_sdp_oa_cfg *cfg)
+{
+	sb_sdp_oa_cfg_default(cfg);
+	if (c->cp->cfg->n_media_codecs) {
+		cfg->n_codecs = (uint8_t)c->cp->cfg->n_media_codecs;
+		memcpy(cfg->codecs, c->cp->cfg->media_codecs, cfg->n_codecs);
+	}
+	/* a key we could not use would be a lie to the caller */
+	if (!(c->cp->media->caps & SB_MEDIA_CAP_SRTP))
+		cfg->srtp_suites = 0;
+}
+
 /* ---- media answers ---- */
 
 static void legs_added(struct sb_call *c)
@@ -196,9 +220,10 @@ static void media_connected(struct sb_call *c)
 {
 	const struct sb_sip_addr *local = sb_sip_flow_local(&c->cp->tx, c->a_sock);
 	const uint8_t *ip = (const uint8_t *)&local->ip;
-	char sdp_mem[1024], contact[300];
+	char sdp_mem[2048], contact[600];
 	struct sb_buf sdp;
-	struct sb_sdp answer;
+	struct sb_sdp offer;
+	struct sb_sdp_local l;
 
 	if (c->media_err) {
 		sb_warn("call %u: dataplane could not connect the legs: %s", c->idx,
@@ -207,18 +232,34 @@ static void media_connected(struct sb_call *c)
 		call_fail(c, 503, "system");
 		return;
 	}
-	/* the agent's chosen codecs, on our caller-side leg */
-	answer = c->b_sdp;
+	/* the answer bridged from the agent's (call_agent_answered), on our
+	 * caller-side leg; every m= line of the offer answered (it parsed
+	 * before: the body has not changed) */
+	memset(&l, 0, sizeof(l));
+	l.addr.family = 4;
+	l.addr.ip4 = c->cp->media->ops->media_ip(c->cp->media);
+	l.port = c->leg[SIDE_A].port;
+	l.sess_id = sb_rand_next(&c->cp->rnd) >> 20;
+	l.sess_ver = 1;
 	sb_buf_init(&sdp, sdp_mem, sizeof(sdp_mem));
-	sb_sdp_write(&sdp, &answer, c->cp->media->ops->media_ip(c->cp->media), c->leg[SIDE_A].port,
-		     sb_rand_next(&c->cp->rnd) >> 20, 1);
+	if (sb_sdp_parse(c->a_msg->body.p, sb_str_end(c->a_msg->body), &offer, NULL) == 0)
+		sb_sdp_oa_write_answer(&sdp, &offer, &c->a_ans, &l);
+	if (!sb_buf_ok(&sdp) || sdp.len == 0) {
+		sb_warn("call %u: cannot write the answer to the caller", c->idx);
+		uac_bye_agent(c);
+		call_fail(c, 500, "system");
+		return;
+	}
 	snprintf(contact, sizeof(contact), "Contact: <sip:%s@%u.%u.%u.%u:%u%s>\r\n",
 		 c->cp->cfg->hotlines[c->hotline].number, ip[0], ip[1], ip[2], ip[3], local->port,
 		 sb_sip_flow_is_stream(c->a_sock) ? ";transport=tcp" : "");
+	/* session timer of the caller's dialog (dialog.c) */
+	dlg_answer_st_hdrs(c, contact + strlen(contact), sizeof(contact) - strlen(contact));
 	c->state = CALL_CONFIRMING;
 	c->answer_ms = (int64_t)sb_wall_ms();
 	c->cp->cnt.calls_answered++;
 	reply_caller(c, 200, NULL, contact, sb_str_mk(sdp.p, sdp.p + sdp.len));
+	dlg_sent_sdp(c, SIDE_A, sdp.p, sdp.len); /* for offerless re-INVITEs (dialog.c) */
 	sb_info("call %u: answered by %s", c->idx, c->cp->cfg->agents[c->agent].user);
 }
 
@@ -251,6 +292,7 @@ void sb_call_media_done(void *arg, uint64_t cookie, int status)
 			legs_added(c);
 		break;
 	}
+	case OP_MOD_A: /* re-INVITE/UPDATE moved a peer (dialog.c) */
 	case OP_MOD_B:
 	case OP_CONNECT:
 		if (status)
@@ -297,18 +339,53 @@ void sb_call_media_event(void *arg, uint64_t owner, enum sb_media_event ev)
 	call_end(c, by, 200);
 }
 
+/* Does leg A need re-programming after the answer: a payload type the
+ * two sides number differently, or RTCP/keys other than at LEG_ADD. */
+static bool leg_a_changed(const struct sb_media_sdp *now, const struct sb_media_sdp *added)
+{
+	for (unsigned i = 0; i < now->n_pt; i++)
+		if (now->pt[i].pt_in != now->pt[i].pt_out)
+			return true;
+	return now->rtcp_mux != added->rtcp_mux || now->peer_rtcp_port != added->peer_rtcp_port ||
+	       memcmp(&now->tx, &added->tx, sizeof(now->tx)) != 0;
+}
+
 void call_agent_answered(struct sb_call *c)
 {
 	struct sb_media *md = c->cp->media;
 	const uint32_t fl = SB_MEDIA_F_LATCH | SB_MEDIA_F_STRICT;
+	struct sb_media_sdp la;
+	struct sb_sdp_fail f;
 	int rc;
 
 	sb_timer_cancel(c->cp->loop, &c->t_ring);
+	/* the caller's offer and the agent's answer: our answer to the
+	 * caller and what each leg carries (payload-type maps both ways) */
+	rc = sb_sdp_oa_bridge(&c->a_neg, &c->b_neg, &c->a_ans, &la, &c->leg[SIDE_B].sdp, &f);
+	if (rc == 0 && c->b_neg.addr.family != 4) {
+		f = (struct sb_sdp_fail){ 301, "IPv6 media not supported by the dataplane" };
+		rc = -ENOTSUP;
+	}
+	if (rc < 0) {
+		sb_info("call %u: agent's answer cannot be bridged: %s", c->idx, f.text);
+		uac_bye_agent(c);
+		call_fail_488(c, &f, "agent");
+		return;
+	}
 	c->state = CALL_ANSWERING;
 	c->media_err = 0;
-	/* same worker ring: MOD is applied before CONNECT */
-	rc = md->ops->leg_mod(md, &c->leg[SIDE_B], c->b_sdp.c_ip, c->b_sdp.audio_port, fl, c->idx,
-			      cookie_of(c, OP_MOD_B));
+	rc = 0;
+	if (leg_a_changed(&la, &c->leg[SIDE_A].sdp)) {
+		c->leg[SIDE_A].sdp = la;
+		rc = md->ops->leg_mod(md, &c->leg[SIDE_A], c->a_neg.addr.ip4, c->a_neg.port, fl,
+				      c->idx, cookie_of(c, OP_MOD_A));
+		if (rc == 0)
+			c->pending++;
+	}
+	/* same worker ring: MODs are applied before CONNECT */
+	if (rc == 0)
+		rc = md->ops->leg_mod(md, &c->leg[SIDE_B], c->b_neg.addr.ip4, c->b_neg.port, fl,
+				      c->idx, cookie_of(c, OP_MOD_B));
 	if (rc == 0) {
 		c->pending++;
 		rc = md->ops->connect(md, &c->leg[SIDE_A], &c->leg[SIDE_B], cookie_of(c, OP_CONNECT));
@@ -361,6 +438,9 @@ static void start_call(struct sb_call *c)
 {
 	struct sb_cp *cp = c->cp;
 	struct sb_media *md = cp->media;
+	struct sb_sdp offer;
+	struct sb_sdp_oa_cfg oa;
+	struct sb_sdp_fail f = { 0, NULL };
 	const char *why = NULL;
 	int rc;
 
@@ -370,9 +450,20 @@ static void start_call(struct sb_call *c)
 		call_fail(c, 503, "system");
 		return;
 	}
-	if (sb_sdp_parse(c->a_msg->body.p, sb_str_end(c->a_msg->body), &c->a_sdp, &why) < 0) {
-		sb_info("call %u: unusable offer: %s", c->idx, why);
-		call_fail(c, 488, "system");
+	if (sb_sdp_parse(c->a_msg->body.p, sb_str_end(c->a_msg->body), &offer, &why) < 0) {
+		f = (struct sb_sdp_fail){ 399, why };
+		rc = -ENOTSUP;
+	} else {
+		call_oa_cfg(c, &oa);
+		rc = sb_sdp_oa_accept(&oa, &offer, &c->a_neg, &f);
+	}
+	if (rc == 0 && c->a_neg.addr.family != 4) {
+		f = (struct sb_sdp_fail){ 301, "IPv6 media not supported by the dataplane" };
+		rc = -ENOTSUP;
+	}
+	if (rc < 0) {
+		sb_info("call %u: unusable offer: %s", c->idx, f.text);
+		call_fail_488(c, &f, "system");
 		return;
 	}
 	c->agent = sb_registrar_pick(cp, &cp->cfg->hotlines[c->hotline]);
@@ -391,7 +482,9 @@ static void start_call(struct sb_call *c)
 	}
 	if (rc == 0) {
 		c->leg_st[SIDE_B] = LEG_ALLOCATED;
-		rc = md->ops->leg_add(md, &c->leg[SIDE_A], c->a_sdp.c_ip, c->a_sdp.audio_port,
+		/* caller's codecs with their clocks, RTCP and mux as offered */
+		sb_sdp_oa_leg_params(&c->a_neg, &c->leg[SIDE_A].sdp);
+		rc = md->ops->leg_add(md, &c->leg[SIDE_A], c->a_neg.addr.ip4, c->a_neg.port,
 				      SB_MEDIA_F_LATCH | SB_MEDIA_F_STRICT, c->idx,
 				      cookie_of(c, OP_ADD_A));
 	}
@@ -487,6 +580,7 @@ void sb_call_on_ack(struct sb_cp *cp, const struct sb_sip_msg *m, unsigned sock,
 	if (c->state == CALL_CONFIRMING) {
 		c->state = CALL_UP;
 		sb_info("call %u: up", c->idx);
+		dlg_call_up(c); /* session timers */
 	}
 }
 

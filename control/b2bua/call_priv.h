@@ -10,14 +10,17 @@
  * transaction layer's, sip/txn.h).  Side B is the agent: we are the UAC,
  * through a client transaction for the INVITE (b_inv) that sends CANCEL
  * and the ACK of a non-2xx itself; the 2xx's ACK is ours (b_ack).  BYEs
- * either way are client transactions nobody holds.  A call lingers in
- * CALL_GONE for 32 s after it ends so that late requests of its dialogs
- * find it instead of creating a new call.
+ * either way are client transactions nobody holds.  Each side's dialog
+ * (tags, CSeq, route set, target), the requests inside them (re-INVITE,
+ * UPDATE, OPTIONS, BYE routing) and session timers: dialog.c.  A call
+ * lingers in CALL_GONE for 32 s after it ends so that late requests of
+ * its dialogs find it instead of creating a new call.
  */
 #ifndef SB_B2BUA_CALL_PRIV_H
 #define SB_B2BUA_CALL_PRIV_H
 
 #include "b2bua/call.h"
+#include "b2bua/dialog.h"
 #include "sip/sdp.h"
 #include "sip/txn.h"
 
@@ -34,7 +37,7 @@ enum call_side { SIDE_A = 0, SIDE_B = 1 };
 
 enum leg_state { LEG_NONE = 0, LEG_ALLOCATED, LEG_ADDING, LEG_ADDED };
 
-enum media_op { OP_ADD_A = 1, OP_ADD_B, OP_MOD_B, OP_CONNECT, OP_DEL };
+enum media_op { OP_ADD_A = 1, OP_ADD_B, OP_MOD_B, OP_CONNECT, OP_DEL, OP_MOD_A };
 
 struct sb_call;
 
@@ -66,7 +69,8 @@ struct sb_call {
 	struct sb_sip_addr a_src;
 	unsigned a_sock;         /* flow (sip/tx.h): listener, TCP connection */
 	char a_tag[SB_SIP_TOKEN_LEN + 1];
-	struct sb_sdp a_sdp;     /* slices into a_msg */
+	struct sb_sdp_neg a_neg; /* the caller's offer as we can carry it (slices into a_msg) */
+	struct sb_sdp_neg a_ans; /* our answer to the caller (slices into a_msg, b_ok) */
 	char a_target[256];      /* caller's Contact URI, for our BYE */
 	struct sb_sip_addr a_target_addr;
 	uint16_t a_final;        /* final status sent to the caller; 0 = none */
@@ -84,7 +88,7 @@ struct sb_call {
 	uint32_t b_cseq;         /* of the INVITE */
 	uint32_t b_cseq_next;
 	struct sb_pkt *b_ok;     /* agent's 2xx (SDP slices) */
-	struct sb_sdp b_sdp;
+	struct sb_sdp_neg b_neg; /* the agent's answer to our offer (slices into b_ok) */
 	struct sb_ctx *b_inv;    /* the INVITE's client transaction (held) */
 	char *b_ack;             /* ACK of the 2xx, re-sent when the 2xx is */
 	uint32_t b_ack_len;
@@ -95,6 +99,11 @@ struct sb_call {
 	enum leg_state leg_st[2];
 	unsigned pending;        /* media commands in flight */
 	int media_err;
+
+	/* the dialog of each side and the re-INVITE/UPDATE being relayed
+	 * (b2bua/dialog.c) */
+	struct sb_dlg dlg[2];
+	struct sb_dlg_relay relay;
 
 	struct sb_timer t_ring;  /* no answer from the agent */
 	struct sb_timer t_linger;
@@ -128,5 +137,10 @@ void call_end(struct sb_call *c, const char *hangup_by, int status);
 void call_agent_answered(struct sb_call *c);
 void call_relay_ringing(struct sb_call *c);
 void call_stop_2xx(struct sb_call *c);  /* no more 200 retransmissions to the caller */
+/* SDP offer/answer options: codecs from config, SRTP only when the media
+ * layer has SB_MEDIA_CAP_SRTP. */
+void call_oa_cfg(const struct sb_call *c, struct sb_sdp_oa_cfg *cfg);
+/* 488 with a Warning to the caller (if it has no final answer yet), end. */
+void call_fail_488(struct sb_call *c, const struct sb_sdp_fail *f, const char *hangup_by);
 
 #endif

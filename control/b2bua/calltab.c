@@ -189,6 +189,7 @@ void calltab_destroy(struct sb_call *c)
 	sb_timer_cancel(l, &c->t_ring);
 	sb_timer_cancel(l, &c->t_linger);
 	/* the transactions run on (or end) without us */
+	dlg_free(c);
 	sb_stx_put(c->a_st);
 	sb_ctx_put(c->b_inv);
 	/* shutdown with live legs: give them back (the dataplane keeps media

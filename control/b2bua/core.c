@@ -4,16 +4,19 @@
  * malformed (400 with the reason, or drop and count when no response can be
  * formed), hand the rest to the transaction layer; then, as its
  * transaction user, answer OPTIONS and unsupported methods and route the
- * rest to the registrar and the calls.
+ * rest to the registrar and the calls; requests with a To tag go to the
+ * dialog layer (b2bua/dialog.c), INVITEs without one are checked for
+ * Max-Forwards, loops and Session-Expires there first.
  */
 #include <string.h>
 
 #include "b2bua/call.h"
 #include "b2bua/cp.h"
+#include "b2bua/dialog.h"
 #include "log.h"
 #include "sip/hdr.h"
 
-#define ALLOW_HDR "Allow: INVITE, ACK, BYE, CANCEL, OPTIONS, REGISTER\r\n"
+#define ALLOW_HDR "Allow: INVITE, ACK, BYE, CANCEL, OPTIONS, UPDATE, REGISTER\r\n"
 
 void sb_cp_send(struct sb_cp *cp, unsigned sock, const struct sb_sip_addr *dst,
 		const char *buf, uint32_t len)
@@ -103,20 +106,36 @@ static void tu_request(void *arg, struct sb_stx *st, const struct sb_sip_msg *m)
 	const struct sb_sip_addr *src = sb_stx_src(st);
 
 	cp->cur_st = st;
+	/* inside a dialog (To tag): matched by Call-ID and tags, b2bua/dialog.c */
+	if (m->method != SB_SIP_REGISTER && sb_sip_tag(sb_sip_msg_hdr(m, SB_HDR_TO)).len) {
+		if (m->method == SB_SIP_INVITE || m->method == SB_SIP_UPDATE) {
+			/* they change state: digest for agents first */
+			if (sb_registrar_authorize(cp, m, sock, src))
+				sb_dlg_on_request(cp, st, m);
+		} else {
+			sb_dlg_on_request(cp, st, m);
+		}
+		cp->cur_st = NULL;
+		return;
+	}
 	switch (m->method) {
 	case SB_SIP_REGISTER:
 		sb_registrar_on_register(cp, m, sock, src);
 		break;
 	case SB_SIP_INVITE:
 		/* from a registered agent's address: digest first */
-		if (sb_registrar_authorize(cp, m, sock, src))
+		if (sb_registrar_authorize(cp, m, sock, src) &&
+		    !sb_dlg_check_initial(cp, m, sock, src))
 			sb_call_on_invite(cp, m, sock, src);
 		break;
 	case SB_SIP_BYE:
 		sb_call_on_bye(cp, m, sock, src);
 		break;
 	case SB_SIP_OPTIONS:
-		sb_cp_reply(cp, m, sock, src, 200, NULL, ALLOW_HDR "Accept: application/sdp\r\n");
+		sb_cp_reply(cp, m, sock, src, 200, NULL,
+			    cp->cfg->session_expires_s ?
+			    ALLOW_HDR "Accept: application/sdp\r\nSupported: timer\r\n" :
+			    ALLOW_HDR "Accept: application/sdp\r\nSupported: \r\n");
 		break;
 	default:
 		sb_cp_reply(cp, m, sock, src, 501, NULL, ALLOW_HDR);
@@ -128,7 +147,8 @@ static void tu_request(void *arg, struct sb_stx *st, const struct sb_sip_msg *m)
 static void tu_ack(void *arg, const struct sb_sip_msg *m, uint32_t flow,
 		   const struct sb_sip_addr *src)
 {
-	sb_call_on_ack(arg, m, flow, src);
+	if (!sb_dlg_on_ack(arg, m))
+		sb_call_on_ack(arg, m, flow, src);
 }
 
 static void tu_stray_response(void *arg, const struct sb_sip_msg *m, uint32_t flow,
@@ -139,12 +159,14 @@ static void tu_stray_response(void *arg, const struct sb_sip_msg *m, uint32_t fl
 
 static void tu_cancel(void *arg, struct sb_stx *st, void *owner)
 {
-	sb_call_on_cancel(arg, st, owner);
+	if (!sb_dlg_on_cancel(arg, st, owner))
+		sb_call_on_cancel(arg, st, owner);
 }
 
 static void tu_no_ack(void *arg, struct sb_stx *st, void *owner)
 {
-	sb_call_on_no_ack(arg, st, owner);
+	if (!sb_dlg_on_no_ack(arg, st, owner))
+		sb_call_on_no_ack(arg, st, owner);
 }
 
 const struct sb_txl_tu sb_cp_tu = {

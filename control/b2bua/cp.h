@@ -34,6 +34,9 @@ struct sb_cp_counters {
 	uint64_t calls;        /* INVITEs that created a call */
 	uint64_t calls_answered;
 	uint64_t cdr_dropped;
+	/* dialogs (b2bua/dialog.c) */
+	uint64_t reinvites, updates, glare_491, no_dialog_481, cseq_500, mf_483, loop_482,
+		 leg_mods;
 };
 
 struct sb_cp {

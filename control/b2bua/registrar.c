@@ -87,7 +87,83 @@ static int index_find(const struct sb_registrar *r, const struct sb_sip_addr *a,
 static void binding_clear(struct sb_registrar *r, struct sb_reg_binding *x)
 {
 	index_unlink(r, x);
+	sb_ctx_put(x->ka_ct); /* its keep-alive runs out without us */
 	memset(x, 0, sizeof(*x));
+}
+
+/* ---- OPTIONS keep-alive ---- */
+
+static void ka_response(void *arg, struct sb_ctx *ct, const struct sb_sip_msg *m,
+			unsigned status)
+{
+	struct sb_cp *cp = arg;
+	struct sb_registrar *r = &cp->reg;
+	unsigned total = r->n * r->cfg->registrar.max_contacts;
+
+	(void)status;
+	if (m && m->status < 200)
+		return;
+	for (unsigned i = 0; i < total; i++) {
+		struct sb_reg_binding *x = &r->bindings[i];
+		unsigned a = i / r->cfg->registrar.max_contacts;
+
+		if (x->ka_ct != ct)
+			continue;
+		sb_ctx_put(ct);
+		x->ka_ct = NULL;
+		if (m) { /* any answer: it is there */
+			x->ka_fail = 0;
+			return;
+		}
+		if (++x->ka_fail < r->cfg->options_failures)
+			return;
+		sb_warn("register: agent %s contact %s did not answer %u OPTIONS in a row; "
+			"dropped", r->cfg->agents[a].user, x->uri, x->ka_fail);
+		binding_clear(r, x);
+		r->ka_dropped++;
+		r->e[a].bound = sb_registrar_count(r, a, sb_mono_ms()) > 0;
+		return;
+	}
+}
+
+static void ka_send(struct sb_cp *cp, struct sb_reg_binding *x)
+{
+	const struct sb_sip_addr *local = sb_sip_flow_local(&cp->tx, x->sock);
+	char mem[2048], branch[40], tag[SB_SIP_TOKEN_LEN + 1], id[24];
+	struct sb_buf b;
+
+	sb_txl_branch(cp->txl, branch, sizeof(branch));
+	sb_rand_token(&cp->rnd, tag, SB_SIP_TOKEN_LEN);
+	sb_rand_token(&cp->rnd, id, 20);
+	sb_buf_init(&b, mem, sizeof(mem));
+	sb_buf_printf(&b, "OPTIONS %s SIP/2.0\r\n", x->uri);
+	sb_sip_write_via_proto(&b, sb_sip_flow_proto_name(x->sock), local, branch);
+	sb_buf_puts(&b, "Max-Forwards: 70\r\nFrom: <sip:switchboard@");
+	sb_buf_ipv4(&b, local->ip);
+	sb_buf_printf(&b, ">;tag=%s\r\nTo: <%s>\r\nCall-ID: %s@switchboard\r\n"
+		      "CSeq: 1 OPTIONS\r\nUser-Agent: switchboard\r\n"
+		      "Accept: application/sdp\r\nContent-Length: 0\r\n\r\n", tag, x->uri, id);
+	if (!sb_buf_ok(&b))
+		return;
+	x->ka_ct = sb_ctx_start(cp->txl, x->sock, &x->addr, b.p, b.len, ka_response, cp);
+	if (x->ka_ct)
+		cp->reg.ka_sent++;
+}
+
+static void ka_run(struct sb_timer *t, void *arg)
+{
+	struct sb_cp *cp = arg;
+	struct sb_registrar *r = &cp->reg;
+	unsigned total = r->n * r->cfg->registrar.max_contacts;
+	uint64_t now = sb_mono_ms();
+
+	for (unsigned i = 0; i < total; i++) {
+		struct sb_reg_binding *x = &r->bindings[i];
+
+		if (binding_live(x, now) && x->ka_ct == NULL && cp->txl)
+			ka_send(cp, x);
+	}
+	sb_timer_arm(r->loop, t, (uint64_t)r->cfg->options_interval_s * 1000u);
 }
 
 static void sweep_arm(struct sb_registrar *r, uint64_t due_ms, uint64_t now_ms)
@@ -220,6 +296,9 @@ void sb_registrar_fini(struct sb_registrar *r)
 	}
 	if (r->loop)
 		sb_timer_cancel(r->loop, &r->sweep);
+	/* the keep-alive transactions went with the transaction layer */
+	if (r->loop && r->ka_cp)
+		sb_timer_cancel(r->loop, &r->ka);
 	sb_auth_free(r->auth);
 	if (r->users)
 		memset(r->users, 0, (r->n ? r->n : 1) * sizeof(*r->users)); /* HA1s */
@@ -510,6 +589,7 @@ void sb_registrar_on_register(struct sb_cp *cp, const struct sb_sip_msg *m, unsi
 		x->call_id_hash = cid;
 		x->cseq = m->cseq;
 		x->updated_ms = now;
+		x->ka_fail = 0; /* it just spoke to us */
 		x->expires_ms = now + (uint64_t)ct[k].expires * 1000u;
 		index_link(r, x);
 		sb_sip_addr_fmt(&x->addr, who, sizeof(who));
@@ -518,6 +598,11 @@ void sb_registrar_on_register(struct sb_cp *cp, const struct sb_sip_msg *m, unsi
 		sweep_arm(r, x->expires_ms, now);
 	}
 	r->e[idx].bound = sb_registrar_count(r, (unsigned)idx, now) > 0;
+	if (r->loop && cp->cfg->options_interval_s && r->ka_cp == NULL) {
+		r->ka_cp = cp;
+		sb_timer_init(&r->ka, ka_run, cp);
+		sb_timer_arm(r->loop, &r->ka, (uint64_t)cp->cfg->options_interval_s * 1000u);
+	}
 	/* no Contact at all: a query, answered with the current bindings */
 	reply_bindings(cp, m, sock, src, (unsigned)idx, now);
 }

@@ -10,6 +10,11 @@
  * a second, armed for the earliest expiry) and are never used in between,
  * because every reader checks the expiry itself.  There is no forking yet:
  * a call to an agent goes to its most recently registered live binding.
+ *
+ * Keep-alive: every sip.options_interval seconds each live binding gets an
+ * OPTIONS (a client transaction; one in flight per binding).  Any response
+ * proves it alive; sip.options_failures transaction failures in a row
+ * (timer F, transport errors) drop the binding, with a log line.
  */
 #ifndef SB_B2BUA_REGISTRAR_H
 #define SB_B2BUA_REGISTRAR_H
@@ -26,6 +31,7 @@
 #define SB_REG_URI_MAX 256
 
 struct sb_cp;
+struct sb_ctx;
 struct sb_config;
 struct sb_cfg_hotline;
 
@@ -40,6 +46,8 @@ struct sb_reg_binding {
 	uint32_t hnext;            /* chain in the index by src */
 	bool linked;               /* in the address index */
 	char uri[SB_REG_URI_MAX];  /* Contact URI, used as Request-URI */
+	struct sb_ctx *ka_ct;      /* OPTIONS keep-alive in flight (held) */
+	uint8_t ka_fail;           /* keep-alives unanswered in a row */
 };
 
 struct sb_reg_entry {
@@ -70,6 +78,10 @@ struct sb_registrar {
 	uint64_t next_due_ms;          /* earliest expiry the sweep timer is armed for */
 	uint64_t last_sweep_ms;
 	uint64_t expired;              /* bindings removed by the sweep */
+	/* OPTIONS keep-alive (sip.options_interval): one timer for all */
+	struct sb_timer ka;
+	struct sb_cp *ka_cp;           /* set at the first REGISTER */
+	uint64_t ka_sent, ka_dropped;  /* OPTIONS sent; bindings dropped */
 };
 
 /* 0, -ENOMEM, or -errno from sb_auth_create.  loop may be NULL (no sweep

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "b2bua/call_priv.h"
+#include "b2bua/dlg_parse.h"
 #include "log.h"
 #include "sip/hdr.h"
 #include "sip/uri.h"
@@ -22,12 +23,16 @@ static void write_req_head(struct sb_buf *b, struct sb_call *c, const char *meth
 			   const char *ruri, unsigned sock, const char *branch, const char *from,
 			   const char *to, const char *callid, uint32_t cseq)
 {
+	/* the INVITE we relay carries the caller's Max-Forwards minus one
+	 * (checked to be > 0 by dialog.c) */
+	int mf = strcmp(method, "INVITE") == 0 && c->a_msg ? sb_dlg_max_forwards(c->a_msg) - 1 : 70;
+
 	sb_buf_printf(b, "%s %s SIP/2.0\r\n", method, ruri);
 	sb_sip_write_via_proto(b, sb_sip_flow_proto_name(sock), sb_sip_flow_local(&c->cp->tx, sock),
 			       branch);
-	sb_buf_printf(b, "Max-Forwards: 70\r\nFrom: %s\r\nTo: %s\r\nCall-ID: %s\r\n"
+	sb_buf_printf(b, "Max-Forwards: %d\r\nFrom: %s\r\nTo: %s\r\nCall-ID: %s\r\n"
 		      "CSeq: %u %s\r\nUser-Agent: switchboard\r\n",
-		      from, to, callid, cseq, method);
+		      mf > 0 ? mf : 70, from, to, callid, cseq, method);
 }
 
 static void new_branch(struct sb_call *c, char *out, size_t cap)
@@ -45,21 +50,6 @@ static const char *transport_param(unsigned flow)
 	}
 }
 
-/* A request nobody waits for (BYE): its transaction retransmits it and
- * times out by itself. */
-static void send_request(struct sb_call *c, unsigned flow, const struct sb_sip_addr *dst,
-			 const struct sb_buf *b)
-{
-	struct sb_ctx *ct;
-
-	if (!sb_buf_ok(b))
-		return;
-	ct = sb_ctx_start(c->cp->txl, flow, dst, b->p, b->len, NULL, NULL);
-	if (ct == NULL)
-		sb_warn("call %u: cannot send request: %s", c->idx, strerror(errno));
-	sb_ctx_put(ct);
-}
-
 static void on_invite_response(void *arg, struct sb_ctx *ct, const struct sb_sip_msg *m,
 			       unsigned status);
 
@@ -71,34 +61,51 @@ int uac_invite_agent(struct sb_call *c)
 	char mem[SB_SIP_MAX_MSG], sdp_mem[1024], tag[SB_SIP_TOKEN_LEN + 1], host[24], tok[24];
 	char branch[40];
 	struct sb_buf b, sdp;
+	struct sb_sdp_neg offer;
+	struct sb_sdp_local sl;
 	const uint8_t *ip = (const uint8_t *)&local->ip;
+	char st_hdrs[160];
 
 	snprintf(host, sizeof(host), "%u.%u.%u.%u", ip[0], ip[1], ip[2], ip[3]);
-	sb_rand_token(&cp->rnd, tok, 20);
-	snprintf(c->b_callid, sizeof(c->b_callid), "%s@switchboard", tok);
-	sb_rand_token(&cp->rnd, tag, SB_SIP_TOKEN_LEN);
 	new_branch(c, branch, sizeof(branch));
-	snprintf(c->b_ruri, sizeof(c->b_ruri), "%s", e->contact);
-	snprintf(c->b_from, sizeof(c->b_from), "<sip:%s@%s>;tag=%s", c->caller, host, tag);
-	snprintf(c->b_to, sizeof(c->b_to), "<sip:%s@%s>", cp->cfg->agents[c->agent].user, host);
-	c->b_sock = e->sock;
-	c->b_dst = e->addr;
-	c->b_cseq = 1;
-	c->b_cseq_next = 2;
-	calltab_link(c, SIDE_B, c->b_callid, (uint32_t)strlen(c->b_callid));
+	if (c->b_callid[0] == '\0') {
+		sb_rand_token(&cp->rnd, tok, 20);
+		snprintf(c->b_callid, sizeof(c->b_callid), "%s@switchboard", tok);
+		sb_rand_token(&cp->rnd, tag, SB_SIP_TOKEN_LEN);
+		snprintf(c->b_ruri, sizeof(c->b_ruri), "%s", e->contact);
+		snprintf(c->b_from, sizeof(c->b_from), "<sip:%s@%s>;tag=%s", c->caller, host, tag);
+		snprintf(c->b_to, sizeof(c->b_to), "<sip:%s@%s>", cp->cfg->agents[c->agent].user,
+			 host);
+		c->b_sock = e->sock;
+		c->b_dst = e->addr;
+		c->b_cseq = 1;
+		c->b_cseq_next = 2;
+		calltab_link(c, SIDE_B, c->b_callid, (uint32_t)strlen(c->b_callid));
+	} else {
+		/* sent again after a 422 (dialog.c): same Call-ID and tag, next CSeq */
+		c->b_cseq = c->b_cseq_next++;
+	}
 
-	/* offer the caller's codecs on our agent-side leg */
+	/* offer what we can carry of the caller's offer on our agent-side leg
+	 * (its codecs and numbers, direction, ptime, rtcp-mux; plain RTP) */
+	sb_sdp_oa_relay_offer(&c->a_neg, &offer);
+	memset(&sl, 0, sizeof(sl));
+	sl.addr.family = 4;
+	sl.addr.ip4 = cp->media->ops->media_ip(cp->media);
+	sl.port = c->leg[SIDE_B].port;
+	sl.sess_id = sb_rand_next(&cp->rnd) >> 20;
+	sl.sess_ver = 1;
 	sb_buf_init(&sdp, sdp_mem, sizeof(sdp_mem));
-	sb_sdp_write(&sdp, &c->a_sdp, cp->media->ops->media_ip(cp->media), c->leg[SIDE_B].port,
-		     sb_rand_next(&cp->rnd) >> 20, 1);
+	sb_sdp_oa_write_offer(&sdp, &offer, &sl);
 
 	sb_buf_init(&b, mem, sizeof(mem));
 	write_req_head(&b, c, "INVITE", c->b_ruri, c->b_sock, branch, c->b_from, c->b_to,
 		       c->b_callid, c->b_cseq);
+	dlg_invite_st_hdrs(c, st_hdrs, sizeof(st_hdrs)); /* session timer (dialog.c) */
 	sb_buf_printf(&b, "Contact: <sip:switchboard@%s:%u%s>\r\n"
-		      "Allow: INVITE, ACK, BYE, CANCEL, OPTIONS\r\n"
+		      "Allow: INVITE, ACK, BYE, CANCEL, OPTIONS, UPDATE\r\n%s"
 		      "Content-Type: application/sdp\r\nContent-Length: %u\r\n\r\n",
-		      host, local->port, transport_param(c->b_sock), sdp.len);
+		      host, local->port, transport_param(c->b_sock), st_hdrs, sdp.len);
 	sb_buf_put(&b, sdp.p, sdp.len);
 	if (!sb_buf_ok(&b) || !sb_buf_ok(&sdp))
 		return -1;
@@ -122,36 +129,17 @@ void uac_cancel_agent(struct sb_call *c)
 
 void uac_bye_agent(struct sb_call *c)
 {
-	char mem[2048], branch[40];
-	struct sb_buf b;
-
 	if (c->b_bye_sent || !c->b_final || c->b_ok == NULL)
 		return;
 	c->b_bye_sent = true;
-	new_branch(c, branch, sizeof(branch));
-	sb_buf_init(&b, mem, sizeof(mem));
-	write_req_head(&b, c, "BYE", c->b_target, c->b_sock, branch, c->b_from, c->b_to,
-		       c->b_callid, c->b_cseq_next++);
-	sb_buf_puts(&b, "Content-Length: 0\r\n\r\n");
-	send_request(c, c->b_sock, &c->b_dst, &b);
+	/* in the agent's dialog: its CSeq, route set, remote target */
+	dlg_bye(c, SIDE_B);
 }
 
 void uac_bye_caller(struct sb_call *c)
 {
-	const struct sb_sip_msg *inv = c->a_msg;
-	char mem[4096], branch[40], from[400], to[400], callid[256];
-	struct sb_buf b;
-
-	new_branch(c, branch, sizeof(branch));
-	/* we are the callee of the caller's dialog: From = its To + our tag */
-	struct sb_str f = sb_sip_msg_hdr(inv, SB_HDR_FROM), t = sb_sip_msg_hdr(inv, SB_HDR_TO);
-	snprintf(from, sizeof(from), SB_STR_FMT ";tag=%s", SB_STR_ARG(t), c->a_tag);
-	sb_str_copy(to, sizeof(to), f);
-	sb_str_copy(callid, sizeof(callid), inv->call_id);
-	sb_buf_init(&b, mem, sizeof(mem));
-	write_req_head(&b, c, "BYE", c->a_target, c->a_sock, branch, from, to, callid, ++c->a_cseq);
-	sb_buf_puts(&b, "Content-Length: 0\r\n\r\n");
-	send_request(c, c->a_sock, &c->a_target_addr, &b);
+	/* we are the callee of the caller's dialog (dialog.c) */
+	dlg_bye(c, SIDE_A);
 }
 
 /* ---- the agent's responses ---- */
@@ -183,6 +171,10 @@ static void send_ack_2xx(struct sb_call *c, const struct sb_sip_msg *m)
 static void on_invite_2xx(struct sb_call *c, const struct sb_sip_msg *m)
 {
 	struct sb_sip_nameaddr na;
+	struct sb_sdp ans;
+	struct sb_sdp_neg offer;
+	struct sb_sdp_fail f = { 0, NULL };
+	bool ok = false;
 	const char *why = NULL;
 
 	if (c->b_final) {
@@ -207,10 +199,16 @@ static void on_invite_2xx(struct sb_call *c, const struct sb_sip_msg *m)
 		uac_bye_agent(c);
 		return;
 	}
-	if (sb_sdp_parse(c->b_ok->msg.body.p, sb_str_end(c->b_ok->msg.body), &c->b_sdp, &why) < 0) {
-		sb_warn("call %u: agent's answer has no usable SDP: %s", c->idx, why);
+	/* the agent's answer against what we offered it (uac_invite_agent) */
+	sb_sdp_oa_relay_offer(&c->a_neg, &offer);
+	if (sb_sdp_parse(c->b_ok->msg.body.p, sb_str_end(c->b_ok->msg.body), &ans, &why) < 0)
+		f = (struct sb_sdp_fail){ 399, why };
+	else if (sb_sdp_oa_match(&offer, &ans, &c->b_neg, &f) == 0)
+		ok = true;
+	if (!ok) {
+		sb_warn("call %u: agent's answer has no usable SDP: %s", c->idx, f.text);
 		uac_bye_agent(c);
-		call_fail(c, 488, "agent");
+		call_fail_488(c, &f, "agent");
 		return;
 	}
 	call_agent_answered(c);
@@ -245,11 +243,19 @@ static void on_invite_response(void *arg, struct sb_ctx *ct, const struct sb_sip
 		return;
 	}
 	/* 3xx-6xx: the transaction has ACKed it */
+	if (status == 422 && !c->b_final && c->state == CALL_RINGING && dlg_agent_422(c, m))
+		return; /* sent again with the interval it wants (RFC 4028 7.4) */
 	if (c->b_final)
 		return;
 	c->b_final = true;
 	if (c->state == CALL_RINGING) {
 		sb_info("call %u: agent answered %u", c->idx, status);
+		if (status == 488) { /* our offer was the caller's: so is the failure */
+			struct sb_sdp_fail f = { 305, "The agent accepts none of the offered media" };
+
+			call_fail_488(c, &f, "agent");
+			return;
+		}
 		call_fail(c, 480, "agent");
 	}
 }

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * media/backend.h — how the B2BUA programs media, without knowing who
- * carries it (DPDK dataplane over shm rings today, sb_relay.ko later).
+ * carries it (DPDK dataplane over shm rings, or sb_relay.ko: media/kernel.h).
  *
  * Commands are asynchronous: a submitting call returns 0 when the command is
  * on its way, and the backend later calls the done callback exactly once
@@ -26,14 +26,52 @@
 
 struct sb_media;
 
+#define SB_MEDIA_CAP_SRTP (1u << 0) /* struct sb_media.caps: SDES SRTP on legs */
+
+#define SB_MEDIA_MAX_PT 4 /* = SB_PT_MAP_MAX of the dataplane ABI */
+
+/* One negotiated payload type of a leg: RTP received on the leg with pt_in
+ * leaves the connected leg with pt_out (the two sides may number the same
+ * codec differently); pt_in == pt_out only declares the clock. */
+struct sb_media_pt {
+	uint8_t pt_in, pt_out;
+	uint8_t codec;    /* enum sb_codec (media/codec.h) */
+	uint8_t channels; /* 0/1 mono, 2 for opus */
+	uint32_t clock_hz;
+};
+
+/* An SDES master key (RFC 4568): suite NONE = plain RTP. */
+struct sb_media_srtp {
+	uint8_t suite;    /* enum sb_srtp_suite (media/codec.h) */
+	uint8_t key_len;  /* key || salt bytes */
+	uint8_t mki_len;  /* 0 = no MKI */
+	uint8_t reserved;
+	uint32_t mki;
+	uint8_t key[30];  /* SB_SRTP_KEY_SALT_MAX */
+};
+
+/* What SDP offer/answer agreed for a leg (sip/sdp_oa.h fills it).  All
+ * zero: plain RTP, RTCP on port + 1, payload types passed unchanged. */
+struct sb_media_sdp {
+	uint8_t n_pt;            /* entries in pt; 0 = no map */
+	bool rtcp_mux;           /* RTCP on the RTP port, ours and the peer's (RFC 5761) */
+	uint16_t ptime;          /* ms; 0 = not negotiated */
+	uint16_t peer_rtcp_port; /* peer's a=rtcp (RFC 3605); 0 = peer port + 1 (or mux) */
+	struct sb_media_pt pt[SB_MEDIA_MAX_PT]; /* [0] = the audio codec in use */
+	struct sb_media_srtp rx; /* the peer's key: unprotect what it sends */
+	struct sb_media_srtp tx; /* our key: protect what we send it */
+};
+
 /* One leg: an index on the backend, a generation for that index, a local
- * RTP port (even; RTCP is port + 1) on the media address. */
+ * RTP port (even; RTCP is port + 1) on the media address.  leg_alloc
+ * clears sdp; leg_add and leg_mod read it: set it in between. */
 struct sb_media_leg {
 	uint32_t idx;    /* UINT32_MAX when none */
 	uint32_t gen;
 	uint16_t port;
 	uint16_t worker; /* all legs of a call share one worker */
 	uint64_t epoch;  /* backend pools it came from; survives carrier restarts */
+	struct sb_media_sdp sdp;
 };
 
 struct sb_media_counters {
@@ -53,12 +91,16 @@ enum sb_media_event {
  * that leg; runs on the loop thread, never from inside an ops call. */
 typedef void sb_media_event_cb(void *arg, uint64_t owner, enum sb_media_event ev);
 
+/* The carrier learned (latched) a leg's peer: peer_ip network order,
+ * peer_port host order.  Told once per peer; arg is event_arg. */
+typedef void sb_media_latch_cb(void *arg, uint64_t owner, uint32_t peer_ip, uint16_t peer_port);
+
 struct sb_media_ops {
 	const char *name;
 	bool (*is_ready)(struct sb_media *m);
 	uint32_t (*media_ip)(struct sb_media *m); /* network order; 0 when not ready */
-	/* Reserve an index and a port.  worker < 0: the backend picks one.
-	 * 0, -ENOTCONN (not ready) or -ENOSPC. */
+	/* Reserve an index and a port (and clear out->sdp).  worker < 0: the
+	 * backend picks one.  0, -ENOTCONN (not ready) or -ENOSPC. */
 	int (*leg_alloc)(struct sb_media *m, int worker, struct sb_media_leg *out);
 	/* Give back a leg that was never added (or whose add failed). */
 	void (*leg_free)(struct sb_media *m, struct sb_media_leg *leg);
@@ -87,7 +129,9 @@ struct sb_media {
 	void *done_arg;
 	sb_media_event_cb *event; /* NULL: events are logged only */
 	void *event_arg;
+	sb_media_latch_cb *latched; /* NULL: not reported (kernel backend only, for now) */
 	uint32_t timeout_ms;      /* media timeout of new legs; 0 = the carrier's default */
+	uint32_t caps;            /* SB_MEDIA_CAP_*: what the carrier can do beyond RTP relay */
 };
 
 struct sb_loop;

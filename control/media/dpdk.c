@@ -257,17 +257,28 @@ static void msg_leg(union sb_msg *msg, uint16_t type, uint32_t idx, const struct
 	msg->leg.worker = r->worker;
 }
 
-/* Record what the owner asked for a leg (LEG_ADD or LEG_MOD). */
-static void rec_set_cmd(struct media_dpdk *d, struct leg_rec *r, uint32_t peer_ip,
-			uint16_t peer_port, uint32_t flags, uint32_t call_no)
+/* Record what the owner asked for a leg (LEG_ADD or LEG_MOD), with what
+ * SDP negotiated for it (RTCP mux and port, payload-type map; SRTP keys
+ * stay here until the ABI carries them: caps has no SB_MEDIA_CAP_SRTP). */
+static void rec_set_cmd(struct media_dpdk *d, struct leg_rec *r, const struct sb_media_leg *leg,
+			uint32_t peer_ip, uint16_t peer_port, uint32_t flags, uint32_t call_no)
 {
+	_Static_assert(SB_MEDIA_MAX_PT == SB_PT_MAP_MAX, "pt map sizes differ");
 	memset(&r->cmd, 0, sizeof(r->cmd));
 	r->cmd.peer_ip = peer_ip;
 	r->cmd.peer_port = peer_port;
 	r->cmd.flags = (flags & SB_MEDIA_F_LATCH ? SB_LEG_F_LATCH : 0) |
-		       (flags & SB_MEDIA_F_STRICT ? SB_LEG_F_STRICT : 0);
+		       (flags & SB_MEDIA_F_STRICT ? SB_LEG_F_STRICT : 0) |
+		       (leg->sdp.rtcp_mux ? SB_LEG_F_RTCP_MUX : 0);
 	r->cmd.call_id = call_no;
 	r->cmd.timeout_ms = d->base.timeout_ms;
+	r->cmd.peer_rtcp_port = leg->sdp.peer_rtcp_port;
+	for (unsigned i = 0; i < leg->sdp.n_pt && i < SB_PT_MAP_MAX; i++) {
+		r->cmd.pt_map[i].pt_in = leg->sdp.pt[i].pt_in & 0x7f;
+		r->cmd.pt_map[i].pt_out = leg->sdp.pt[i].pt_out & 0x7f;
+		r->cmd.pt_map[i].clock_hz = leg->sdp.pt[i].clock_hz;
+		r->cmd.n_pt_map = (uint8_t)(i + 1);
+	}
 }
 
 static void msg_connect(union sb_msg *msg, uint32_t a, const struct leg_rec *ra, uint32_t b,
@@ -494,6 +505,7 @@ static int dp_leg_alloc(struct sb_media *m, int worker, struct sb_media_leg *out
 	if (rc < 0)
 		return rc;
 	out->epoch = d->alloc_epoch;
+	memset(&out->sdp, 0, sizeof(out->sdp)); /* plain RTP until the owner says more */
 	r = &d->rec[out->idx];
 	memset(r, 0, sizeof(*r));
 	r->state = REC_ALLOC;
@@ -532,7 +544,7 @@ static int dp_leg_add(struct sb_media *m, const struct sb_media_leg *leg, uint32
 		return -ENOTCONN;
 	if (r == NULL || r->state != REC_ALLOC || r->orphan)
 		return -EINVAL;
-	rec_set_cmd(d, r, peer_ip, peer_port, flags, call_no);
+	rec_set_cmd(d, r, leg, peer_ip, peer_port, flags, call_no);
 	r->latched_ip = 0;
 	r->latched_port = 0;
 	r->owner = cookie;
@@ -568,7 +580,7 @@ static int dp_leg_mod(struct sb_media *m, const struct sb_media_leg *leg, uint32
 		r->latched_ip = 0;
 		r->latched_port = 0;
 	}
-	rec_set_cmd(d, r, peer_ip, peer_port, flags, call_no);
+	rec_set_cmd(d, r, leg, peer_ip, peer_port, flags, call_no);
 	msg_leg(&msg, SB_CMD_LEG_MOD, leg->idx, r);
 	return submit(d, leg->worker, &msg, cookie, PK_OWNER);
 }

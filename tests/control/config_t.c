@@ -86,10 +86,35 @@ int main(void)
 	T_ASSERT(sb_config_load(&c, write_cfg(GOOD_HEAD), err, sizeof(err)) == 0);
 	T_ASSERT(c.ring_timeout_s == 30 && c.sqlite[0] == '\0' && c.n_agents == 0);
 	T_ASSERT(c.media_timeout_s == 0); /* the dataplane's default */
+	T_ASSERT(c.n_media_codecs == 0); /* sip/sdp_oa.h's default list */
+	sb_config_free(&c);
+	T_ASSERT(sb_config_load(&c, write_cfg(GOOD_HEAD "media:\n  codecs: [opus, PCMA, "
+					      "telephone-event]\n"), err, sizeof(err)) == 0);
+	T_ASSERT(c.n_media_codecs == 3 && c.media_codecs[0] == SB_CODEC_OPUS &&
+		 c.media_codecs[1] == SB_CODEC_PCMA && c.media_codecs[2] == SB_CODEC_TEL_EVENT);
 	sb_config_free(&c);
 	T_ASSERT(sb_config_load(&c, write_cfg(GOOD_HEAD "media:\n  timeout: 90\n"), err,
 			       sizeof(err)) == 0);
 	T_ASSERT(c.media_timeout_s == 90);
+	T_ASSERT(c.media_backend == SB_CFG_MEDIA_DPDK); /* the default */
+	sb_config_free(&c);
+	T_ASSERT(sb_config_load(&c, write_cfg(GOOD_HEAD "media:\n  backend: dpdk\n"), err,
+			       sizeof(err)) == 0);
+	T_ASSERT(c.media_backend == SB_CFG_MEDIA_DPDK);
+	sb_config_free(&c);
+	/* the kernel backend: address required, default port range, poll */
+	T_ASSERT(sb_config_load(&c, write_cfg(GOOD_HEAD "media:\n  backend: kernel\n"
+					      "  address: 192.0.2.1\n"), err, sizeof(err)) == 0);
+	T_ASSERT(c.media_backend == SB_CFG_MEDIA_KERNEL && c.media_ip == inet_addr("192.0.2.1"));
+	T_ASSERT(c.media_port_min == 20000 && c.media_port_max == 29999 && c.media_poll_ms == 0);
+	sb_config_free(&c);
+	T_ASSERT(sb_config_load(&c, write_cfg(GOOD_HEAD "media:\n  timeout: 5\n  backend: kernel\n"
+					      "  address: 198.51.100.1\n  port_min: 40000\n"
+					      "  port_max: 40099\n  poll_ms: 50\n"),
+			       err, sizeof(err)) == 0);
+	T_ASSERT(c.media_backend == SB_CFG_MEDIA_KERNEL && c.media_ip == inet_addr("198.51.100.1"));
+	T_ASSERT(c.media_port_min == 40000 && c.media_port_max == 40099 && c.media_poll_ms == 50);
+	T_ASSERT(c.media_timeout_s == 5);
 	sb_config_free(&c);
 
 	/* digest defaults: SHA-256 then MD5, 300 s nonces, RFC 2069 off */
@@ -134,8 +159,42 @@ int main(void)
 	bad("instance: demo\nsip:\n  listen: []\n", 3, "must not be empty");
 	bad("instance: demo\nsip: {}\n", 2, "needs a 'listen'");
 	bad(GOOD_HEAD "  ring_timeout: 0\n", 4, "'ring_timeout'");
+	/* session timers and OPTIONS keep-alive (b2bua/dialog.c, registrar.c) */
+	bad(GOOD_HEAD "  session_expires: 60\n", 4, "'session_expires' is below 'min_se'");
+	bad(GOOD_HEAD "  min_se: 0\n", 4, "'min_se' must be 1..86400");
+	bad(GOOD_HEAD "  options_failures: 0\n", 4, "'options_failures' must be 1..100");
+	T_ASSERT(sb_config_load(&c, write_cfg(GOOD_HEAD "  session_expires: 4\n  min_se: 2\n"
+					      "  options_interval: 5\n  options_failures: 2\n"),
+				err, sizeof(err)) == 0);
+	T_ASSERT(c.session_expires_s == 4 && c.min_se_s == 2 && c.options_interval_s == 5 &&
+		 c.options_failures == 2);
+	sb_config_free(&c);
+	T_ASSERT(sb_config_load(&c, write_cfg(GOOD_HEAD), err, sizeof(err)) == 0);
+	T_ASSERT(c.session_expires_s == 1800 && c.min_se_s == 90 && c.options_interval_s == 0 &&
+		 c.options_failures == 3);
+	sb_config_free(&c);
 	bad(GOOD_HEAD "media:\n  timeout: 0\n", 5, "'timeout' must be a number in 1..86400");
 	bad(GOOD_HEAD "media:\n  timeout: 10\n  idle: 3\n", 6, "unknown key 'idle' in 'media'");
+	bad(GOOD_HEAD "media:\n  backend: vpp\n", 5, "'backend' must be dpdk or kernel");
+	bad(GOOD_HEAD "media:\n  codecs: PCMU\n", 5, "'codecs' must be a list");
+	bad(GOOD_HEAD "media:\n  codecs:\n    - PCMA\n    - G729\n", 7, "unknown codec");
+	bad(GOOD_HEAD "media:\n  codecs: [PCMA, pcma]\n", 5, "listed twice");
+	bad(GOOD_HEAD "media:\n  codecs: [telephone-event]\n", 5, "at least one audio codec");
+	bad(GOOD_HEAD "media:\n  timeout: 10\n  backend: kernel\n", 6,
+	    "'backend: kernel' needs 'address: IPV4'");
+	bad(GOOD_HEAD "media:\n  backend: kernel\n  address: 192.0.2.300\n", 6,
+	    "'address' must be an IPv4 address");
+	bad(GOOD_HEAD "media:\n  backend: kernel\n  address: 0.0.0.0\n", 6,
+	    "'address' must be an IPv4 address");
+	bad(GOOD_HEAD "media:\n  address: 192.0.2.1\n", 5, "'address' is only for 'backend: kernel'");
+	bad(GOOD_HEAD "media:\n  backend: dpdk\n  port_min: 30000\n", 6,
+	    "'port_min' is only for 'backend: kernel'");
+	bad(GOOD_HEAD "media:\n  backend: kernel\n  address: 192.0.2.1\n  port_min: 80\n", 7,
+	    "'port_min' must be a number in 1024..65534");
+	bad(GOOD_HEAD "media:\n  backend: kernel\n  address: 192.0.2.1\n  port_min: 30000\n"
+	    "  port_max: 30001\n", 8, "'port_max' must be at least 'port_min' + 3");
+	bad(GOOD_HEAD "media:\n  backend: kernel\n  address: 192.0.2.1\n  poll_ms: 5\n", 7,
+	    "'poll_ms' must be a number in 10..60000");
 	bad(GOOD_HEAD "auth:\n  nonce_ttl: 301\n", 5, "'nonce_ttl' must be a number in 1..300");
 	bad(GOOD_HEAD "auth:\n  algorithms: [SHA-1]\n", 5, "unknown digest algorithm");
 	bad(GOOD_HEAD "auth:\n  algorithms:\n    - MD5\n    - md5\n", 7, "listed twice");

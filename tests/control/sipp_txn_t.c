@@ -11,6 +11,8 @@
  *  c. an agent that never answers: ring timeout -> 480 to the caller, the
  *     agent is CANCELled
  *  d. the whole call over TCP (caller and agent with -t t1)
+ *  e. hold and resume by re-INVITE (caller-hold.xml / agent-hold.xml):
+ *     a=sendonly reaches the agent, its a=recvonly comes back, resume
  *
  * Then the CDRs: one row per call with the right status, and the
  * transaction counters in sb-control's log (retransmission absorbed,
@@ -30,11 +32,11 @@
 
 static char dir[64], logp[128];
 static pid_t pid;
-static pid_t agents[3];
+static pid_t agents[4];
 
 static void stop_agents(void)
 {
-	for (int i = 0; i < 3; i++)
+	for (int i = 0; i < 4; i++)
 		if (agents[i] > 0) {
 			kill(agents[i], SIGTERM);
 			waitpid(agents[i], NULL, 0);
@@ -48,7 +50,7 @@ static void fail_dump(const char *what, int line)
 
 	fprintf(stderr, "FAILED line %d: %s\n--- sb-control log ---\n", line, what);
 	dump_file(logp);
-	for (int i = 1; i <= 3; i++) {
+	for (int i = 1; i <= 4; i++) {
 		snprintf(p, sizeof(p), "%s/agent%d.events", dir, i);
 		fprintf(stderr, "--- %s ---\n", p);
 		dump_file(p);
@@ -181,7 +183,7 @@ static int caller(const char *name, const char *xml, const char *number, bool tc
 
 static void agent(int i, const char *answer_xml, bool tcp)
 {
-	static char sf[3][256], oocsf[3][256], user[3][16], ev[3][160], lport[3][8], mport[3][8];
+	static char sf[4][256], oocsf[4][256], user[4][16], ev[4][160], lport[4][8], mport[4][8];
 	char *argv[] = { "-sf", sf[i], "-oocsf", oocsf[i], "-m", "1", "-s", user[i], "-au", user[i],
 			 "-ap", "secret", "-p", lport[i], "-mp", mport[i], "-trace_logs",
 			 "-log_file", ev[i], tcp ? "-t" : NULL, "t1", NULL };
@@ -270,7 +272,7 @@ int main(int argc, char **argv)
 		.n_workers = 1, .max_legs = 64, .cmd_slots = 64, .evt_slots = 64,
 		.port_min = 20000, .port_span = 200,
 	};
-	char inst[32], cfg[128], db[128], ev[3][160], buf[256];
+	char inst[32], cfg[128], db[128], ev[4][160], buf[256];
 	struct sipc ua;
 	FILE *f;
 
@@ -295,7 +297,7 @@ int main(int argc, char **argv)
 	snprintf(cfg, sizeof(cfg), "%s/sb.yaml", dir);
 	snprintf(db, sizeof(db), "%s/sb.db", dir);
 	snprintf(logp, sizeof(logp), "%s/sb-control.log", dir);
-	for (int i = 0; i < 3; i++)
+	for (int i = 0; i < 4; i++)
 		snprintf(ev[i], sizeof(ev[i]), "%s/agent%d.events", dir, i + 1);
 	port = sipc_free_port();
 	f = fopen(cfg, "w");
@@ -305,9 +307,11 @@ int main(int argc, char **argv)
 		   "auth:\n  algorithms: [MD5]\n" /* all SIPp speaks */
 		   "agents:\n  - user: agent1\n    password: secret\n"
 		   "  - user: agent2\n    password: secret\n  - user: agent3\n    password: secret\n"
+		   "  - user: agent4\n    password: secret\n"
 		   "hotlines:\n  - number: \"800100\"\n    agents: [agent1]\n"
 		   "  - number: \"800200\"\n    agents: [agent2]\n"
-		   "  - number: \"800300\"\n    agents: [agent3]\n",
+		   "  - number: \"800300\"\n    agents: [agent3]\n"
+		   "  - number: \"800400\"\n    agents: [agent4]\n",
 		inst, port, db);
 	fclose(f);
 
@@ -319,7 +323,8 @@ int main(int argc, char **argv)
 	agent(0, "agent-answer.xml", false);
 	agent(1, "agent-ring.xml", false);
 	agent(2, "agent-answer.xml", true);
-	for (int i = 0; i < 3; i++) {
+	agent(3, "agent-hold.xml", false);
+	for (int i = 0; i < 4; i++) {
 		snprintf(buf, sizeof(buf), "REGISTERED agent%d", i + 1);
 		wait_line(ev[i], buf, 1, 10000);
 	}
@@ -342,6 +347,12 @@ int main(int argc, char **argv)
 	wait_line(ev[2], "ENDED agent3", 1, 3000);
 	CHECK(count_lines(ev[2], "ANSWERED agent3") == 1);
 
+	/* e. hold and resume by re-INVITE, both directions of the relay */
+	CHECK(caller("hold", "caller-hold.xml", "800400", false) == 0);
+	wait_line(ev[3], "ENDED agent4", 1, 3000);
+	CHECK(count_lines(ev[3], "HELD agent4") == 1);
+	CHECK(count_lines(ev[3], "RESUMED agent4") == 1);
+
 	usleep(300000);
 	stop_agents();
 	CHECK(control_stop(pid) == 0);
@@ -350,7 +361,9 @@ int main(int argc, char **argv)
 	pthread_join(dp.thread, NULL);
 	sb_dp_shm_detach(&dp.shm, 1);
 
-	CHECK(q(db, "SELECT count(*) FROM cdr") == 4);
+	CHECK(q(db, "SELECT count(*) FROM cdr") == 5);
+	CHECK(q(db, "SELECT count(*) FROM cdr WHERE hotline='800400' AND status=200 AND "
+		    "agent='agent4' AND hangup_by='caller'") == 1);
 	CHECK(q(db, "SELECT count(*) FROM cdr WHERE hotline='800100' AND status=200 AND "
 		    "agent='agent1' AND answer_ms IS NOT NULL") == 1);
 	CHECK(q(db, "SELECT count(*) FROM cdr WHERE hotline='800200' AND status=487 AND "

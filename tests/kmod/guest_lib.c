@@ -32,6 +32,13 @@ void sbk_finish(int rc)
 	const char *what = rc == 0 ? "PASS" : rc == 77 ? "SKIP" : "FAIL";
 
 	fflush(stdout);
+	if (rc == 0 && getenv("SBK_MORE") != NULL) {
+		/* run.sh runs another program in this guest after us: the
+		 * verdict is the last program's; ours is a part */
+		printf("SBK-PART: PASS\n");
+		fflush(stdout);
+		exit(0);
+	}
 	printf("SBK-RESULT: %s rc=%d\n", what, rc);
 	fflush(stdout);
 	fflush(stderr);

@@ -42,7 +42,9 @@ struct host {
 extern int g_root_ns;
 
 /* Print "SBK-RESULT: PASS|FAIL|SKIP" and leave through isa-debug-exit with
- * rc (0 pass, 1 fail, 77 skip); power off if that port is absent. */
+ * rc (0 pass, 1 fail, 77 skip); power off if that port is absent.  With
+ * SBK_MORE set (run.sh: another program follows) a pass prints
+ * "SBK-PART: PASS" and exits 0 instead, leaving the guest running. */
 void sbk_finish(int rc) __attribute__((noreturn));
 void sbk_fail(const char *file, int line, const char *fmt, ...)
 	__attribute__((noreturn, format(printf, 3, 4)));

@@ -2,7 +2,13 @@
 # tests/kmod/run.sh — boot Debian's kernel under qemu with sb_relay.ko and
 # run one static program inside; the verdict is the program's.
 #
-#   run.sh [--smp N] [--timeout S] [--mem M] [--bench] --out DIR --ko KO --prog PROG [-- ARGS...]
+#   run.sh [--smp N] [--timeout S] [--mem M] [--bench] --out DIR --ko KO --prog PROG
+#          [--prog PROG2 ...] [-- ARGS...]
+#
+# Several --prog run one after the other in the same boot (each with ARGS);
+# all but the last run with SBK_MORE=1 and must print "SBK-PART: PASS" and
+# exit 0 on success (guest_lib's sbk_finish does); any other outcome ends
+# the guest with that program's verdict.
 #
 # --bench drops the allocator debugging (slub_debug, page poisoning) that
 # the test boots with: it multiplies the cost of every skb.
@@ -20,7 +26,7 @@
 # Exit: the guest program's 0 / 1 / 77; 77 also when qemu, busybox-static
 # or the kernel image are missing (with the reason on stderr).
 set -u
-SMP=1 TIMEOUT=150 MEM=512 OUT= KO= PROG= BENCH=0
+SMP=1 TIMEOUT=150 MEM=512 OUT= KO= PROG= PROGS= NPROG=0 BENCH=0
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--smp) SMP=$2; shift 2 ;;
@@ -29,7 +35,7 @@ while [ $# -gt 0 ]; do
 	--bench) BENCH=1; shift ;;
 	--out) OUT=$2; shift 2 ;;
 	--ko) KO=$2; shift 2 ;;
-	--prog) PROG=$2; shift 2 ;;
+	--prog) PROG=$2; PROGS="$PROGS $2"; NPROG=$((NPROG + 1)); shift 2 ;;
 	--) shift; break ;;
 	*) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
 	esac
@@ -37,7 +43,7 @@ done
 skip() { echo "SKIP: $*" >&2; exit 77; }
 [ -n "$OUT" ] && [ -n "$KO" ] && [ -n "$PROG" ] || { echo "run.sh: --out, --ko and --prog are required" >&2; exit 2; }
 [ -f "$KO" ] || skip "no $KO (kernel headers missing? see kmod/build.sh)"
-[ -x "$PROG" ] || { echo "run.sh: no program $PROG" >&2; exit 1; }
+for p in $PROGS; do [ -x "$p" ] || { echo "run.sh: no program $p" >&2; exit 1; }; done
 KVER=$(cat "$(dirname "$KO")/KVER" 2>/dev/null) || skip "no KVER next to $KO"
 BZ=/boot/vmlinuz-$KVER
 MODDIR=/lib/modules/$KVER/kernel
@@ -76,7 +82,14 @@ cp "$VETH" "$ROOT/veth.ko"
 PKTGEN=$(ls "$MODDIR/net/core/pktgen.ko"* 2>/dev/null | head -n 1)
 [ -n "$PKTGEN" ] && cp "$PKTGEN" "$ROOT/pktgen.ko"
 cp "$KO" "$ROOT/sb_relay.ko"
-cp "$PROG" "$ROOT/prog"
+i=0
+: >"$ROOT/progs"
+for p in $PROGS; do
+	i=$((i + 1))
+	cp "$p" "$ROOT/prog$i"
+	echo "prog$i" >>"$ROOT/progs"
+done
+echo "$NPROG" >"$ROOT/nprogs"
 : >"$ROOT/args"
 for a in "$@"; do printf '%s\n' "$a" >>"$ROOT/args"; done
 cat >"$ROOT/init" <<'INIT'
@@ -88,7 +101,18 @@ mount -t devtmpfs dev /dev
 echo "SBK-BOOTED"
 set --
 while IFS= read -r a; do set -- "$@" "$a"; done </args
-/prog "$@"
+i=0
+last=$(cat /nprogs)
+for p in $(cat /progs); do
+	i=$((i + 1))
+	echo "SBK-RUN: $p"
+	if [ "$i" -lt "$last" ]; then
+		SBK_MORE=1 "/$p" "$@" && continue
+		echo "SBK-RESULT: FAIL ($p exited with $? without a verdict)"
+		poweroff -f
+	fi
+	"/$p" "$@"
+done
 echo "SBK-RESULT: FAIL (program exited with $? without a verdict)"
 poweroff -f
 INIT
@@ -131,9 +155,10 @@ cat "$LOG"
 secs=$(echo "$end $start" | awk '{ printf "%.1f", $1 - $2 }')
 echo "run.sh: $KVER, accel=$ACCEL, smp=$SMP, qemu exit $qrc, ${secs}s" >&2
 marker=$(grep -a -o 'SBK-RESULT: [A-Z]*' "$LOG" | tail -n 1)
-case "$qrc:$marker" in
-"1:SBK-RESULT: PASS") exit 0 ;;
-"155:SBK-RESULT: SKIP") exit 77 ;;
+parts=$(grep -a -c '^SBK-PART: PASS' "$LOG")
+case "$qrc:$marker:$parts" in
+"1:SBK-RESULT: PASS:$((NPROG - 1))") exit 0 ;;
+"155:SBK-RESULT: SKIP:"*) exit 77 ;;
 esac
 if grep -aq -e 'Kernel panic' -e 'WARNING:' -e 'BUG:' "$LOG"; then
 	echo "run.sh: the guest kernel warned or panicked" >&2
