@@ -331,7 +331,9 @@ static int k_leg_alloc(struct sb_media *m, int worker, struct sb_media_leg *out)
 		r->port = port;
 		r->fwd = UINT32_MAX;
 		*port_slot(k, port) = idx;
-		/* field by field: the owner may have set out->sdp already */
+		/* the backend contract: alloc clears sdp (plain RTP until the
+		 * owner sets what offer/answer agreed, before leg_add) */
+		memset(&out->sdp, 0, sizeof(out->sdp));
 		out->idx = idx;
 		out->gen = gen;
 		out->port = port;

@@ -283,9 +283,10 @@ int main(void)
 	      (st.flags & SB_RELAY_F_RTP), "entry a in the module");
 	/* payload-type rewriting is not relaying: the DPDK backend's job */
 	memset(&lx, 0, sizeof(lx));
-	lx.sdp.n_pt = 1;
+	lx.sdp.n_pt = 1; /* alloc clears it (backend.h), as the DPDK backend does */
+	CHECK(m->ops->leg_alloc(m, -1, &lx) == 0 && lx.sdp.n_pt == 0, "alloc kept sdp");
+	lx.sdp.n_pt = 1; /* what offer/answer would set before leg_add */
 	lx.sdp.pt[0] = (struct sb_media_pt){ .pt_in = 96, .pt_out = 97, .clock_hz = 8000 };
-	CHECK(m->ops->leg_alloc(m, -1, &lx) == 0 && lx.sdp.n_pt == 1, "alloc kept sdp");
 	CHECK(m->ops->leg_add(m, &lx, 0, 0, SB_MEDIA_F_LATCH, 7, 109) == -EOPNOTSUPP,
 	      "a payload-type map accepted");
 	m->ops->leg_free(m, &lx);
