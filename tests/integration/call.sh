@@ -19,14 +19,9 @@
 set -eu
 . "$(dirname "$0")/lib.sh"
 
-SB_DATAPLANE=${1:-${SB_DATAPLANE:-}}
-SB_CONTROL=${2:-${SB_CONTROL:-}}
-SBCTL=${3:-${SBCTL:-}}
 CALLS=${CALLS:-2}
 
-for b in SB_DATAPLANE SB_CONTROL SBCTL; do
-	[ -n "${!b}" ] && [ -x "${!b}" ] || it_skip "$b not built (${!b:-unset})"
-done
+it_need_bins "$@"
 command -v sqlite3 >/dev/null || it_skip "no sqlite3 CLI"
 it_need_root_netns_sipp
 
@@ -42,52 +37,15 @@ it_up
 it_log "topology $TAG up; work dir $WORK"
 
 # ---- sb-dataplane
-it_bg dataplane gw "$SB_DATAPLANE" -l 0 --no-huge -m 256 --no-pci \
-	--file-prefix "sb$TAG" --vdev=net_af_packet0,iface=dp0,framecnt=4096 -- \
-	--instance "$SB_INSTANCE" --media-ip 203.0.113.10 --prefix-len 24 \
-	--gateway 203.0.113.1 --idle-us 100
-dp_ready() {
-	it_alive dataplane || it_fail "sb-dataplane exited"
-	[ -e "/dev/shm/switchboard.$SB_INSTANCE" ]
-}
-it_wait 20 "sb-dataplane segment /dev/shm/switchboard.$SB_INSTANCE" dp_ready
-it_log "sb-dataplane up (pid ${IT_PIDS[dataplane]})"
+it_start_dataplane
 
 # ---- sb-control
-cat >"$WORK/control.yaml" <<EOF
-instance: $SB_INSTANCE
-sip:
-  listen: [192.0.2.1:5060, 198.51.100.1:5060]
-store:
-  sqlite: $DB
-# SIPp 3.6.1 (the agent phones) computes MD5 digests only: challenge with
-# MD5 alone (the default is SHA-256 first, then MD5; RFC 8760)
-auth:
-  algorithms: [MD5]
-agents:
-  - user: agent1
-    password: secret
-hotlines:
-  - number: "800100"
-    agents: [agent1]
-EOF
-# shellcheck disable=SC2086
-it_bg control gw "$SB_CONTROL" ${SB_CONTROL_ARGS:---config} "$WORK/control.yaml"
-cp_ready() {
-	it_alive control || it_fail "sb-control exited"
-	[ "$(ip netns exec "sb-gw-$TAG" ss -Hlun 'sport = :5060' | wc -l)" -ge 2 ]
-}
-it_wait 10 "sb-control listening on 192.0.2.1:5060 and 198.51.100.1:5060" cp_ready
-it_log "sb-control up (pid ${IT_PIDS[control]})"
+it_control_yaml
+it_start_control
 
 # ---- the agent phone
 it_sipp_agent agent agent1 5060 6000
-agent_ok() {
-	it_alive agent || it_fail "SIPp agent exited"
-	it_registered agent agent1
-}
-it_wait 10 "agent1 REGISTER answered 200 by sb-control" agent_ok
-it_log "agent1 registered"
+it_wait_registered agent agent1
 
 # ---- a look at the legs while the first call is up (sbctl stats, sbctl leg)
 (

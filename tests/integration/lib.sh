@@ -11,6 +11,8 @@
 #   it_wait SECS MSG CMD... poll CMD every 0.1 s until it succeeds or fail
 #   it_fail MSG           print MSG, logs follow from the trap, exit 1
 #   it_sipp_agent NAME USER PORT MPORT   the agent phone (agent.xml) in sb-agt
+#   it_need_bins, it_start_dataplane, it_control_yaml [EXTRA], it_start_control,
+#   it_wait_registered NAME USER   the gateway as the call tests start it
 # On exit the trap ends every started process, removes the topology, prints
 # the logs when the exit status is not 0 or 77 (or IT_VERBOSE=1), and
 # removes WORK unless IT_KEEP=1 (or it failed: then WORK is kept and named).
@@ -206,4 +208,86 @@ it_sipp_caller() { # name calls limit [target]
 # "successful failed current" cumulative call counts from a SIPp -trace_stat CSV
 it_sipp_counts() { # csv
 	"$PYTHON" "$IT_DIR/sbstat.py" sipp "$1"
+}
+
+# ---- the gateway, as every call test starts it ----------------------------
+
+# $1..$3 (or the environment): the binaries; exit 77 naming the one missing.
+it_need_bins() { # [dataplane control sbctl]
+	SB_DATAPLANE=${1:-${SB_DATAPLANE:-}}
+	SB_CONTROL=${2:-${SB_CONTROL:-}}
+	SBCTL=${3:-${SBCTL:-}}
+	local b
+	for b in SB_DATAPLANE SB_CONTROL SBCTL; do
+		[ -n "${!b}" ] && [ -x "${!b}" ] || it_skip "$b not built (${!b:-unset})"
+	done
+}
+
+# sb-dataplane's command line for this TAG and SB_INSTANCE, in IT_DP_ARGS.
+it_dp_args() {
+	IT_DP_ARGS=(-l 0 --no-huge -m 256 --no-pci --file-prefix "sb$TAG"
+		--vdev=net_af_packet0,iface=dp0,framecnt=4096 --
+		--instance "$SB_INSTANCE" --media-ip 203.0.113.10 --prefix-len 24
+		--gateway 203.0.113.1 --idle-us 100)
+}
+
+# Start sb-dataplane in the gateway and wait for its segment.
+it_start_dataplane() {
+	it_dp_args
+	it_bg dataplane gw "$SB_DATAPLANE" "${IT_DP_ARGS[@]}"
+	it_wait 20 "sb-dataplane segment /dev/shm/switchboard.$SB_INSTANCE" it_dp_ready
+	it_log "sb-dataplane up (pid ${IT_PIDS[dataplane]})"
+}
+it_dp_ready() {
+	it_alive dataplane || it_fail "sb-dataplane exited"
+	[ -e "/dev/shm/switchboard.$SB_INSTANCE" ]
+}
+
+# sb-control's config in $WORK/control.yaml: both SIP sides, the store in
+# $DB, agent1/secret on hotline 800100, and EXTRA (YAML top-level keys) if
+# given.  SIPp 3.6.1 (the agent phones) computes MD5 digests only, so the
+# challenge offers MD5 alone (the default is SHA-256 first; RFC 8760).
+it_control_yaml() { # [extra-yaml]
+	cat >"$WORK/control.yaml" <<EOF
+instance: $SB_INSTANCE
+sip:
+  listen: [192.0.2.1:5060, 198.51.100.1:5060]
+store:
+  sqlite: $DB
+auth:
+  algorithms: [MD5]
+${1:-}
+agents:
+  - user: agent1
+    password: secret
+hotlines:
+  - number: "800100"
+    agents: [agent1]
+EOF
+}
+
+# Start sb-control on $WORK/control.yaml and wait until it listens on both
+# sides and has attached to the dataplane.
+it_start_control() {
+	# shellcheck disable=SC2086
+	it_bg control gw "$SB_CONTROL" ${SB_CONTROL_ARGS:---config} "$WORK/control.yaml"
+	it_wait 10 "sb-control listening on both sides and attached to the dataplane" \
+		it_control_ready
+	it_log "sb-control up (pid ${IT_PIDS[control]})"
+}
+it_control_ready() {
+	it_alive control || it_fail "sb-control exited"
+	[ "$(ip netns exec "sb-gw-$TAG" ss -Hlun 'sport = :5060' | wc -l)" -ge 2 ] &&
+		grep -q "media: attached to dataplane" "$WORK/control.log"
+}
+
+# Wait until the SIPp agent NAME (started by it_sipp_agent or by hand) has
+# registered USER.
+it_wait_registered() { # name user
+	it_wait 10 "$2 REGISTER answered 200 by sb-control" it_agent_ok "$1" "$2"
+	it_log "$2 registered"
+}
+it_agent_ok() {
+	it_alive "$1" || it_fail "SIPp $1 exited"
+	it_registered "$1" "$2"
 }

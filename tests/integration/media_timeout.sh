@@ -19,14 +19,9 @@
 set -eu
 . "$(dirname "$0")/lib.sh"
 
-SB_DATAPLANE=${1:-${SB_DATAPLANE:-}}
-SB_CONTROL=${2:-${SB_CONTROL:-}}
-SBCTL=${3:-${SBCTL:-}}
 TIMEOUT_S=3
 
-for b in SB_DATAPLANE SB_CONTROL SBCTL; do
-	[ -n "${!b}" ] && [ -x "${!b}" ] || it_skip "$b not built (${!b:-unset})"
-done
+it_need_bins "$@"
 command -v sqlite3 >/dev/null || it_skip "no sqlite3 CLI"
 # control and dataplane share this header: no event type, no timeouts
 grep -q "struct sb_evt_timeout" "$SB_ROOT/common/include/sb/dp_abi.h" ||
@@ -42,48 +37,14 @@ DB="$WORK/switchboard.db"
 it_up
 it_log "topology $TAG up; work dir $WORK"
 
-it_bg dataplane gw "$SB_DATAPLANE" -l 0 --no-huge -m 256 --no-pci \
-	--file-prefix "sb$TAG" --vdev=net_af_packet0,iface=dp0,framecnt=4096 -- \
-	--instance "$SB_INSTANCE" --media-ip 203.0.113.10 --prefix-len 24 \
-	--gateway 203.0.113.1 --idle-us 100
-dp_ready() {
-	it_alive dataplane || it_fail "sb-dataplane exited"
-	[ -e "/dev/shm/switchboard.$SB_INSTANCE" ]
-}
-it_wait 20 "sb-dataplane segment /dev/shm/switchboard.$SB_INSTANCE" dp_ready
+it_start_dataplane
 
-cat >"$WORK/control.yaml" <<EOF
-instance: $SB_INSTANCE
-sip:
-  listen: [192.0.2.1:5060, 198.51.100.1:5060]
-store:
-  sqlite: $DB
-# SIPp 3.6.1 (the agent phone) computes MD5 digests only
-auth:
-  algorithms: [MD5]
-media:
-  timeout: $TIMEOUT_S
-agents:
-  - user: agent1
-    password: secret
-hotlines:
-  - number: "800100"
-    agents: [agent1]
-EOF
-it_bg control gw "$SB_CONTROL" --config "$WORK/control.yaml"
-cp_ready() {
-	it_alive control || it_fail "sb-control exited"
-	[ "$(ip netns exec "sb-gw-$TAG" ss -Hlun 'sport = :5060' | wc -l)" -ge 2 ] &&
-		grep -q "media: attached to dataplane" "$WORK/control.log"
-}
-it_wait 10 "sb-control listening and attached to the dataplane" cp_ready
+it_control_yaml "media:
+  timeout: $TIMEOUT_S"
+it_start_control
 
 it_sipp_agent agent agent1 5060 6000
-agent_ok() {
-	it_alive agent || it_fail "SIPp agent exited"
-	it_registered agent agent1
-}
-it_wait 10 "agent1 REGISTER answered 200 by sb-control" agent_ok
+it_wait_registered agent agent1
 
 it_log "placing a call that goes silent after the pcap (media timeout ${TIMEOUT_S} s)"
 it_caller_argv caller 1 1

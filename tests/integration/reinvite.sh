@@ -21,13 +21,7 @@
 set -eu
 . "$(dirname "$0")/lib.sh"
 
-SB_DATAPLANE=${1:-${SB_DATAPLANE:-}}
-SB_CONTROL=${2:-${SB_CONTROL:-}}
-SBCTL=${3:-${SBCTL:-}}
-
-for b in SB_DATAPLANE SB_CONTROL SBCTL; do
-	[ -n "${!b}" ] && [ -x "${!b}" ] || it_skip "$b not built (${!b:-unset})"
-done
+it_need_bins "$@"
 command -v sqlite3 >/dev/null || it_skip "no sqlite3 CLI"
 command -v tcpdump >/dev/null || it_skip "no tcpdump"
 it_need_root_netns_sipp
@@ -40,37 +34,10 @@ DB="$WORK/switchboard.db"
 it_up
 it_log "topology $TAG up; work dir $WORK"
 
-it_bg dataplane gw "$SB_DATAPLANE" -l 0 --no-huge -m 256 --no-pci \
-	--file-prefix "sb$TAG" --vdev=net_af_packet0,iface=dp0,framecnt=4096 -- \
-	--instance "$SB_INSTANCE" --media-ip 203.0.113.10 --prefix-len 24 \
-	--gateway 203.0.113.1 --idle-us 100
-dp_ready() {
-	it_alive dataplane || it_fail "sb-dataplane exited"
-	[ -e "/dev/shm/switchboard.$SB_INSTANCE" ]
-}
-it_wait 20 "sb-dataplane segment /dev/shm/switchboard.$SB_INSTANCE" dp_ready
+it_start_dataplane
 
-cat >"$WORK/control.yaml" <<EOF2
-instance: $SB_INSTANCE
-sip:
-  listen: [192.0.2.1:5060, 198.51.100.1:5060]
-store:
-  sqlite: $DB
-auth:
-  algorithms: [MD5]
-agents:
-  - user: agent1
-    password: secret
-hotlines:
-  - number: "800100"
-    agents: [agent1]
-EOF2
-it_bg control gw "$SB_CONTROL" --config "$WORK/control.yaml"
-cp_ready() {
-	it_alive control || it_fail "sb-control exited"
-	[ "$(ip netns exec "sb-gw-$TAG" ss -Hlun 'sport = :5060' | wc -l)" -ge 2 ]
-}
-it_wait 10 "sb-control listening" cp_ready
+it_control_yaml
+it_start_control
 
 it_bg agent agt sipp 198.51.100.1:5060 -sf "$SIPP_DIR/agent.xml" \
 	-oocsf "$SIPP_DIR/agent-move.xml" -m 1 -s agent1 -au agent1 -ap secret \
@@ -81,11 +48,7 @@ it_bg agent agt sipp 198.51.100.1:5060 -sf "$SIPP_DIR/agent.xml" \
 it_bg echo2 agt sipp -sn uas -i 198.51.100.10 -p 5062 -mi 198.51.100.10 -mp 6010 \
 	-rtp_echo -nostdin
 it_bg tcpdump_agt agt tcpdump -nn -i agt0 -w "$WORK/agt0.pcap" udp and host 203.0.113.10
-agent_ok() {
-	it_alive agent || it_fail "SIPp agent exited"
-	it_registered agent agent1
-}
-it_wait 10 "agent1 registered" agent_ok
+it_wait_registered agent agent1
 sleep 0.5
 
 it_caller_argv caller 1 1

@@ -27,13 +27,7 @@
 set -eu
 . "$(dirname "$0")/lib.sh"
 
-SB_DATAPLANE=${1:-${SB_DATAPLANE:-}}
-SB_CONTROL=${2:-${SB_CONTROL:-}}
-SBCTL=${3:-${SBCTL:-}}
-
-for b in SB_DATAPLANE SB_CONTROL SBCTL; do
-	[ -n "${!b}" ] && [ -x "${!b}" ] || it_skip "$b not built (${!b:-unset})"
-done
+it_need_bins "$@"
 command -v sqlite3 >/dev/null || it_skip "no sqlite3 CLI"
 command -v tcpdump >/dev/null || it_skip "no tcpdump"
 it_need_root_netns_sipp
@@ -50,10 +44,7 @@ now() { date +%s.%N; }
 it_up
 it_log "topology $TAG up; work dir $WORK"
 
-DP_ARGS=(-l 0 --no-huge -m 256 --no-pci --file-prefix "sb$TAG"
-	--vdev=net_af_packet0,iface=dp0,framecnt=4096 --
-	--instance "$SB_INSTANCE" --media-ip 203.0.113.10 --prefix-len 24
-	--gateway 203.0.113.1 --idle-us 100)
+it_dp_args
 
 # ready = the segment of a generation other than $1 answers sbctl as ready
 dp_gen() {
@@ -62,7 +53,7 @@ d = json.load(sys.stdin)
 print(d["generation"] if d.get("state") == "ready" else "")' 2>/dev/null || true
 }
 
-it_bg dataplane gw "$SB_DATAPLANE" "${DP_ARGS[@]}"
+it_bg dataplane gw "$SB_DATAPLANE" "${IT_DP_ARGS[@]}"
 dp1_ready() {
 	it_alive dataplane || it_fail "sb-dataplane exited"
 	[ -n "$(dp_gen)" ]
@@ -71,37 +62,11 @@ it_wait 20 "sb-dataplane segment /dev/shm/switchboard.$SB_INSTANCE" dp1_ready
 GEN1=$(dp_gen)
 it_log "sb-dataplane up (pid ${IT_PIDS[dataplane]}, generation $GEN1)"
 
-cat >"$WORK/control.yaml" <<EOF
-instance: $SB_INSTANCE
-sip:
-  listen: [192.0.2.1:5060, 198.51.100.1:5060]
-store:
-  sqlite: $DB
-# SIPp 3.6.1 (the agent phone) computes MD5 digests only
-auth:
-  algorithms: [MD5]
-agents:
-  - user: agent1
-    password: secret
-hotlines:
-  - number: "800100"
-    agents: [agent1]
-EOF
-it_bg control gw "$SB_CONTROL" --config "$WORK/control.yaml"
-cp_ready() {
-	it_alive control || it_fail "sb-control exited"
-	[ "$(ip netns exec "sb-gw-$TAG" ss -Hlun 'sport = :5060' | wc -l)" -ge 2 ] &&
-		grep -q "media: attached to dataplane" "$WORK/control.log"
-}
-it_wait 10 "sb-control listening and attached to the dataplane" cp_ready
-it_log "sb-control up (pid ${IT_PIDS[control]})"
+it_control_yaml
+it_start_control
 
 it_sipp_agent agent agent1 5060 6000
-agent_ok() {
-	it_alive agent || it_fail "SIPp agent exited"
-	it_registered agent agent1
-}
-it_wait 10 "agent1 REGISTER answered 200 by sb-control" agent_ok
+it_wait_registered agent agent1
 
 it_bg tcpdump_car car tcpdump -nn -tt -i car0 -w "$WORK/car0.pcap" udp and src host 203.0.113.10
 it_bg tcpdump_agt agt tcpdump -nn -tt -i agt0 -w "$WORK/agt0.pcap" udp and src host 203.0.113.10
@@ -136,7 +101,7 @@ lost_logged() { grep -q "media: dataplane $SB_INSTANCE generation .* lost" "$WOR
 it_wait 5 "sb-control noticing the dataplane is gone" lost_logged
 # kill -9 leaves the EAL runtime dir (and its lock files) behind
 rm -rf "/var/run/dpdk/sb$TAG"
-it_bg dataplane gw "$SB_DATAPLANE" "${DP_ARGS[@]}"
+it_bg dataplane gw "$SB_DATAPLANE" "${IT_DP_ARGS[@]}"
 dp2_ready() {
 	it_alive dataplane || it_fail "the restarted sb-dataplane exited"
 	local g
