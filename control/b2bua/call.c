@@ -525,7 +525,8 @@ void sb_call_on_invite(struct sb_cp *cp, const struct sb_sip_msg *m, unsigned so
 		return;
 	}
 	if (sb_sip_uri_parse(m->ruri, &ruri, &why) < 0) {
-		sb_cp_reply(cp, m, sock, src, 400, why, NULL);
+		/* a scheme we do not serve is 416 (RFC 3261 §8.2.2.1, RFC 4475 unkscm) */
+		sb_cp_reply(cp, m, sock, src, ruri.scheme ? 400 : 416, why, NULL);
 		return;
 	}
 	c = cp->cur_st ? calltab_new(cp) : NULL;

@@ -159,15 +159,20 @@ int sb_sip_nameaddr_parse(struct sb_str v, struct sb_sip_nameaddr *out, struct s
 		gt = memchr(lt, '>', (size_t)(e - lt));
 		if (gt == NULL)
 			return -EBADMSG;
-		out->uri = sb_str_trim(sb_str_mk(lt + 1, gt));
+		/* LAQUOT addr-spec RAQUOT: no LWS inside (RFC 4475 badaddr) */
+		out->uri = sb_str_mk(lt + 1, gt);
+		for (uint32_t i = 0; i < out->uri.len; i++)
+			if (sb_is_lws(out->uri.p[i]))
+				return -EBADMSG;
 		p = skip_lws(gt + 1, e);
 	} else {
 		/* addr-spec: the URI ends at the first ';' (params belong to the header) */
 		const char *semi = memchr(p, ';', (size_t)(e - p));
 		const char *ue = semi ? semi : e;
 		out->uri = sb_str_trim(sb_str_mk(p, ue));
+		/* a URI with '?' (or ',' ';') must be in <> (RFC 3261 §20, regbadct) */
 		for (uint32_t i = 0; i < out->uri.len; i++)
-			if (sb_is_lws(out->uri.p[i]))
+			if (sb_is_lws(out->uri.p[i]) || out->uri.p[i] == '?')
 				return -EBADMSG;
 		p = ue;
 	}

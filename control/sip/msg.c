@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
 #include <string.h>
+#include <strings.h>
 
+#include "sip/hdr.h"
 #include "sip/msg.h"
+#include "sip/uri.h"
 
 static const char *const method_names[SB_SIP_METHOD_N] = {
 #define SB_X_(m) [SB_SIP_BIT_##m] = #m,
@@ -82,6 +85,25 @@ static int all_token(struct sb_str s)
 	return 1;
 }
 
+/* scheme ":" with scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ) */
+static int has_scheme(struct sb_str u)
+{
+	uint32_t i;
+
+	if (u.len == 0 || !((u.p[0] | 0x20) >= 'a' && (u.p[0] | 0x20) <= 'z'))
+		return 0;
+	for (i = 1; i < u.len && u.p[i] != ':'; i++)
+		if (!(is_token(u.p[i]) && strchr("!%*_`'~", u.p[i]) == NULL))
+			return 0;
+	return i < u.len;
+}
+
+static int is_sip_scheme(struct sb_str u)
+{
+	return (u.len >= 4 && strncasecmp(u.p, "sip:", 4) == 0) ||
+	       (u.len >= 5 && strncasecmp(u.p, "sips:", 5) == 0);
+}
+
 /* One line [p, eol) without its CR; *next is after the LF.  NULL when no LF. */
 static const char *line_end(const char *p, const char *end, const char **next)
 {
@@ -104,6 +126,7 @@ static void fail(struct sb_sip_msg *m, const char *why)
 static int parse_start_line(struct sb_sip_msg *m, const char *p, const char *e)
 {
 	struct sb_str line = sb_str_mk(p, e);
+	struct sb_sip_uri u;
 	const char *sp1, *sp2;
 
 	if (line.len >= 8 && memcmp(p, "SIP/2.0 ", 8) == 0) {
@@ -132,7 +155,11 @@ static int parse_start_line(struct sb_sip_msg *m, const char *p, const char *e)
 	}
 	m->method = sb_sip_method_parse(m->method_name);
 	sp2 = sb_str_chr(sb_str_mk(sp1 + 1, e), ' ');
-	if (sp2 == NULL || sp2 == sp1 + 1) {
+	if (sp2 == sp1 + 1) { /* lwsstart: reported, headers still parsed */
+		fail(m, "Empty Request-URI (extra space) in request line");
+		return 0;
+	}
+	if (sp2 == NULL) {
 		fail(m, "Bad Request-URI in request line");
 		return -1;
 	}
@@ -142,10 +169,18 @@ static int parse_start_line(struct sb_sip_msg *m, const char *p, const char *e)
 			fail(m, "Bad Request-URI in request line");
 			return -1;
 		}
-	if (!sb_str_eq(sb_str_mk(sp2 + 1, e), "SIP/2.0")) {
+	/* From here on the request line is split: a problem is reported but
+	 * the headers are still parsed, so that a 400 can be formed. */
+	if (!has_scheme(m->ruri)) /* e.g. <sip:...> (RFC 4475 ltgtruri) */
+		fail(m, "Bad Request-URI scheme in request line");
+	/* RFC 3261 §19.1.1: no headers in a SIP Request-URI (escruri) */
+	if (is_sip_scheme(m->ruri) && sb_sip_uri_parse(m->ruri, &u, NULL) == 0 && u.headers.p)
+		fail(m, "Headers not allowed in the Request-URI");
+	/* SP inside the URI or after the version (lwsruri, trws) */
+	if (sb_str_chr(sb_str_mk(sp2 + 1, e), ' '))
+		fail(m, "Extra space in request line");
+	else if (!sb_str_eq(sb_str_mk(sp2 + 1, e), "SIP/2.0"))
 		fail(m, "Unsupported SIP version");
-		return -1;
-	}
 	return 0;
 }
 
@@ -171,6 +206,61 @@ static void parse_cseq(struct sb_sip_msg *m, struct sb_str v)
 		fail(m, "CSeq method does not match the request");
 }
 
+/* Every Via entry parses, no empty entry or parameter (";;", ",,": RFC 4475
+ * badinv01) and no bare RFC 3261 cookie as branch (badbranch).  The top
+ * Via may still be usable for the 400 that reports it. */
+static const char *check_via(struct sb_str v)
+{
+	struct sb_sip_via via;
+	struct sb_str rest;
+
+	for (;;) {
+		if (sb_sip_via_parse(v, &via, &rest) < 0)
+			return "Bad Via header";
+		for (const char *p = via.params.p, *e = sb_str_end(via.params); p < e;) {
+			const char *q = memchr(p + 1, ';', (size_t)(e - p - 1));
+			if (sb_str_trim(sb_str_mk(p + 1, q ? q : e)).len == 0)
+				return "Empty parameter in Via header";
+			p = q ? q : e;
+		}
+		if (sb_str_eq(via.branch, "z9hG4bK"))
+			return "Via branch has no transaction id";
+		if (rest.len == 0) {
+			/* a trailing comma leaves an empty entry */
+			const char *e = sb_str_end(v);
+			while (e > v.p && sb_is_lws(e[-1]))
+				e--;
+			return e > v.p && e[-1] == ',' ? "Empty entry in Via header" : NULL;
+		}
+		v = rest;
+	}
+}
+
+/* From/To: one name-addr or addr-spec whose URI has a scheme (RFC 4475
+ * quotbal, badaddr, baddn). */
+static int nameaddr_ok(struct sb_str v)
+{
+	struct sb_sip_nameaddr na;
+	struct sb_str rest;
+
+	return sb_sip_nameaddr_parse(v, &na, &rest) == 0 && rest.len == 0 && !na.star &&
+	       has_scheme(na.uri);
+}
+
+/* Contact: a list of them, or "*" (regbadct). */
+static int contact_ok(struct sb_str v)
+{
+	struct sb_sip_nameaddr na;
+	struct sb_str rest;
+
+	do {
+		if (sb_sip_nameaddr_parse(v, &na, &rest) < 0 || (!na.star && !has_scheme(na.uri)))
+			return 0;
+		v = rest;
+	} while (v.len);
+	return 1;
+}
+
 static void check_headers(struct sb_sip_msg *m)
 {
 	static const struct {
@@ -187,6 +277,37 @@ static void check_headers(struct sb_sip_msg *m)
 	for (unsigned i = 0; i < sizeof(required) / sizeof(required[0]); i++)
 		if (m->first[required[i].id] < 0 || m->hdrs[m->first[required[i].id]].value.len == 0)
 			fail(m, required[i].why);
+	for (unsigned i = 0; i < m->n_hdrs && m->why == NULL; i++) {
+		struct sb_str v = m->hdrs[i].value;
+		const char *why;
+
+		switch (m->hdrs[i].id) {
+		case SB_HDR_VIA:
+			if ((why = check_via(v)) != NULL)
+				fail(m, why);
+			break;
+		case SB_HDR_FROM:
+			if (v.len && !nameaddr_ok(v))
+				fail(m, "Bad From header");
+			break;
+		case SB_HDR_TO:
+			if (v.len && !nameaddr_ok(v))
+				fail(m, "Bad To header");
+			break;
+		case SB_HDR_CONTACT:
+			if (v.len && !contact_ok(v))
+				fail(m, "Bad Contact header");
+			break;
+		case SB_HDR_OTHER:
+			/* RFC 3261 §20.17: SIP-date is always GMT (baddate) */
+			if (sb_str_ieq(m->hdrs[i].name, "Date") &&
+			    (v.len < 4 || memcmp(v.p + v.len - 4, " GMT", 4) != 0))
+				fail(m, "Bad Date header (not GMT)");
+			break;
+		default:
+			break;
+		}
+	}
 	if (m->first[SB_HDR_CALL_ID] >= 0)
 		m->call_id = m->hdrs[m->first[SB_HDR_CALL_ID]].value;
 	if (m->first[SB_HDR_CSEQ] >= 0)

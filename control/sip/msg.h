@@ -95,7 +95,13 @@ struct sb_sip_msg {
  * a bad line), so the caller can decide whether a response can be formed.
  * Checks: start line syntax, header syntax, Content-Length (digits, not
  * larger than the body; absent means the rest of the datagram), and the
- * mandatory Via, From, To, Call-ID and CSeq (method must match). */
+ * mandatory Via, From, To, Call-ID and CSeq (method must match).  Also the
+ * RFC 4475 §3.1.2 cases (tests/control/torture): Request-URI with a scheme,
+ * no ?headers in a sip(s) one, single SPs in the request line, every Via
+ * entry well-formed (no empty entry or parameter, no bare "z9hG4bK"
+ * branch), From/To one name-addr/addr-spec, Contact well-formed, Date in
+ * GMT.  A bad Request-URI or version still gets the headers parsed, so
+ * that the 400 can be formed. */
 int sb_sip_msg_parse(struct sb_sip_msg *m, const char *buf, const char *end);
 
 /* Value of the first header with this id; SB_STR_EMPTY when absent. */

@@ -113,6 +113,36 @@ int main(void)
 	expect_bad("INVITE sip:x SIP/3.0\r\n\r\n", "version");
 	expect_bad("INV(TE sip:x SIP/2.0\r\n\r\n", "method");
 	expect_bad("SIP/2.0 20 OK\r\n\r\n", "status line");
+	/* RFC 4475 §3.1.2 checks (tests/control/torture has the full messages) */
+	expect_bad("INVITE <sip:x@h> SIP/2.0\r\n" INVITE_HDRS "\r\n", "Request-URI scheme");
+	expect_bad("INVITE sip:x@h?Route=%3Csip:e%3E SIP/2.0\r\n" INVITE_HDRS "\r\n",
+		   "Headers not allowed");
+	expect_bad("INVITE sip:x@h; lr SIP/2.0\r\n" INVITE_HDRS "\r\n", "Extra space");
+	expect_bad("INVITE sip:x@h SIP/2.0 \r\n" INVITE_HDRS "\r\n", "Extra space");
+	expect_bad("INVITE sip:x SIP/2.0\r\n" INVITE_HDRS "Via: SIP/2.0/UDP h;;\r\n\r\n",
+		   "Empty parameter in Via");
+	expect_bad("INVITE sip:x SIP/2.0\r\n" INVITE_HDRS "Via: SIP/2.0/UDP h;branch=1,\r\n\r\n",
+		   "Empty entry in Via");
+	expect_bad("INVITE sip:x SIP/2.0\r\n" INVITE_HDRS "Via: SIP/2.0/UDP h;branch=z9hG4bK\r\n\r\n",
+		   "branch");
+	expect_bad("INVITE sip:x SIP/2.0\r\n" INVITE_HDRS "Date: Sun, 29 Nov 2026 10:00:00 EST\r\n\r\n",
+		   "Date");
+	expect_bad("INVITE sip:x SIP/2.0\r\n" INVITE_HDRS "Contact: sip:a@h?x=y\r\n\r\n",
+		   "Bad Contact");
+	expect_bad("INVITE sip:x SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\n"
+		   "From: <sip:a@h>;tag=1\r\nTo: \"Unbalanced <sip:b@h>\r\nCall-ID: c\r\n"
+		   "CSeq: 1 INVITE\r\n\r\n", "Bad To");
+	expect_bad("INVITE sip:x SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\n"
+		   "From: < sip:a@h >;tag=1\r\nTo: <sip:b@h>\r\nCall-ID: c\r\n"
+		   "CSeq: 1 INVITE\r\n\r\n", "Bad From");
+	expect_bad("INVITE sip:x SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\n"
+		   "From: <sip:a@h>;tag=1\r\nTo: B, C <sip:b@h>\r\nCall-ID: c\r\n"
+		   "CSeq: 1 INVITE\r\n\r\n", "Bad To");
+	/* ...and what stays valid: '?' in a user part, odd schemes in To/From,
+	 * a Date in GMT, LWS around '=' in a folded Via */
+	T_ASSERT(parse(&m, "OPTIONS sip:a?b@h SIP/2.0\r\nVia: SIP/2.0/UDP h ;\r\n branch = z9hG4bK9\r\n"
+			   "From: <http://x.example>;tag=1\r\nTo: isbn:12345\r\nCall-ID: c\r\n"
+			   "CSeq: 1 OPTIONS\r\nDate: Sun, 29 Nov 2026 10:00:00 GMT\r\n\r\n") == 0);
 	expect_bad("SIP/2.0 999 OK\r\n\r\n", "status line");
 	expect_bad("SIP/2.0 200OK\r\n\r\n", "status line");
 	expect_bad("INVITE sip:x SIP/2.0\r\n" INVITE_HDRS "Content-Length: 10\r\n\r\nshort",
