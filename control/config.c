@@ -114,14 +114,51 @@ static int sip_u32(struct cfg_ctx *x, const yaml_node_t *v, const char *name, ui
 	return 0;
 }
 
+/* sip: overload: (b2bua/overload.h) */
+static int parse_overload(struct cfg_ctx *x, yaml_node_t *m)
+{
+	static const char *const keys[] = { "max_cps", "max_calls", "retry_after", "source_rps",
+					    "ban_seconds", "scanners" };
+	struct sb_cfg_overload *o = &x->c->overload;
+	yaml_node_t *v[6] = { 0 }, *k[6] = { 0 };
+	int rc = map_keys(x, m, "'overload'", keys, 6, v, k);
+
+	if (rc)
+		return rc;
+	if ((rc = sip_u32(x, v[0], "max_cps", 0, 1000000, &o->max_cps)) ||
+	    (rc = sip_u32(x, v[1], "max_calls", 0, 10000000, &o->max_calls)) ||
+	    (rc = sip_u32(x, v[2], "retry_after", 1, 3600, &o->retry_after_s)) ||
+	    (rc = sip_u32(x, v[3], "source_rps", 0, 1000000, &o->source_rps)) ||
+	    (rc = sip_u32(x, v[4], "ban_seconds", 1, 86400, &o->ban_s)))
+		return rc;
+	if (v[5] == NULL)
+		return 0;
+	if (v[5]->type != YAML_SEQUENCE_NODE)
+		return cfg_err(x, v[5], "'scanners' must be a list of User-Agent substrings");
+	o->n_scanners = 0;
+	for (yaml_node_item_t *it = v[5]->data.sequence.items.start;
+	     it < v[5]->data.sequence.items.top; it++) {
+		yaml_node_t *e = node(x, *it);
+
+		if (o->n_scanners == SB_CFG_MAX_SCANNERS)
+			return cfg_err(x, e, "'scanners' has more than %u entries",
+				       SB_CFG_MAX_SCANNERS);
+		if ((rc = get_string(x, k[5], e, o->scanners[o->n_scanners],
+				     sizeof(o->scanners[0]))))
+			return rc;
+		o->n_scanners++;
+	}
+	return 0;
+}
+
 static int parse_sip(struct cfg_ctx *x, yaml_node_t *m)
 {
 	static const char *const keys[] = { "listen", "ring_timeout", "t1_ms", "t2_ms", "t4_ms",
 					    "tcp", "tcp_max_connections", "tcp_idle_timeout",
 					    "session_expires", "min_se", "options_interval",
-					    "options_failures" };
-	yaml_node_t *v[12] = { 0 }, *k[12] = { 0 };
-	int rc = map_keys(x, m, "'sip'", keys, 12, v, k);
+					    "options_failures", "overload" };
+	yaml_node_t *v[13] = { 0 }, *k[13] = { 0 };
+	int rc = map_keys(x, m, "'sip'", keys, 13, v, k);
 
 	if (rc)
 		return rc;
@@ -175,6 +212,8 @@ static int parse_sip(struct cfg_ctx *x, yaml_node_t *m)
 		else
 			return cfg_err(x, v[5], "'tcp' must be true or false");
 	}
+	if (v[12])
+		return parse_overload(x, v[12]);
 	return 0;
 }
 
@@ -552,6 +591,16 @@ int sb_config_load(struct sb_config *c, const char *path, char *err, size_t err_
 	c->options_interval_s = 0; /* off unless configured: SIPp agents without -aa
 				    * would take an OPTIONS for a new call */
 	c->options_failures = 3;
+	c->overload = (struct sb_cfg_overload){ .retry_after_s = 5, .ban_s = 60 };
+	/* scanners that announce themselves: no real phone sends these */
+	{
+		static const char *const def[] = { "friendly-scanner", "sipvicious", "sipcli",
+						   "VaxSIPUserAgent" };
+
+		for (unsigned i = 0; i < sizeof(def) / sizeof(def[0]); i++)
+			snprintf(c->overload.scanners[c->overload.n_scanners++],
+				 sizeof(c->overload.scanners[0]), "%s", def[i]);
+	}
 	c->media_backend = SB_CFG_MEDIA_DPDK;
 	c->media_port_min = 20000; /* as the dataplane's default range */
 	c->media_port_max = 29999;

@@ -21,6 +21,15 @@
  *     options_interval: 30      # OPTIONS keep-alive to every registered contact,
  *                               # seconds (default 0 = off)
  *     options_failures: 3       # that many unanswered in a row: contact dropped
+ *     overload:                 # optional (b2bua/overload.h)
+ *       max_cps: 50             # new INVITEs per second, then 503 (default 0 = no limit)
+ *       max_calls: 5000         # concurrent calls, then 503 (default 0 = the table's)
+ *       retry_after: 5          # 503 Retry-After base..2*base seconds (default 5)
+ *       source_rps: 100         # requests per second from one IP (default 0 = no limit)
+ *       ban_seconds: 60         # ... above it: dropped silently that long (default 60)
+ *       scanners: [friendly-scanner, sipvicious, sipcli, VaxSIPUserAgent]
+ *                               # User-Agent substrings (any case) dropped silently;
+ *                               # default this list, [] = none
  *   store:
  *     sqlite: /tmp/sb/switchboard.db
  *   auth:                       # optional; digest for agents (sip/auth.h)
@@ -94,6 +103,18 @@ struct sb_cfg_hotline {
 	uint16_t agents[SB_CFG_HOTLINE_AGENTS]; /* indexes into sb_config.agents */
 };
 
+#define SB_CFG_MAX_SCANNERS 16
+
+struct sb_cfg_overload {
+	uint32_t max_cps;        /* 0 = no limit */
+	uint32_t max_calls;      /* 0 = no limit but the call table's */
+	uint32_t retry_after_s;  /* 1..3600 */
+	uint32_t source_rps;     /* 0 = no per-source limit */
+	uint32_t ban_s;          /* 1..86400 */
+	unsigned n_scanners;
+	char scanners[SB_CFG_MAX_SCANNERS][48];
+};
+
 struct sb_config {
 	char instance[48];
 	unsigned n_listen;
@@ -105,6 +126,7 @@ struct sb_config {
 	uint32_t session_expires_s, min_se_s; /* RFC 4028; 0 = no session timers */
 	uint32_t options_interval_s;          /* keep-alive; 0 = off */
 	uint32_t options_failures;
+	struct sb_cfg_overload overload;
 	char sqlite[256]; /* "" = no store */
 	unsigned n_agents;
 	struct sb_cfg_agent *agents;

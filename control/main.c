@@ -187,6 +187,7 @@ int main(int argc, char **argv)
 		(unsigned long long)cp.cnt.rx_dropped, (unsigned long long)cp.cnt.rx_stray,
 		(unsigned long long)cp.cnt.calls, (unsigned long long)cp.cnt.calls_answered);
 	sb_dlg_log_counters(&cp); /* re-INVITE/UPDATE relays, 481/482/483/491/500 */
+	sb_ovl_log_counters(&cp); /* 503s, bans, scanners */
 	{
 		const struct sb_txl_cnt *t = sb_txl_counters(cp.txl);
 		const struct sb_sip_tx_cnt *x = &cp.tx.cnt;

@@ -2,7 +2,8 @@
 /*
  * b2bua/core.c — first stop of every message: parse, reject what is
  * malformed (400 with the reason, or drop and count when no response can be
- * formed), hand the rest to the transaction layer; then, as its
+ * formed), drop scanners and banned sources (b2bua/overload.c), hand the
+ * rest to the transaction layer; then, as its
  * transaction user, answer OPTIONS and unsupported methods and route the
  * rest to the registrar and the calls; requests with a To tag go to the
  * dialog layer (b2bua/dialog.c), INVITEs without one are checked for
@@ -86,6 +87,9 @@ void sb_cp_on_datagram(struct sb_cp *cp, unsigned sock, const struct sb_sip_addr
 		}
 		return;
 	}
+	/* scanners and banned sources: dropped before they cost a transaction */
+	if (!sb_ovl_admit(cp, &m, src))
+		return;
 	/* matching, retransmissions, CANCEL, ACK of non-2xx: sip/txn.c */
 	sb_txl_on_msg(cp->txl, &m, sock, src);
 }
@@ -123,6 +127,9 @@ static void tu_request(void *arg, struct sb_stx *st, const struct sb_sip_msg *m)
 		sb_registrar_on_register(cp, m, sock, src);
 		break;
 	case SB_SIP_INVITE:
+		/* overload (503) first: shedding must be cheaper than digest */
+		if (sb_ovl_reject_invite(cp, m, sock, src))
+			break;
 		/* from a registered agent's address: digest first */
 		if (sb_registrar_authorize(cp, m, sock, src) &&
 		    !sb_dlg_check_initial(cp, m, sock, src))

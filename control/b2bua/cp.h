@@ -9,6 +9,7 @@
 
 #include <stdint.h>
 
+#include "b2bua/overload.h"
 #include "b2bua/registrar.h"
 #include "config.h"
 #include "loop.h"
@@ -51,6 +52,7 @@ struct sb_cp {
 	struct sb_stx *cur_st;    /* server transaction of the request being handled */
 	struct sb_rand rnd;
 	struct sb_cp_counters cnt;
+	struct sb_ovl ovl;        /* overload shedding state (b2bua/overload.h) */
 };
 
 /* One message from flow sock (a UDP datagram or a framed TCP message;

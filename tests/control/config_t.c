@@ -142,6 +142,35 @@ int main(void)
 	T_ASSERT(strlen(c.agents[0].ha1_sha256) == 64 && c.agents[0].password[0] == '\0');
 	sb_config_free(&c);
 
+	/* sip: overload: defaults (off, but the scanner list) and a full section */
+	T_ASSERT(sb_config_load(&c, write_cfg(GOOD_HEAD), err, sizeof(err)) == 0);
+	T_ASSERT(c.overload.max_cps == 0 && c.overload.max_calls == 0 &&
+		 c.overload.source_rps == 0 && c.overload.retry_after_s == 5 &&
+		 c.overload.ban_s == 60 && c.overload.n_scanners == 4 &&
+		 strcmp(c.overload.scanners[0], "friendly-scanner") == 0 &&
+		 strcmp(c.overload.scanners[3], "VaxSIPUserAgent") == 0);
+	sb_config_free(&c);
+	T_ASSERT(sb_config_load(&c, write_cfg(GOOD_HEAD "  overload:\n    max_cps: 50\n"
+					      "    max_calls: 900\n    retry_after: 7\n"
+					      "    source_rps: 30\n    ban_seconds: 120\n"
+					      "    scanners: [evil-ua]\n"), err, sizeof(err)) == 0);
+	T_ASSERT(c.overload.max_cps == 50 && c.overload.max_calls == 900 &&
+		 c.overload.retry_after_s == 7 && c.overload.source_rps == 30 &&
+		 c.overload.ban_s == 120 && c.overload.n_scanners == 1 &&
+		 strcmp(c.overload.scanners[0], "evil-ua") == 0);
+	sb_config_free(&c);
+	T_ASSERT(sb_config_load(&c, write_cfg(GOOD_HEAD "  overload:\n    scanners: []\n"), err,
+				sizeof(err)) == 0 && c.overload.n_scanners == 0);
+	sb_config_free(&c);
+	bad(GOOD_HEAD "  overload:\n    max_cps: lots\n", 5, "'max_cps' must be");
+	bad(GOOD_HEAD "  overload:\n    retry_after: 0\n", 5, "'retry_after' must be 1..3600");
+	bad(GOOD_HEAD "  overload:\n    ban_seconds: 0\n", 5, "'ban_seconds'");
+	bad(GOOD_HEAD "  overload:\n    burst: 3\n", 5, "unknown key 'burst' in 'overload'");
+	bad(GOOD_HEAD "  overload:\n    scanners: sipvicious\n", 5, "'scanners' must be a list");
+	bad(GOOD_HEAD "  overload:\n    scanners:\n      - a\n      - ''\n", 7,
+	    "must not be empty");
+	bad(GOOD_HEAD "  overload: 5\n", 4, "'overload' must be a mapping");
+
 	T_ASSERT(sb_config_load(&c, "/nonexistent/sb.yaml", err, sizeof(err)) == -ENOENT);
 	T_ASSERT(strstr(err, "/nonexistent/sb.yaml") != NULL);
 
