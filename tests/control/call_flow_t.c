@@ -24,6 +24,8 @@
 #include <stdatomic.h>
 
 #include "sb/dp_shm.h"
+
+#include "cpdb.h"
 #include "sipc_auth.h"
 
 #define MEDIA_IP "203.0.113.10"
@@ -180,21 +182,6 @@ static void drain(struct sipc *c)
 	char buf[8192];
 	while (sipc_recv(c, buf, sizeof(buf), 50) > 0)
 		;
-}
-
-static sqlite3_int64 q(const char *db, const char *sql)
-{
-	sqlite3 *h;
-	sqlite3_stmt *st;
-	sqlite3_int64 v = -1;
-
-	CHECK(sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK);
-	CHECK(sqlite3_prepare_v2(h, sql, -1, &st, NULL) == SQLITE_OK);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	sqlite3_close(h);
-	return v;
 }
 
 /* INVITE from the caller up to the agent's ringing; leaves the agent's
@@ -435,19 +422,19 @@ int main(int argc, char **argv)
 	pthread_join(dp.thread, NULL);
 	sb_dp_shm_detach(&dp.shm, 1);
 
-	CHECK(q(db, "SELECT count(*) FROM cdr") == 5);
-	CHECK(q(db, "SELECT count(*) FROM cdr WHERE call_id='call-1' AND status=200 AND "
+	CHECK(cp_db_int(db, "SELECT count(*) FROM cdr") == 5);
+	CHECK(cp_db_int(db, "SELECT count(*) FROM cdr WHERE call_id='call-1' AND status=200 AND "
 		    "hangup_by='caller' AND agent='agent1' AND hotline='800100' AND caller='alice' "
 		    "AND answer_ms >= start_ms AND end_ms >= answer_ms AND "
 		    "caller_rx_pkts=100 AND caller_tx_pkts=90 AND agent_rx_pkts=90 AND "
 		    "agent_tx_pkts=100 AND caller_rx_bytes=17200 AND agent_rx_bytes=15480") == 1);
-	CHECK(q(db, "SELECT count(*) FROM cdr WHERE call_id='call-2' AND status=200 AND "
+	CHECK(cp_db_int(db, "SELECT count(*) FROM cdr WHERE call_id='call-2' AND status=200 AND "
 		    "hangup_by='agent'") == 1);
-	CHECK(q(db, "SELECT count(*) FROM cdr WHERE call_id='call-3' AND status=487 AND "
+	CHECK(cp_db_int(db, "SELECT count(*) FROM cdr WHERE call_id='call-3' AND status=487 AND "
 		    "hangup_by='caller' AND answer_ms IS NULL") == 1);
-	CHECK(q(db, "SELECT count(*) FROM cdr WHERE call_id='call-4' AND status=480 AND "
+	CHECK(cp_db_int(db, "SELECT count(*) FROM cdr WHERE call_id='call-4' AND status=480 AND "
 		    "hangup_by='agent'") == 1);
-	CHECK(q(db, "SELECT count(*) FROM cdr WHERE call_id='call-5' AND status=503") == 1);
+	CHECK(cp_db_int(db, "SELECT count(*) FROM cdr WHERE call_id='call-5' AND status=503") == 1);
 
 	snprintf(buf, sizeof(buf), "rm -rf %s", dir);
 	T_ASSERT(system(buf) == 0);

@@ -44,6 +44,8 @@
 #include <sys/mman.h>
 
 #include "sb/dp_shm.h"
+
+#include "cpdb.h"
 #include "sipc_auth.h"
 
 #define MEDIA_IP "203.0.113.10"
@@ -287,21 +289,6 @@ static bool has_hdr_val(const char *msg, const char *name, const char *want)
 	return sip_hdr(msg, name, v, sizeof(v)) == 0 && strstr(v, want) != NULL;
 }
 
-static sqlite3_int64 q(const char *db, const char *sql)
-{
-	sqlite3 *h;
-	sqlite3_stmt *st;
-	sqlite3_int64 v = -1;
-
-	CHECK(sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK);
-	CHECK(sqlite3_prepare_v2(h, sql, -1, &st, NULL) == SQLITE_OK);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	sqlite3_close(h);
-	return v;
-}
-
 static char up_hdrs[256];     /* extra lines of the caller's INVITE */
 static char up_answer[8192];  /* our 200 to the caller */
 static char up_invite[8192];  /* our INVITE to the agent */
@@ -440,7 +427,7 @@ static void timers(const char *db)
 	CHECK(sipc_expect_status(&caller, buf, sizeof(buf), 480, 3000) == 0);
 	CHECK(control_stop(pid) == 0);
 	pid = 0;
-	CHECK(q(db, "SELECT count(*) FROM cdr WHERE call_id='dlg-1' AND "
+	CHECK(cp_db_int(db, "SELECT count(*) FROM cdr WHERE call_id='dlg-1' AND "
 		    "hangup_by='session_timer'") == 1);
 }
 
@@ -698,7 +685,7 @@ int main(int argc, char **argv)
 	pid = 0;
 	dp_stop(&dp);
 	shm_unlink(shm_name);
-	CHECK(q(db, "SELECT count(*) FROM cdr") == 1);
+	CHECK(cp_db_int(db, "SELECT count(*) FROM cdr") == 1);
 	{ /* the counters at shutdown: every case above counted once */
 		char line[1024];
 		bool found = false;
@@ -712,7 +699,7 @@ int main(int argc, char **argv)
 		fclose(lf);
 		CHECK(found);
 	}
-	CHECK(q(db, "SELECT count(*) FROM cdr WHERE call_id='dlg-1' AND hangup_by='caller' AND "
+	CHECK(cp_db_int(db, "SELECT count(*) FROM cdr WHERE call_id='dlg-1' AND hangup_by='caller' AND "
 		    "status=200") == 1);
 
 	snprintf(buf, sizeof(buf), "rm -rf %s", dir);

@@ -20,6 +20,8 @@
 #include <sys/mman.h>
 
 #include "sb/dp_shm.h"
+
+#include "cpdb.h"
 #include "sipc_auth.h"
 
 #define MEDIA_IP "203.0.113.10"
@@ -206,21 +208,6 @@ static void expect_byes(struct sipc *caller, struct sipc *agent, const char *cal
 	sipc_respond(agent, buf, 200, "OK", NULL, NULL, NULL);
 }
 
-static sqlite3_int64 q(const char *db, const char *sql)
-{
-	sqlite3 *h;
-	sqlite3_stmt *st;
-	sqlite3_int64 v = -1;
-
-	CHECK(sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK);
-	CHECK(sqlite3_prepare_v2(h, sql, -1, &st, NULL) == SQLITE_OK);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	sqlite3_close(h);
-	return v;
-}
-
 int main(int argc, char **argv)
 {
 	static struct fake_dp dp1, dp2, dp3;
@@ -314,12 +301,12 @@ int main(int argc, char **argv)
 	dp_stop(&dp3);
 	shm_unlink(shm_name);
 
-	CHECK(q(db, "SELECT count(*) FROM cdr") == 2);
+	CHECK(cp_db_int(db, "SELECT count(*) FROM cdr") == 2);
 	/* 100 packets each way in each of the two generations */
-	CHECK(q(db, "SELECT count(*) FROM cdr WHERE call_id='me-1' AND status=200 AND "
+	CHECK(cp_db_int(db, "SELECT count(*) FROM cdr WHERE call_id='me-1' AND status=200 AND "
 		    "hangup_by='media_timeout' AND caller_rx_pkts=200 AND caller_tx_pkts=200 AND "
 		    "agent_rx_pkts=200 AND agent_tx_pkts=200") == 1);
-	CHECK(q(db, "SELECT count(*) FROM cdr WHERE call_id='me-2' AND status=200 AND "
+	CHECK(cp_db_int(db, "SELECT count(*) FROM cdr WHERE call_id='me-2' AND status=200 AND "
 		    "hangup_by='media_lost' AND caller_rx_pkts=100") == 1);
 
 	snprintf(buf, sizeof(buf), "rm -rf %s", dir);

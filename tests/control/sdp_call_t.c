@@ -24,6 +24,8 @@
 #include <stdatomic.h>
 
 #include "sb/dp_shm.h"
+
+#include "cpdb.h"
 #include "sipc_auth.h"
 
 #define MEDIA_IP "203.0.113.10"
@@ -150,21 +152,6 @@ static void rejected(struct sipc *caller, const char *callid, const char *sdp, c
 	CHECK(strncmp(v, warn, strlen(warn)) == 0 && strstr(v, "switchboard \""));
 	sip_hdr(buf, "To", to, sizeof(to));
 	caller_req(caller, "ACK", callid, to, 10);
-}
-
-static sqlite3_int64 q(const char *db, const char *sql)
-{
-	sqlite3 *h;
-	sqlite3_stmt *st;
-	sqlite3_int64 v = -1;
-
-	CHECK(sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK);
-	CHECK(sqlite3_prepare_v2(h, sql, -1, &st, NULL) == SQLITE_OK);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	sqlite3_close(h);
-	return v;
 }
 
 int main(int argc, char **argv)
@@ -295,8 +282,8 @@ int main(int argc, char **argv)
 	pthread_join(dp.thread, NULL);
 	sb_dp_shm_detach(&dp.shm, 1);
 
-	CHECK(q(db, "SELECT count(*) FROM cdr WHERE status=488") == 4);
-	CHECK(q(db, "SELECT count(*) FROM cdr WHERE call_id='sdp-3' AND status=200") == 1);
+	CHECK(cp_db_int(db, "SELECT count(*) FROM cdr WHERE status=488") == 4);
+	CHECK(cp_db_int(db, "SELECT count(*) FROM cdr WHERE call_id='sdp-3' AND status=200") == 1);
 	snprintf(buf, sizeof(buf), "rm -rf %s", dir);
 	T_ASSERT(system(buf) == 0);
 	return 0;

@@ -26,6 +26,8 @@
 #include <sys/stat.h>
 
 #include "sb/dp_shm.h"
+
+#include "cpdb.h"
 #include "sipc.h"
 
 #define MEDIA_IP "203.0.113.10"
@@ -225,21 +227,6 @@ static void wait_line(const char *path, const char *s, int n, int ms)
 	CHECK(!"expected line");
 }
 
-static sqlite3_int64 q(const char *db, const char *sql)
-{
-	sqlite3 *h;
-	sqlite3_stmt *st;
-	sqlite3_int64 v = -1;
-
-	CHECK(sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK);
-	CHECK(sqlite3_prepare_v2(h, sql, -1, &st, NULL) == SQLITE_OK);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	sqlite3_close(h);
-	return v;
-}
-
 /* the figure after `what` in the log line starting with `line` */
 static long long log_figure(const char *line, const char *what)
 {
@@ -361,16 +348,16 @@ int main(int argc, char **argv)
 	pthread_join(dp.thread, NULL);
 	sb_dp_shm_detach(&dp.shm, 1);
 
-	CHECK(q(db, "SELECT count(*) FROM cdr") == 5);
-	CHECK(q(db, "SELECT count(*) FROM cdr WHERE hotline='800400' AND status=200 AND "
+	CHECK(cp_db_int(db, "SELECT count(*) FROM cdr") == 5);
+	CHECK(cp_db_int(db, "SELECT count(*) FROM cdr WHERE hotline='800400' AND status=200 AND "
 		    "agent='agent4' AND hangup_by='caller'") == 1);
-	CHECK(q(db, "SELECT count(*) FROM cdr WHERE hotline='800100' AND status=200 AND "
+	CHECK(cp_db_int(db, "SELECT count(*) FROM cdr WHERE hotline='800100' AND status=200 AND "
 		    "agent='agent1' AND answer_ms IS NOT NULL") == 1);
-	CHECK(q(db, "SELECT count(*) FROM cdr WHERE hotline='800200' AND status=487 AND "
+	CHECK(cp_db_int(db, "SELECT count(*) FROM cdr WHERE hotline='800200' AND status=487 AND "
 		    "hangup_by='caller'") == 1);
-	CHECK(q(db, "SELECT count(*) FROM cdr WHERE hotline='800200' AND status=480 AND "
+	CHECK(cp_db_int(db, "SELECT count(*) FROM cdr WHERE hotline='800200' AND status=480 AND "
 		    "hangup_by='timeout'") == 1);
-	CHECK(q(db, "SELECT count(*) FROM cdr WHERE hotline='800300' AND status=200 AND "
+	CHECK(cp_db_int(db, "SELECT count(*) FROM cdr WHERE hotline='800300' AND status=200 AND "
 		    "agent='agent3' AND answer_ms IS NOT NULL") == 1);
 	/* the transaction layer and the transports did the work */
 	CHECK(log_figure("sip: transactions", "retransmitted requests absorbed") >= 1);
