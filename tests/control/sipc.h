@@ -6,6 +6,7 @@
 #ifndef SB_TEST_SIPC_H
 #define SB_TEST_SIPC_H
 
+#include <sys/prctl.h>
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -210,6 +211,10 @@ static inline pid_t control_start(const char *exe, const char *cfg, const char *
 	T_ASSERT(pid >= 0);
 	if (pid == 0) {
 		int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+		/* die with the test: a killed or timed-out test must not leave a
+		 * child polling a core */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		if (fd >= 0) {
 			dup2(fd, 2);
 			close(fd);

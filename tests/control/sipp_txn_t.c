@@ -19,6 +19,7 @@
  * CANCELs, TCP messages).
  *
  *   sipp_txn_t SB_CONTROL SCENARIO_DIR     (exit 77 without sipp) */
+#include <sys/prctl.h>
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdatomic.h>
@@ -117,6 +118,9 @@ static pid_t sipp_spawn(const char *name, char *const extra[], bool wait_it, int
 		int n = 0, fd;
 		static char target[32];
 
+		/* die with the test: a killed or timed-out test must not leave a
+		 * child polling a core */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		snprintf(out, sizeof(out), "%s/%s.out", dir, name);
 		fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 		if (fd >= 0) {

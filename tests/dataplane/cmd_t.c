@@ -8,6 +8,7 @@
  *   cmd_t SB_DATAPLANE WORKDIR
  * Exit 0 pass, 1 fail, 77 skip (not root, or DPDK cannot initialise).
  */
+#include <sys/prctl.h>
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -190,6 +191,10 @@ int main(int argc, char **argv)
 	T_ASSERT(pid >= 0);
 	if (pid == 0) {
 		int fd = open(errlog, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+		/* die with the test: a killed or timed-out test must not leave a
+		 * child polling a core */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
 
 		if (fd >= 0) {
 			dup2(fd, 1);
