@@ -223,11 +223,7 @@ int main(int argc, char **argv)
 	snprintf(shm_name, sizeof(shm_name), "/switchboard.%s", inst);
 	dp_start(&dp1, inst, false);
 
-	snprintf(dir, sizeof(dir), "/tmp/sb_media_event_t.XXXXXX");
-	T_ASSERT(mkdtemp(dir) != NULL);
-	snprintf(cfg, sizeof(cfg), "%s/sb.yaml", dir);
-	snprintf(db, sizeof(db), "%s/sb.db", dir);
-	snprintf(logp, sizeof(logp), "%s/sb-control.log", dir);
+	cp_workdir("/tmp/sb_media_event_t", dir, cfg, db, logp);
 	p_car = sipc_free_port();
 	p_agt = sipc_free_port();
 	f = fopen(cfg, "w");

@@ -179,11 +179,7 @@ int main(int argc, char **argv)
 	sb_dp_shm_set_state(&dp.shm, SB_DP_READY);
 	T_ASSERT(pthread_create(&dp.thread, NULL, fake_dp_main, &dp) == 0);
 
-	snprintf(dir, sizeof(dir), "/tmp/sb_sdp_call_t.XXXXXX");
-	T_ASSERT(mkdtemp(dir) != NULL);
-	snprintf(cfg, sizeof(cfg), "%s/sb.yaml", dir);
-	snprintf(db, sizeof(db), "%s/sb.db", dir);
-	snprintf(logp, sizeof(logp), "%s/sb-control.log", dir);
+	cp_workdir("/tmp/sb_sdp_call_t", dir, cfg, db, logp);
 	p_sip = sipc_free_port();
 	f = fopen(cfg, "w");
 	T_ASSERT(f);

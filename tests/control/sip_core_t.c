@@ -53,11 +53,7 @@ int main(int argc, char **argv)
 
 	if (argc < 2)
 		return T_SKIP;
-	snprintf(dir, sizeof(dir), "/tmp/sb_sip_core_t.XXXXXX");
-	T_ASSERT(mkdtemp(dir) != NULL);
-	snprintf(cfg, sizeof(cfg), "%s/sb.yaml", dir);
-	snprintf(db, sizeof(db), "%s/sb.db", dir);
-	snprintf(logp, sizeof(logp), "%s/sb-control.log", dir);
+	cp_workdir("/tmp/sb_sip_core_t", dir, cfg, db, logp);
 	port = sipc_free_port();
 	f = fopen(cfg, "w");
 	T_ASSERT(f);

@@ -204,6 +204,19 @@ static inline void sipc_respond(struct sipc *c, const char *req, int code, const
 
 /* ---- sb-control as a child ---- */
 
+/* A fresh work directory PREFIX.XXXXXX with the paths every control test
+ * uses in it: sb.yaml, sb.db and sb-control.log (dir holds 64, the others
+ * 128). */
+static inline void cp_workdir(const char *prefix, char dir[static 64], char cfg[static 128],
+			      char db[static 128], char logp[static 128])
+{
+	T_ASSERT(snprintf(dir, 64, "%s.XXXXXX", prefix) < 64);
+	T_ASSERT(mkdtemp(dir) != NULL);
+	snprintf(cfg, 128, "%s/sb.yaml", dir);
+	snprintf(db, 128, "%s/sb.db", dir);
+	snprintf(logp, 128, "%s/sb-control.log", dir);
+}
+
 static inline pid_t control_start(const char *exe, const char *cfg, const char *log)
 {
 	pid_t pid = fork();
