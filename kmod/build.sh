@@ -36,7 +36,7 @@ OUT=$(cd "$OUT" && pwd)
 
 mkdir -p "$OUT/src/lib" "$OUT/src/uapi"
 # copy only what changed, so kbuild's own dependency tracking still works
-for f in Kbuild main.c table.c dev.c sbk.h lib/sbk_logic.h uapi/sb_relay.h; do
+for f in Kbuild main.c table.c dev.c ring.c sbk.h lib/sbk_logic.h uapi/sb_relay.h; do
 	cmp -s "$SRC/$f" "$OUT/src/$f" 2>/dev/null || cp "$SRC/$f" "$OUT/src/$f"
 done
 

@@ -20,10 +20,16 @@
  *   MOD       -EINVAL as ADD; -ENOENT
  *   DEL, GET  -EINVAL  zero address/port; -ENOENT
  *   CONNECT   -EINVAL  a == b or zero address; -ENOENT  a or b missing
+ *   RING_SETUP  -EPERM as ADD; -EINVAL  slots not a power of two in
+ *             2..65536, snaplen not in 1..2048, or more than 64 MiB;
+ *             -EBUSY  the namespace has a ring (this file's or another's)
+ *   RING_STATS  -ENOENT  this file set up no ring
+ *   mmap      -EINVAL  no ring on this file, offset != 0 or longer than it
  */
 #include <linux/capability.h>
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
+#include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/nsproxy.h>
 #include <linux/slab.h>
@@ -36,6 +42,7 @@ enum { SBK_FILE_NEW = 0, SBK_FILE_OK = 1, SBK_FILE_REFUSED = 2 };
 struct sbk_file {
 	struct net *net;  /* counted reference, the opener's namespace */
 	atomic_t state;   /* SBK_FILE_* */
+	struct sbk_ring *ring; /* the namespace's copy ring, if this file set it up; sbk_lock */
 };
 
 static int sbk_open(struct inode *inode, struct file *f)
@@ -54,6 +61,9 @@ static int sbk_release(struct inode *inode, struct file *f)
 {
 	struct sbk_file *sf = f->private_data;
 
+	/* last reference: no mapping of the ring is left either */
+	if (sf->ring)
+		sbk_ring_release(sf->net, sf->ring);
 	put_net(sf->net);
 	kfree(sf);
 	return 0;
@@ -67,6 +77,7 @@ static const u32 sbk_sizes[SB_RELAY_SZ_N] = {
 	[SB_RELAY_SZ_STATS] = sizeof(struct sb_relay_stats),
 	[SB_RELAY_SZ_LIST] = sizeof(struct sb_relay_list),
 	[SB_RELAY_SZ_INFO] = sizeof(struct sb_relay_info),
+	[SB_RELAY_SZ_RING] = sizeof(struct sb_relay_ring),
 };
 
 static long sbk_hello(struct sbk_file *sf, void __user *arg)
@@ -140,6 +151,40 @@ out_free:
 	return rc;
 }
 
+static long sbk_ring_ioctl(struct sbk_file *sf, unsigned int cmd, void __user *arg)
+{
+	struct sb_relay_ring r;
+	long rc = 0;
+
+	if (cmd == SB_RELAY_IOC_RING_SETUP && copy_from_user(&r, arg, sizeof(r)))
+		return -EFAULT;
+	mutex_lock(&sbk_lock);
+	if (cmd == SB_RELAY_IOC_RING_SETUP)
+		rc = sf->ring ? -EBUSY : sbk_ring_setup(sf->net, &r, &sf->ring);
+	else if (sf->ring)
+		sbk_ring_stats(sf->ring, &r);
+	else
+		rc = -ENOENT;
+	mutex_unlock(&sbk_lock);
+	if (rc == 0 && copy_to_user(arg, &r, sizeof(r)))
+		rc = -EFAULT;
+	return rc;
+}
+
+static int sbk_mmap(struct file *f, struct vm_area_struct *vma)
+{
+	struct sbk_file *sf = f->private_data;
+	int rc = -EINVAL;
+
+	if (atomic_read(&sf->state) != SBK_FILE_OK)
+		return -EPROTO;
+	mutex_lock(&sbk_lock);
+	if (sf->ring)
+		rc = sbk_ring_mmap(sf->ring, vma);
+	mutex_unlock(&sbk_lock);
+	return rc;
+}
+
 static long sbk_ioctl(struct file *f, unsigned int cmd, unsigned long uarg)
 {
 	struct sbk_file *sf = f->private_data;
@@ -171,6 +216,12 @@ static long sbk_ioctl(struct file *f, unsigned int cmd, unsigned long uarg)
 		return sbk_list(sf, arg);
 	case SB_RELAY_IOC_INFO:
 		return sbk_info(sf, arg);
+	case SB_RELAY_IOC_RING_SETUP:
+		if (!ns_capable(sf->net->user_ns, CAP_NET_ADMIN))
+			return -EPERM;
+		return sbk_ring_ioctl(sf, cmd, arg);
+	case SB_RELAY_IOC_RING_STATS:
+		return sbk_ring_ioctl(sf, cmd, arg);
 	default:
 		return -ENOTTY;
 	}
@@ -206,6 +257,7 @@ static const struct file_operations sbk_fops = {
 	.open = sbk_open,
 	.release = sbk_release,
 	.unlocked_ioctl = sbk_ioctl,
+	.mmap = sbk_mmap,
 	.compat_ioctl = compat_ptr_ioctl, /* fixed-width ABI: same layout in 32-bit */
 	.llseek = noop_llseek,
 };

@@ -162,7 +162,7 @@ static unsigned int sbk_hook(void *priv, struct sk_buff *skb, const struct nf_ho
 	unsigned long now;
 	u64 dst;
 	__be32 old_saddr, old_daddr, new_saddr, new_daddr;
-	__be16 new_sport, new_dport;
+	__be16 old_sport, new_sport, new_dport;
 
 	if (atomic_read(&sbk_nr_entries) == 0)
 		return NF_ACCEPT; /* module loaded, nothing programmed: one load */
@@ -238,6 +238,7 @@ static unsigned int sbk_hook(void *priv, struct sk_buff *skb, const struct nf_ho
 	/* ---- rewrite, checksums updated incrementally ---- */
 	old_saddr = iph->saddr;
 	old_daddr = iph->daddr;
+	old_sport = uh->source;
 	if (skb->ip_summed == CHECKSUM_PARTIAL) {
 		/* check holds the pseudo-header sum: addresses only */
 		uh->check = sbk_csum_pseudo_replace4(uh->check, old_saddr, new_saddr);
@@ -280,6 +281,9 @@ static unsigned int sbk_hook(void *priv, struct sk_buff *skb, const struct nf_ho
 		WRITE_ONCE(e->seen, true);
 	}
 	sbk_count(SB_RELAY_R_RELAYED);
+	/* recording: the payload is as it arrived (we only rewrote headers) */
+	if (unlikely(READ_ONCE(e->flags) & SB_RELAY_F_COPY))
+		sbk_ring_copy(net, e, skb, old_saddr, old_sport, payload);
 
 	/* ---- out as a locally generated packet ---- */
 	skb_dst_drop(skb);
@@ -316,6 +320,8 @@ static void __net_exit sbk_net_exit(struct net *net)
 static struct pernet_operations sbk_net_ops = {
 	.init = sbk_net_init,
 	.exit = sbk_net_exit,
+	.id = &sbk_net_id,
+	.size = sizeof(struct sbk_net),
 };
 
 static int __init sbk_init(void)

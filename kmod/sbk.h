@@ -3,7 +3,8 @@
  * internals of sb_relay.ko shared by its files:
  *   main.c   module init/exit, per-namespace netfilter hook, the fast path
  *   table.c  the entry table (RCU hash for the hook, a list for control)
- *   dev.c    /dev/sb_relay: ABI check and ioctls
+ *   dev.c    /dev/sb_relay: ABI check, ioctls and mmap
+ *   ring.c   the copy ring (SB_RELAY_F_COPY): one per namespace
  *
  * Locking: every change to the table (add, modify, connect, delete, flush)
  * runs under sbk_lock (a mutex, control path only).  The hook never locks:
@@ -64,6 +65,13 @@ struct sbk_entry {
 	struct sbk_rt __percpu *rt;     /* route cache, see struct sbk_rt */
 };
 
+/* Per namespace (net_generic, sbk_net_id). */
+struct sbk_ring;
+struct sbk_net {
+	struct sbk_ring __rcu *ring;    /* copy ring; sbk_lock to change */
+};
+extern unsigned int sbk_net_id;
+
 extern struct mutex sbk_lock;
 extern unsigned int sbk_max_entries;
 extern atomic_t sbk_nr_entries;     /* all namespaces; the hook's "anything to do?" */
@@ -84,6 +92,15 @@ int sbk_entry_get(struct net *net, struct sb_relay_stats *st);
 unsigned int sbk_entry_list(struct net *net, struct sb_relay_list *l);
 unsigned int sbk_entry_count(struct net *net);
 void sbk_flush_net(struct net *net);    /* the net is going away */
+
+/* ring.c */
+struct vm_area_struct;
+int sbk_ring_setup(struct net *net, struct sb_relay_ring *req, struct sbk_ring **out); /* sbk_lock */
+void sbk_ring_stats(struct sbk_ring *r, struct sb_relay_ring *out);
+int sbk_ring_mmap(struct sbk_ring *r, struct vm_area_struct *vma);
+void sbk_ring_release(struct net *net, struct sbk_ring *r); /* takes sbk_lock */
+void sbk_ring_copy(struct net *net, const struct sbk_entry *e, const struct sk_buff *skb,
+		   __be32 saddr, __be16 sport, u32 payload); /* the hook, RCU */
 
 /* dev.c */
 int sbk_dev_init(void);

@@ -889,6 +889,14 @@ static void k_destroy(struct sb_media *m)
 {
 	struct media_kernel *k = to_k(m);
 
+	/* at shutdown: how much media climbed into user space (the module
+	 * passes up only what it cannot relay; tests/kmod asserts 0 for a call) */
+	if (k->ready)
+		sb_info("media: kernel: %llu packets passed up to our sockets, %llu LIST sweeps, "
+			"%llu latched and %llu timeout events, %llu orphans deleted",
+			(unsigned long long)k->st.punted_pkts, (unsigned long long)k->st.polls,
+			(unsigned long long)k->st.ev_latched, (unsigned long long)k->st.ev_timeout,
+			(unsigned long long)k->st.orphans_deleted);
 	sb_timer_cancel(k->loop, &k->t_done);
 	sb_timer_cancel(k->loop, &k->t_poll);
 	if (k->ep_in_loop)

@@ -14,6 +14,8 @@
  *      file with -EPROTO too (rtpengine checks sizes the same way).
  *   2. Then ADD / MOD / DEL / CONNECT (need CAP_NET_ADMIN in the network
  *      namespace the file was opened in), GET / LIST / INFO (read only).
+ *   3. Optionally RING_SETUP (CAP_NET_ADMIN) then mmap: a copy of every
+ *      packet relayed on a leg with SB_RELAY_F_COPY (see below).
  *
  * Entries belong to the network namespace of the opener and outlive the
  * file: closing or restarting control does not stop media that flows.
@@ -28,7 +30,7 @@
 #include <linux/ioctl.h>
 #include <linux/types.h>
 
-#define SB_RELAY_ABI       1u
+#define SB_RELAY_ABI       2u /* 2: copy ring (RING_*, F_COPY) */
 #define SB_RELAY_DEV_NAME  "sb_relay" /* /dev/sb_relay */
 #define SB_RELAY_IOC_MAGIC 0xB5
 
@@ -36,7 +38,9 @@
 #define SB_RELAY_F_LATCH  (1u << 0) /* learn the peer from the first packet, then lock */
 #define SB_RELAY_F_STRICT (1u << 1) /* once the peer is known, drop other sources */
 #define SB_RELAY_F_RTP    (1u << 2) /* payload is RTP: count sequence loss */
-#define SB_RELAY_F_KNOWN  (SB_RELAY_F_LATCH | SB_RELAY_F_STRICT | SB_RELAY_F_RTP)
+#define SB_RELAY_F_COPY   (1u << 3) /* copy what it relays to the namespace's ring */
+#define SB_RELAY_F_KNOWN  (SB_RELAY_F_LATCH | SB_RELAY_F_STRICT | SB_RELAY_F_RTP | \
+			   SB_RELAY_F_COPY)
 
 /* State bits in struct sb_relay_stats.state. */
 #define SB_RELAY_S_PEER_KNOWN (1u << 0) /* peer programmed or learnt */
@@ -59,8 +63,9 @@ enum sb_relay_struct {
 	SB_RELAY_SZ_STATS = 4,
 	SB_RELAY_SZ_LIST = 5,
 	SB_RELAY_SZ_INFO = 6,
-	SB_RELAY_SZ_N = 7,
-	SB_RELAY_SZ_MAX = 8
+	SB_RELAY_SZ_RING = 7,
+	SB_RELAY_SZ_N = 8,
+	SB_RELAY_SZ_MAX = 8 /* fixed: HELLO's own size never changes */
 };
 
 struct sb_relay_hello {
@@ -150,6 +155,59 @@ struct sb_relay_info {
 	__u64 reason[SB_RELAY_R_MAX]; /* packets by enum sb_relay_reason, all namespaces */
 };
 
+/*
+ * The copy ring (recording kernel-relayed calls).  RING_SETUP on a file
+ * that passed HELLO creates a ring for the file's namespace (one per
+ * namespace: -EBUSY while another file holds one); mmap(0, map_size,
+ * PROT_READ | PROT_WRITE, MAP_SHARED) on the same file maps it.  From then
+ * on every packet relayed on a leg with SB_RELAY_F_COPY (the leg it arrived
+ * on) is copied into the next free slot: its first snaplen payload bytes and
+ * where it came from.  When the ring is full the copy is dropped and counted
+ * (the packet itself is still relayed).  Closing the file (and unmapping)
+ * removes the ring.
+ *
+ * Mapping: struct sb_relay_ring_hdr at offset 0, slot i at
+ * hdr_size + (i & (slots - 1)) * slot_size.  Single reader:
+ *   while (slot(tail)->seq == tail + 1)   (load-acquire)
+ *           use it; hdr->tail = ++tail;   (store-release)
+ * The module writes slot n (seq = n + 1, store-release) only while
+ * n - tail < slots, so an unread slot is never overwritten.
+ */
+#define SB_RELAY_RING_MAGIC     0x53425252u /* "SBRR" */
+#define SB_RELAY_RING_SLOTS_MAX 65536u
+#define SB_RELAY_RING_SNAP_MAX  2048u
+
+struct sb_relay_ring {
+	__u32 slots;      /* SETUP in: power of two, 2..SB_RELAY_RING_SLOTS_MAX */
+	__u32 snaplen;    /* SETUP in: payload bytes kept, 1..SB_RELAY_RING_SNAP_MAX */
+	__u32 slot_size;  /* out: bytes per slot (header + snaplen, 8-aligned) */
+	__u32 hdr_size;   /* out: offset of slot 0 (one page) */
+	__u64 map_size;   /* out: bytes to mmap at offset 0 */
+	__u64 copied;     /* out: packets copied so far */
+	__u64 dropped;    /* out: copies lost because the ring was full */
+};
+
+struct sb_relay_ring_hdr {
+	__u32 magic;      /* SB_RELAY_RING_MAGIC */
+	__u32 slots;
+	__u32 slot_size;
+	__u32 snaplen;
+	__u64 tail;       /* written by the reader only: slots consumed */
+	__u64 dropped;    /* written by the module: copies lost, ring full */
+};
+
+struct sb_relay_ring_slot {
+	__u64 seq;                 /* slot number + 1 once complete */
+	__u64 ts_ns;               /* CLOCK_MONOTONIC when relayed */
+	struct sb_relay_addr leg;  /* the leg it arrived on (its key) */
+	struct sb_relay_addr src;  /* where it came from (the leg's peer) */
+	__u32 call_id;             /* the leg's */
+	__u32 len;                 /* UDP payload length */
+	__u32 caplen;              /* bytes of it that follow (<= snaplen) */
+	__u32 reserved;
+	/* __u8 data[caplen] */
+};
+
 #define SB_RELAY_IOC_HELLO   _IOWR(SB_RELAY_IOC_MAGIC, 0, struct sb_relay_hello)
 #define SB_RELAY_IOC_ADD     _IOW(SB_RELAY_IOC_MAGIC, 1, struct sb_relay_leg)
 #define SB_RELAY_IOC_MOD     _IOW(SB_RELAY_IOC_MAGIC, 2, struct sb_relay_leg)
@@ -158,6 +216,8 @@ struct sb_relay_info {
 #define SB_RELAY_IOC_GET     _IOWR(SB_RELAY_IOC_MAGIC, 5, struct sb_relay_stats)
 #define SB_RELAY_IOC_LIST    _IOWR(SB_RELAY_IOC_MAGIC, 6, struct sb_relay_list)
 #define SB_RELAY_IOC_INFO    _IOR(SB_RELAY_IOC_MAGIC, 7, struct sb_relay_info)
+#define SB_RELAY_IOC_RING_SETUP _IOWR(SB_RELAY_IOC_MAGIC, 8, struct sb_relay_ring)
+#define SB_RELAY_IOC_RING_STATS _IOR(SB_RELAY_IOC_MAGIC, 9, struct sb_relay_ring)
 
 /* Layout guards, checked by the module and by every user-space caller
  * that includes this header: a change here must bump SB_RELAY_ABI (H12).
@@ -180,6 +240,10 @@ SB_RELAY_STATIC_ASSERT(sizeof(struct sb_relay_stats) == 104, "bump SB_RELAY_ABI"
 SB_RELAY_STATIC_ASSERT(sizeof(struct sb_relay_list) == 16 + 16 * 104, "bump SB_RELAY_ABI");
 SB_RELAY_STATIC_ASSERT(sizeof(struct sb_relay_info) == 16 + 8 * SB_RELAY_R_MAX,
 		       "bump SB_RELAY_ABI");
+SB_RELAY_STATIC_ASSERT(SB_RELAY_SZ_N <= SB_RELAY_SZ_MAX, "HELLO is full: needs a new HELLO");
+SB_RELAY_STATIC_ASSERT(sizeof(struct sb_relay_ring) == 40, "bump SB_RELAY_ABI");
+SB_RELAY_STATIC_ASSERT(sizeof(struct sb_relay_ring_hdr) == 32, "bump SB_RELAY_ABI");
+SB_RELAY_STATIC_ASSERT(sizeof(struct sb_relay_ring_slot) == 48, "bump SB_RELAY_ABI");
 SB_RELAY_STATIC_ASSERT(SB_RELAY_R_N <= SB_RELAY_R_MAX, "grow SB_RELAY_R_MAX, bump SB_RELAY_ABI");
 
 /* Fill a HELLO with this header's view of the ABI. */
@@ -198,6 +262,7 @@ static inline void sb_relay_hello_init(struct sb_relay_hello *h)
 	h->sizes[SB_RELAY_SZ_STATS] = sizeof(struct sb_relay_stats);
 	h->sizes[SB_RELAY_SZ_LIST] = sizeof(struct sb_relay_list);
 	h->sizes[SB_RELAY_SZ_INFO] = sizeof(struct sb_relay_info);
+	h->sizes[SB_RELAY_SZ_RING] = sizeof(struct sb_relay_ring);
 	h->max_entries = 0;
 	h->flags_known = 0;
 }

@@ -20,6 +20,11 @@
  *   7  A namespace with live entries goes away.
  *   8  A device that cached routes point through goes away.
  *   9  Unload with live entries while traffic flows; reload works.
+ *  10  Copy ring: bad set-ups refused, one ring per namespace; mapped, it
+ *      holds exactly the packets relayed on the leg with SB_RELAY_F_COPY
+ *      (source, leg, lengths, payload bytes), full -> copies dropped and
+ *      counted while relaying goes on; the reader's tail frees slots;
+ *      closing the file removes the ring.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -31,6 +36,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -522,6 +528,170 @@ static void test_unload_live(void)
 	       (unsigned long long)((t1 - t0) / 1000000));
 }
 
+/* The next slot of the ring, or NULL when the module has not filled it. */
+static const struct sb_relay_ring_slot *ring_peek(const uint8_t *map, uint64_t tail)
+{
+	const struct sb_relay_ring_hdr *h = (const void *)map;
+	const struct sb_relay_ring_slot *sl =
+		(const void *)(map + 4096 + (tail & (h->slots - 1)) * h->slot_size);
+
+	return __atomic_load_n(&sl->seq, __ATOMIC_ACQUIRE) == tail + 1 ? sl : NULL;
+}
+
+static void ring_pop(uint8_t *map, uint64_t *tail)
+{
+	struct sb_relay_ring_hdr *h = (void *)map;
+
+	__atomic_store_n(&h->tail, ++*tail, __ATOMIC_RELEASE);
+}
+
+/* Slot of A's packet seq (5 s at most for it to appear). */
+static void ring_expect(uint8_t *map, uint64_t *tail, uint16_t seq, uint64_t *last_ts)
+{
+	const struct sb_relay_ring_slot *sl = NULL;
+	uint8_t want[PAYLOAD];
+
+	for (int i = 0; i < 500 && (sl = ring_peek(map, *tail)) == NULL; i++)
+		usleep(10000);
+	CHECK(sl != NULL, "ring: no slot %llu (seq %u)", (unsigned long long)*tail, seq);
+	rtp_fill(want, seq, 0xaaaa);
+	CHECK(sl->leg.ip == inet_addr(GW_A) && sl->leg.port == htons(LEG_A) &&
+	      sl->src.ip == inet_addr(H_A) && sl->src.port == htons(PORT_A) && sl->call_id == 42,
+	      "ring slot %llu: leg, source or call", (unsigned long long)*tail);
+	CHECK(sl->len == PAYLOAD && sl->caplen == 64 && sl->reserved == 0 &&
+	      memcmp(sl + 1, want, 64) == 0, "ring slot %llu: len %u caplen %u or bytes",
+	      (unsigned long long)*tail, sl->len, sl->caplen);
+	CHECK(sl->ts_ns != 0 && sl->ts_ns >= *last_ts, "ring slot time");
+	*last_ts = sl->ts_ns;
+	ring_pop(map, tail);
+}
+
+static void test_ring(void)
+{
+	enum { N1 = 5, NB = 3, N2 = 20, SLOTS = 8 };
+	struct sb_relay_ring r;
+	struct sb_relay_stats st;
+	struct sb_relay_leg mod;
+	uint8_t pkt[PAYLOAD], *map;
+	uint64_t tail = 0, ts = 0;
+	int fd, fd2, sa_fd, sb_fd;
+
+	CHECK(sbk_sh("insmod /sb_relay.ko") == 0, "insmod for the ring");
+	fd = sbk_dev_open();
+	fd2 = sbk_dev_open();
+	memset(&r, 0, sizeof(r));
+	CHECK(sbk_ioc(fd, SB_RELAY_IOC_RING_STATS, &r) == -ENOENT, "stats without a ring");
+	CHECK(mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0) == MAP_FAILED &&
+	      errno == EINVAL, "mmap without a ring");
+	{
+		static const struct { uint32_t slots, snap; } bad[] = {
+			{ 0, 64 }, { 1, 64 }, { 6, 64 }, { 1u << 17, 64 }, { 8, 0 }, { 8, 4096 },
+			{ 65536, 2048 }, /* 134 MB */
+		};
+
+		for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+			memset(&r, 0, sizeof(r));
+			r.slots = bad[i].slots;
+			r.snaplen = bad[i].snap;
+			CHECK(sbk_ioc(fd, SB_RELAY_IOC_RING_SETUP, &r) == -EINVAL,
+			      "ring %u slots x %u bytes accepted", bad[i].slots, bad[i].snap);
+		}
+	}
+	memset(&r, 0, sizeof(r));
+	r.slots = SLOTS;
+	r.snaplen = 64;
+	CHECK(sbk_ioc(fd, SB_RELAY_IOC_RING_SETUP, &r) == 0, "ring setup");
+	CHECK(r.slot_size == 112 && r.hdr_size == 4096 && r.map_size == 8192,
+	      "ring geometry: slot %u hdr %u map %llu", r.slot_size, r.hdr_size,
+	      (unsigned long long)r.map_size);
+	CHECK(sbk_ioc(fd, SB_RELAY_IOC_RING_SETUP, &r) == -EBUSY, "second ring on one file");
+	CHECK(sbk_ioc(fd2, SB_RELAY_IOC_RING_SETUP, &r) == -EBUSY, "second ring in the namespace");
+	CHECK(mmap(NULL, 3 * 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0) == MAP_FAILED,
+	      "mmap longer than the ring");
+	CHECK(mmap(NULL, 4096, PROT_READ, MAP_SHARED, fd, 4096) == MAP_FAILED, "mmap at an offset");
+	map = mmap(NULL, r.map_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	CHECK(map != MAP_FAILED, "mmap ring: %s", strerror(errno));
+	{
+		const struct sb_relay_ring_hdr *h = (const void *)map;
+
+		CHECK(h->magic == SB_RELAY_RING_MAGIC && h->slots == SLOTS && h->slot_size == 112 &&
+		      h->snaplen == 64 && h->tail == 0 && h->dropped == 0, "ring header");
+	}
+
+	/* A's leg copies, B's does not */
+	CHECK(sbk_leg_add(fd, GW_A, LEG_A, H_A, PORT_A,
+			  SB_RELAY_F_STRICT | SB_RELAY_F_RTP | SB_RELAY_F_COPY) == 0, "add A copy");
+	CHECK(sbk_leg_add(fd, GW_B, LEG_B, H_B, PORT_B, SB_RELAY_F_STRICT | SB_RELAY_F_RTP) == 0,
+	      "add B");
+	CHECK(sbk_connect(fd, GW_A, LEG_A, GW_B, LEG_B) == 0, "connect");
+	sa_fd = sbk_udp_bind(A.nsfd, H_A, PORT_A, 1 << 20);
+	sb_fd = sbk_udp_bind(B.nsfd, H_B, PORT_B, 1 << 20);
+	for (int i = 0; i < N1; i++) {
+		rtp_fill(pkt, (uint16_t)(100 + i), 0xaaaa);
+		send_to(sa_fd, GW_A, LEG_A, pkt, sizeof(pkt));
+		expect_rtp(sb_fd, (uint16_t)(100 + i), 0xaaaa, GW_B, LEG_B);
+	}
+	for (int i = 0; i < NB; i++) {
+		rtp_fill(pkt, (uint16_t)(500 + i), 0xbbbb);
+		send_to(sb_fd, GW_B, LEG_B, pkt, sizeof(pkt));
+		expect_rtp(sa_fd, (uint16_t)(500 + i), 0xbbbb, GW_A, LEG_A);
+	}
+	for (int i = 0; i < N1; i++)
+		ring_expect(map, &tail, (uint16_t)(100 + i), &ts);
+	CHECK(ring_peek(map, tail) == NULL, "B's packets copied (B has no COPY)");
+
+	/* full: SLOTS more fit, the rest are counted, all are relayed */
+	for (int i = 0; i < N2; i++) {
+		rtp_fill(pkt, (uint16_t)(200 + i), 0xaaaa);
+		send_to(sa_fd, GW_A, LEG_A, pkt, sizeof(pkt));
+		expect_rtp(sb_fd, (uint16_t)(200 + i), 0xaaaa, GW_B, LEG_B);
+	}
+	CHECK(sbk_ioc(fd, SB_RELAY_IOC_RING_STATS, &r) == 0 && r.copied == N1 + SLOTS &&
+	      r.dropped == N2 - SLOTS, "ring stats: copied %llu dropped %llu",
+	      (unsigned long long)r.copied, (unsigned long long)r.dropped);
+	CHECK(((const struct sb_relay_ring_hdr *)(const void *)map)->dropped == N2 - SLOTS,
+	      "dropped in the header");
+	CHECK(sbk_get(fd, GW_A, LEG_A, &st) == 0 && st.rx_pkts == N1 + N2, "A rx %llu",
+	      (unsigned long long)st.rx_pkts);
+	for (int i = 0; i < SLOTS; i++)
+		ring_expect(map, &tail, (uint16_t)(200 + i), &ts);
+	CHECK(ring_peek(map, tail) == NULL, "more slots than room");
+	/* room again */
+	rtp_fill(pkt, 300, 0xaaaa);
+	send_to(sa_fd, GW_A, LEG_A, pkt, sizeof(pkt));
+	expect_rtp(sb_fd, 300, 0xaaaa, GW_B, LEG_B);
+	ring_expect(map, &tail, 300, &ts);
+
+	/* COPY off: relayed, not copied */
+	memset(&mod, 0, sizeof(mod));
+	mod.local = sbk_addr(GW_A, LEG_A);
+	mod.peer = sbk_addr(H_A, PORT_A);
+	mod.flags = SB_RELAY_F_STRICT | SB_RELAY_F_RTP;
+	CHECK(sbk_ioc(fd, SB_RELAY_IOC_MOD, &mod) == 0, "mod A");
+	rtp_fill(pkt, 301, 0xaaaa);
+	send_to(sa_fd, GW_A, LEG_A, pkt, sizeof(pkt));
+	expect_rtp(sb_fd, 301, 0xaaaa, GW_B, LEG_B);
+	CHECK(ring_peek(map, tail) == NULL && sbk_ioc(fd, SB_RELAY_IOC_RING_STATS, &r) == 0 &&
+	      r.copied == N1 + SLOTS + 1, "copied without COPY");
+
+	/* the ring goes with its file; the entries stay */
+	CHECK(munmap(map, r.map_size) == 0, "munmap");
+	close(fd);
+	memset(&r, 0, sizeof(r));
+	r.slots = 2;
+	r.snaplen = 1;
+	CHECK(sbk_ioc(fd2, SB_RELAY_IOC_RING_SETUP, &r) == 0, "ring not released with its file");
+	CHECK(sbk_get(fd2, GW_A, LEG_A, &st) == 0, "entries went with the ring's file");
+	close(fd2);
+	close(sa_fd);
+	close(sb_fd);
+	CHECK(sbk_sh("rmmod sb_relay") == 0, "rmmod after the ring");
+	printf("ok 10 copy ring: bad set-ups refused, one per namespace; %d copies of the COPY "
+	       "leg only (source, leg, bytes), full: %d dropped and counted while relaying "
+	       "went on; freed by the reader's tail; removed with its file\n",
+	       N1 + SLOTS + 1, N2 - SLOTS);
+}
+
 int main(void)
 {
 	int fd;
@@ -540,6 +710,7 @@ int main(void)
 	test_netns_exit();
 	test_device_gone();
 	test_unload_live();
+	test_ring();
 	printf("all kmod checks passed\n");
 	sbk_finish(0);
 }

@@ -331,7 +331,10 @@ static void test_hello(void)
 	sb_relay_hello_init(&h);
 	T_ASSERT(h.abi == SB_RELAY_ABI && h.n_sizes == SB_RELAY_SZ_N);
 	T_ASSERT(h.sizes[SB_RELAY_SZ_STATS] == sizeof(struct sb_relay_stats));
-	T_ASSERT(h.sizes[SB_RELAY_SZ_N] == 0 && h.max_entries == 0);
+	T_ASSERT(h.sizes[SB_RELAY_SZ_RING] == sizeof(struct sb_relay_ring));
+	for (unsigned i = SB_RELAY_SZ_N; i < SB_RELAY_SZ_MAX; i++)
+		T_ASSERT(h.sizes[i] == 0);
+	T_ASSERT(h.max_entries == 0 && h.flags_known == 0);
 }
 
 int main(void)

@@ -3,12 +3,15 @@
 # run one static program inside; the verdict is the program's.
 #
 #   run.sh [--smp N] [--timeout S] [--mem M] [--bench] --out DIR --ko KO --prog PROG
-#          [--prog PROG2 ...] [-- ARGS...]
+#          [--prog PROG2 ...] [--file FILE ...] [-- ARGS...]
 #
 # Several --prog run one after the other in the same boot (each with ARGS);
 # all but the last run with SBK_MORE=1 and must print "SBK-PART: PASS" and
 # exit 0 on success (guest_lib's sbk_finish does); any other outcome ends
 # the guest with that program's verdict.
+#
+# --file copies FILE into the initramfs as /BASENAME (e.g. a static
+# sb-control that a program starts).
 #
 # --bench drops the allocator debugging (slub_debug, page poisoning) that
 # the test boots with: it multiplies the cost of every skb.
@@ -26,7 +29,7 @@
 # Exit: the guest program's 0 / 1 / 77; 77 also when qemu, busybox-static
 # or the kernel image are missing (with the reason on stderr).
 set -u
-SMP=1 TIMEOUT=150 MEM=512 OUT= KO= PROG= PROGS= NPROG=0 BENCH=0
+SMP=1 TIMEOUT=150 MEM=512 OUT= KO= PROG= PROGS= NPROG=0 BENCH=0 FILES=
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--smp) SMP=$2; shift 2 ;;
@@ -36,6 +39,7 @@ while [ $# -gt 0 ]; do
 	--out) OUT=$2; shift 2 ;;
 	--ko) KO=$2; shift 2 ;;
 	--prog) PROG=$2; PROGS="$PROGS $2"; NPROG=$((NPROG + 1)); shift 2 ;;
+	--file) FILES="$FILES $2"; shift 2 ;;
 	--) shift; break ;;
 	*) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
 	esac
@@ -44,6 +48,7 @@ skip() { echo "SKIP: $*" >&2; exit 77; }
 [ -n "$OUT" ] && [ -n "$KO" ] && [ -n "$PROG" ] || { echo "run.sh: --out, --ko and --prog are required" >&2; exit 2; }
 [ -f "$KO" ] || skip "no $KO (kernel headers missing? see kmod/build.sh)"
 for p in $PROGS; do [ -x "$p" ] || { echo "run.sh: no program $p" >&2; exit 1; }; done
+for f in $FILES; do [ -f "$f" ] || { echo "run.sh: no file $f" >&2; exit 1; }; done
 KVER=$(cat "$(dirname "$KO")/KVER" 2>/dev/null) || skip "no KVER next to $KO"
 BZ=/boot/vmlinuz-$KVER
 MODDIR=/lib/modules/$KVER/kernel
@@ -90,6 +95,7 @@ for p in $PROGS; do
 	echo "prog$i" >>"$ROOT/progs"
 done
 echo "$NPROG" >"$ROOT/nprogs"
+for f in $FILES; do cp "$f" "$ROOT/$(basename "$f")"; done
 : >"$ROOT/args"
 for a in "$@"; do printf '%s\n' "$a" >>"$ROOT/args"; done
 cat >"$ROOT/init" <<'INIT'
