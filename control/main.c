@@ -181,7 +181,7 @@ int main(int argc, char **argv)
 	if (sb_calls_active(cp.calls))
 		sb_warn("%u calls still in memory at shutdown; their media keeps flowing",
 			sb_calls_active(cp.calls));
-	sb_info("sip: %llu messages in, %llu rejected (400), %llu dropped, %llu stray; "
+	sb_info("sip: %llu messages in, %llu rejected (400/505), %llu dropped, %llu stray; "
 		"%llu calls, %llu answered",
 		(unsigned long long)cp.cnt.rx_msgs, (unsigned long long)cp.cnt.rx_rejected,
 		(unsigned long long)cp.cnt.rx_dropped, (unsigned long long)cp.cnt.rx_stray,

@@ -56,7 +56,8 @@ void sb_cp_reply(struct sb_cp *cp, const struct sb_sip_msg *req, unsigned sock,
 	sb_cp_send(cp, sock, &dst, b.p, b.len);
 }
 
-/* Can a 400 be formed?  A request line and a usable top Via are the minimum. */
+/* Can a 400 (or 505) be formed?  A request line and a usable top Via are
+ * the minimum. */
 static bool can_reject(const struct sb_sip_msg *m)
 {
 	struct sb_sip_via via;
@@ -80,7 +81,7 @@ void sb_cp_on_datagram(struct sb_cp *cp, unsigned sock, const struct sb_sip_addr
 		if (can_reject(&m)) {
 			cp->cnt.rx_rejected++;
 			sb_info("sip: malformed request from %s: %s", a, m.why);
-			sb_cp_reply(cp, &m, sock, src, 400, m.why, NULL);
+			sb_cp_reply(cp, &m, sock, src, m.why_code, m.why, NULL);
 		} else {
 			cp->cnt.rx_dropped++;
 			sb_info("sip: dropped malformed message from %s: %s", a, m.why);

@@ -117,10 +117,34 @@ static const char *line_end(const char *p, const char *end, const char **next)
 	return lf;
 }
 
+static void fail_code(struct sb_sip_msg *m, const char *why, uint16_t code)
+{
+	if (m->why == NULL) {
+		m->why = why;
+		m->why_code = code;
+	}
+}
+
 static void fail(struct sb_sip_msg *m, const char *why)
 {
-	if (m->why == NULL)
-		m->why = why;
+	fail_code(m, why, 400);
+}
+
+/* SIP-Version = "SIP" "/" 1*DIGIT "." 1*DIGIT (RFC 3261 §25.1; "SIP" is
+ * case-insensitive there) */
+static int is_sip_version(struct sb_str v)
+{
+	uint32_t i = 4, d;
+
+	if (v.len < 7 || strncasecmp(v.p, "SIP/", 4) != 0)
+		return 0;
+	for (d = i; i < v.len && v.p[i] >= '0' && v.p[i] <= '9'; i++)
+		;
+	if (i == d || i >= v.len || v.p[i++] != '.')
+		return 0;
+	for (d = i; i < v.len && v.p[i] >= '0' && v.p[i] <= '9'; i++)
+		;
+	return i > d && i == v.len;
 }
 
 static int parse_start_line(struct sb_sip_msg *m, const char *p, const char *e)
@@ -179,8 +203,14 @@ static int parse_start_line(struct sb_sip_msg *m, const char *p, const char *e)
 	/* SP inside the URI or after the version (lwsruri, trws) */
 	if (sb_str_chr(sb_str_mk(sp2 + 1, e), ' '))
 		fail(m, "Extra space in request line");
-	else if (!sb_str_eq(sb_str_mk(sp2 + 1, e), "SIP/2.0"))
-		fail(m, "Unsupported SIP version");
+	else if (!sb_str_eq(sb_str_mk(sp2 + 1, e), "SIP/2.0")) {
+		/* a version we do not speak in an otherwise good request line
+		 * gets 505 (RFC 3261 §21.5.7; RFC 4475 §3.1.2.16), garbage 400 */
+		if (is_sip_version(sb_str_mk(sp2 + 1, e)))
+			fail_code(m, "Version Not Supported", 505);
+		else
+			fail(m, "Bad SIP version in request line");
+	}
 	return 0;
 }
 

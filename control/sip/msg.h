@@ -86,6 +86,8 @@ struct sb_sip_msg {
 	struct sb_str body;
 
 	const char *why; /* first problem found; NULL when the message is good */
+	uint16_t why_code; /* status for it: 400, or 505 when the first problem
+			    * is a well-formed SIP-Version other than 2.0 */
 	const char *buf, *end;
 };
 
@@ -101,7 +103,8 @@ struct sb_sip_msg {
  * entry well-formed (no empty entry or parameter, no bare "z9hG4bK"
  * branch), From/To one name-addr/addr-spec, Contact well-formed, Date in
  * GMT.  A bad Request-URI or version still gets the headers parsed, so
- * that the 400 can be formed. */
+ * that the 400 (505 for "SIP/x.y" other than 2.0, RFC 3261 §21.5.7) can be
+ * formed. */
 int sb_sip_msg_parse(struct sb_sip_msg *m, const char *buf, const char *end);
 
 /* Value of the first header with this id; SB_STR_EMPTY when absent. */

@@ -110,7 +110,20 @@ int main(void)
 	expect_bad("INVITE sip:x SIP/2.0", "not terminated");
 	expect_bad("hello world\r\n\r\n", "request line");
 	expect_bad("INVITE  SIP/2.0\r\n\r\n", "Request-URI");
-	expect_bad("INVITE sip:x SIP/3.0\r\n\r\n", "version");
+	/* a well-formed version other than 2.0 is 505, anything else 400; a
+	 * problem found before the version keeps its 400 */
+	expect_bad("INVITE sip:x SIP/3.0\r\n" INVITE_HDRS "\r\n", "Version Not Supported");
+	T_ASSERT(parse(&m, "INVITE sip:x SIP/3.0\r\n" INVITE_HDRS "\r\n") < 0 &&
+		 m.why_code == 505);
+	T_ASSERT(parse(&m, "INVITE sip:x sip/12.34\r\n" INVITE_HDRS "\r\n") < 0 &&
+		 m.why_code == 505);
+	T_ASSERT(parse(&m, "INVITE sip:x SIP/2.0x\r\n" INVITE_HDRS "\r\n") < 0 &&
+		 m.why_code == 400 && strstr(m.why, "Bad SIP version"));
+	T_ASSERT(parse(&m, "INVITE sip:x SIP/2.\r\n" INVITE_HDRS "\r\n") < 0 &&
+		 m.why_code == 400);
+	T_ASSERT(parse(&m, "INVITE <sip:x> SIP/3.0\r\n" INVITE_HDRS "\r\n") < 0 &&
+		 m.why_code == 400 && strstr(m.why, "Request-URI"));
+	T_ASSERT(parse(&m, "INVITE sip:x SIP/2.0\r\nFoo\r\n\r\n") < 0 && m.why_code == 400);
 	expect_bad("INV(TE sip:x SIP/2.0\r\n\r\n", "method");
 	expect_bad("SIP/2.0 20 OK\r\n\r\n", "status line");
 	/* RFC 4475 §3.1.2 checks (tests/control/torture has the full messages) */

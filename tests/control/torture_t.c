@@ -11,7 +11,8 @@
  *   VALID   a well-formed message: the final status our B2BUA gives it
  *           (0: a response, which we never answer)
  *   REJECT  malformed request: 400 from the parser, the reason phrase
- *           naming the problem (substring checked)
+ *           naming the problem (substring checked); 505 for a request
+ *           line whose only fault is a SIP-Version other than 2.0
  *   DROP    malformed and no response can be formed: nothing comes back
  *   APP     parses, refused above the parser (416 for foreign schemes)
  *
@@ -61,7 +62,9 @@ static const struct tcase {
 	{ "regbadct", REJECT, 400, "Contact" },    /* URI with ? outside <> */
 	{ "badaddr", REJECT, 400, "To" },          /* spaces inside <> */
 	{ "baddn", REJECT, 400, "To" },            /* unquoted comma in display name */
-	{ "badvers", REJECT, 400, "version" },     /* SIP/7.0 */
+	{ "badvers", REJECT, 505, "Version Not Supported" }, /* SIP/7.0 */
+	{ "badvers2", REJECT, 505, "Version Not Supported" }, /* INVITE SIP/2.1 */
+	{ "badvers3", REJECT, 400, "SIP version" }, /* "SIP/2": no SIP-Version */
 	{ "mismatch01", REJECT, 400, "CSeq" },
 	{ "mismatch02", REJECT, 400, "CSeq" },
 	{ "badbranch", REJECT, 400, "branch" },    /* branch=z9hG4bK and nothing more */
