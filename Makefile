@@ -23,7 +23,7 @@ demo: build
 	@scripts/demo
 
 bench: build
-	@scripts/bench $(B)
+	@BUILD=$(BUILD) scripts/bench $(B)
 
 clean:
 	rm -rf $(BUILD) build-asan build-fuzz

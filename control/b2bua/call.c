@@ -7,6 +7,11 @@
  *   agent 200 ─▶ ACK ─▶ LEG_MOD b + CONNECT ─▶ 200 to caller (until ACK)
  *   BYE either side ─▶ 200, BYE other side, counters, LEG_DEL, CDR
  *
+ * An INVITE from a registered agent (digest-checked by the registrar) to
+ * another agent's user name is a call too: the consultation before an
+ * attended transfer (b2bua/xfer.c); anyone else calling a name that is
+ * no hotline gets 404.
+ *
  * Every failure goes through call_fail() (final response to the caller)
  * and call_end() (legs, agent, CDR), so each call writes exactly one CDR.
  */
@@ -126,6 +131,10 @@ static void write_cdr(struct sb_call *c, const char *hangup_by, int status,
 	if (c->agent >= 0)
 		snprintf(r.agent, sizeof(r.agent), "%s", cp->cfg->agents[c->agent].user);
 	snprintf(r.hangup_by, sizeof(r.hangup_by), "%s", hangup_by);
+	if (c->xfer.done_ms) { /* agent is the transfer target (xfer.c) */
+		snprintf(r.transferred_by, sizeof(r.transferred_by), "%s", c->xfer.done_by);
+		r.transfer_ms = (int64_t)c->xfer.done_ms;
+	}
 	r.start_ms = c->start_ms;
 	r.answer_ms = c->answer_ms;
 	r.end_ms = (int64_t)sb_wall_ms();
@@ -136,9 +145,10 @@ static void write_cdr(struct sb_call *c, const char *hangup_by, int status,
 	r.agent_rx_pkts = ag->rx_pkts;
 	r.agent_tx_pkts = ag->tx_pkts;
 	r.agent_rx_bytes = ag->rx_bytes;
-	sb_info("cdr: call %u %s caller=%s hotline=%s agent=%s status=%d by=%s "
+	sb_info("cdr: call %u %s caller=%s hotline=%s agent=%s%s%s status=%d by=%s "
 		"caller rx/tx %llu/%llu agent rx/tx %llu/%llu",
-		c->idx, r.call_id, r.caller, r.hotline, r.agent, status, hangup_by,
+		c->idx, r.call_id, r.caller, r.hotline, r.agent,
+		r.transferred_by[0] ? " transferred_by=" : "", r.transferred_by, status, hangup_by,
 		(unsigned long long)r.caller_rx_pkts, (unsigned long long)r.caller_tx_pkts,
 		(unsigned long long)r.agent_rx_pkts, (unsigned long long)r.agent_tx_pkts);
 	if (cp->store && sb_store_cdr_put(cp->store, &r) < 0)
@@ -158,6 +168,8 @@ void call_end(struct sb_call *c, const char *hangup_by, int status)
 		    md->ops->leg_counters(md, &c->leg[s], &ctr[s]) < 0)
 			memset(&ctr[s], 0, sizeof(ctr[s]));
 	c->state = CALL_GONE;
+	calltab_gone(c);
+	xfer_call_end(c); /* a transfer in flight, a transferor still on */
 	sb_timer_cancel(c->cp->loop, &c->t_ring);
 	release_leg(c, SIDE_A);
 	release_leg(c, SIDE_B);
@@ -251,7 +263,9 @@ static void media_connected(struct sb_call *c)
 		return;
 	}
 	snprintf(contact, sizeof(contact), "Contact: <sip:%s@%u.%u.%u.%u:%u%s>\r\n",
-		 c->cp->cfg->hotlines[c->hotline].number, ip[0], ip[1], ip[2], ip[3], local->port,
+		 c->hotline >= 0 ? c->cp->cfg->hotlines[c->hotline].number
+				 : c->cp->cfg->agents[c->callee_agent].user,
+		 ip[0], ip[1], ip[2], ip[3], local->port,
 		 sb_sip_flow_is_stream(c->a_sock) ? ";transport=tcp" : "");
 	/* session timer of the caller's dialog (dialog.c) */
 	dlg_answer_st_hdrs(c, contact + strlen(contact), sizeof(contact) - strlen(contact));
@@ -314,6 +328,10 @@ void sb_call_media_event(void *arg, uint64_t owner, enum sb_media_event ev)
 	const char *side = op == OP_ADD_A ? "caller" : "agent";
 	const char *by = ev == SB_MEDIA_EV_TIMEOUT ? "media_timeout" : "media_lost";
 
+	/* the agent leg of a consultation that an attended transfer joined
+	 * to another call: that call's now (xfer.c) */
+	if (c && c->state == CALL_GONE && c->xfer.has_fwd && op == OP_ADD_B)
+		c = calltab_get(cp, c->xfer.fwd_idx, c->xfer.fwd_gen);
 	if (c == NULL || c->state == CALL_GONE)
 		return; /* a leg of a call that already ended */
 	if (c->state != CALL_UP && c->state != CALL_CONFIRMING && c->state != CALL_ANSWERING) {
@@ -442,7 +460,7 @@ static void start_call(struct sb_call *c)
 	struct sb_sdp_oa_cfg oa;
 	struct sb_sdp_fail f = { 0, NULL };
 	const char *why = NULL;
-	int rc;
+	int rc, worker = -1;
 
 	sb_timer_init(&c->t_ring, ring_timeout, c);
 	if (!md->ops->is_ready(md)) {
@@ -466,16 +484,35 @@ static void start_call(struct sb_call *c)
 		call_fail_488(c, &f, "system");
 		return;
 	}
-	c->agent = sb_registrar_pick(cp, &cp->cfg->hotlines[c->hotline]);
+	if (c->hotline >= 0) {
+		c->agent = sb_registrar_pick(cp, &cp->cfg->hotlines[c->hotline]);
+	} else { /* an agent calls another by name: that one or nobody */
+		struct sb_cfg_hotline one;
+
+		memset(&one, 0, sizeof(one));
+		one.n_agents = 1;
+		one.agents[0] = (uint16_t)c->callee_agent;
+		c->agent = sb_registrar_pick(cp, &one);
+	}
 	if (c->agent < 0) {
 		sb_info("call %u: no free registered agent for %s", c->idx,
-			cp->cfg->hotlines[c->hotline].number);
-		call_fail(c, 480, "system");
+			c->hotline >= 0 ? cp->cfg->hotlines[c->hotline].number
+					: cp->cfg->agents[c->callee_agent].user);
+		call_fail(c, c->hotline >= 0 ? 480 : 486, "system");
 		return;
 	}
 	cp->reg.e[c->agent].busy_call = c->idx;
 
-	rc = md->ops->leg_alloc(md, -1, &c->leg[SIDE_A]);
+	/* an agent's call (a consultation) goes on the worker of the call it
+	 * is already on, so that an attended transfer can connect a leg of
+	 * each (legs of one connection share a worker: xfer.c) */
+	if (c->caller_agent >= 0) {
+		struct sb_call *on = calltab_slot(cp, cp->reg.e[c->caller_agent].busy_call);
+
+		if (on && on != c && on->state != CALL_GONE && on->leg_st[SIDE_A] != LEG_NONE)
+			worker = (int)on->leg[SIDE_A].worker;
+	}
+	rc = md->ops->leg_alloc(md, worker, &c->leg[SIDE_A]);
 	if (rc == 0) {
 		c->leg_st[SIDE_A] = LEG_ALLOCATED;
 		rc = md->ops->leg_alloc(md, c->leg[SIDE_A].worker, &c->leg[SIDE_B]);
@@ -524,6 +561,8 @@ void sb_call_on_invite(struct sb_cp *cp, const struct sb_sip_msg *m, unsigned so
 		sb_cp_reply(cp, m, sock, src, 481, NULL, NULL);
 		return;
 	}
+	if (xfer_check_replaces(cp, m, sock, src))
+		return; /* INVITE with Replaces: answered there */
 	if (sb_sip_uri_parse(m->ruri, &ruri, &why) < 0) {
 		/* a scheme we do not serve is 416 (RFC 3261 §8.2.2.1, RFC 4475 unkscm) */
 		sb_cp_reply(cp, m, sock, src, ruri.scheme ? 400 : 416, why, NULL);
@@ -555,9 +594,14 @@ void sb_call_on_invite(struct sb_cp *cp, const struct sb_sip_msg *m, unsigned so
 			*p = '_';
 
 	c->hotline = sb_config_hotline_find(cp->cfg, ruri.user.p, ruri.user.len);
+	/* registered agents (the registrar checked their digest) may also
+	 * call each other by user name: consultation before a transfer */
+	c->caller_agent = sb_registrar_agent_at(&cp->reg, src);
+	if (c->hotline < 0 && c->caller_agent >= 0 && ruri.user.len)
+		c->callee_agent = sb_config_agent_find(cp->cfg, ruri.user.p, ruri.user.len);
 	sb_info("call %u: INVITE from %s to " SB_STR_FMT " (Call-ID " SB_STR_FMT ")", c->idx,
 		c->caller, SB_STR_ARG(ruri.user), SB_STR_ARG(m->call_id));
-	if (c->hotline < 0) {
+	if (c->hotline < 0 && (c->callee_agent < 0 || c->callee_agent == c->caller_agent)) {
 		call_fail(c, 404, "system");
 		return;
 	}
@@ -596,7 +640,7 @@ void sb_call_on_bye(struct sb_cp *cp, const struct sb_sip_msg *m, unsigned sock,
 		return;
 	}
 	sb_cp_reply(cp, m, sock, src, 200, NULL, NULL);
-	if (c->state == CALL_GONE)
+	if (c->state == CALL_GONE || side == SIDE_X) /* SIDE_X: dialog.c, xfer.c */
 		return;
 	sb_info("call %u: BYE from the %s", c->idx, side == SIDE_A ? "caller" : "agent");
 	if (side == SIDE_A) {
@@ -613,6 +657,8 @@ void sb_call_on_bye(struct sb_cp *cp, const struct sb_sip_msg *m, unsigned sock,
 		}
 		return;
 	}
+	if (c->state == CALL_UP && xfer_on_agent_bye(c))
+		return; /* blind transfer: the transferor need not wait (xfer.c) */
 	if (c->state == CALL_UP || c->state == CALL_CONFIRMING) {
 		call_stop_2xx(c);
 		uac_bye_caller(c);

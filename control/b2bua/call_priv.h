@@ -33,13 +33,52 @@ enum call_state {
 	CALL_GONE,       /* ended: CDR written, legs released, lingering */
 };
 
-enum call_side { SIDE_A = 0, SIDE_B = 1 };
+/* SIDE_X: a transferor's dialog (the agent side before a transfer, b2bua/
+ * xfer.c), kept after the transfer until it hangs up or we BYE it. */
+enum call_side { SIDE_A = 0, SIDE_B = 1, SIDE_X = 2 };
 
 enum leg_state { LEG_NONE = 0, LEG_ALLOCATED, LEG_ADDING, LEG_ADDED };
 
 enum media_op { OP_ADD_A = 1, OP_ADD_B, OP_MOD_B, OP_CONNECT, OP_DEL, OP_MOD_A };
 
 struct sb_call;
+struct sb_pkt;
+
+enum xfer_state {
+	XF_NONE = 0,
+	XF_INVITING,   /* REFER accepted, INVITE to the target in flight */
+	XF_DONE,       /* target answered and took the agent side */
+};
+
+/* A blind transfer (REFER from the agent, b2bua/xfer.c).  While
+ * XF_INVITING, the INVITE to the target lives here; on its 2xx it moves
+ * into the call's b_* fields (the call's agent side), the transferor's
+ * dialog into dlg[SIDE_X]. */
+struct call_xfer {
+	enum xfer_state st;
+	int agent;               /* target agent (registrar/config index) */
+	int from_agent;          /* the transferor, -1 none */
+	char by[64];             /* transferor's user (Referred-By) */
+	char done_by[64];        /* who made the last transfer that happened (CDR) */
+	char callid[48];         /* of the INVITE to the target */
+	char ruri[256];
+	char from[320];          /* with our tag */
+	char to[320];
+	unsigned sock;
+	struct sb_sip_addr dst;
+	struct sb_ctx *inv;      /* its client transaction (held) */
+	char old_callid[48];     /* transferor's Call-ID (key[SIDE_X]) */
+	bool x_open;             /* transferor's dialog not yet ended */
+	bool b_gone;             /* the transferor hung up while XF_INVITING */
+	struct sb_timer t_bye;   /* BYE the transferor if it does not */
+	uint64_t done_ms;        /* wall clock of the transfer; 0 = none */
+	/* Attended: this call took the agent leg of a consultation call (the
+	 * "husk"), whose cookie the backend still names in that leg's media
+	 * events; the husk stays (ended, not lingering) while this call
+	 * lives and forwards them here (fwd). */
+	bool has_husk, has_fwd;
+	uint32_t husk_idx, husk_gen, fwd_idx, fwd_gen;
+};
 
 /* An owned copy of a datagram and its parse (slices point into buf). */
 struct sb_pkt {
@@ -59,9 +98,10 @@ struct call_key {
 
 struct sb_call {
 	uint32_t idx, gen;       /* slot in the table; gen guards media cookies */
+	bool counted_gone;       /* in the table's count of ended calls (calltab.c) */
 	struct sb_cp *cp;
 	enum call_state state;
-	struct call_key key[2];  /* Call-ID of each side */
+	struct call_key key[3];  /* Call-ID of each side (SIDE_X: transferor) */
 
 	/* side A: caller */
 	struct sb_stx *a_st;     /* its INVITE's server transaction (held) */
@@ -102,8 +142,10 @@ struct sb_call {
 
 	/* the dialog of each side and the re-INVITE/UPDATE being relayed
 	 * (b2bua/dialog.c) */
-	struct sb_dlg dlg[2];
+	struct sb_dlg dlg[3];     /* SIDE_X: the transferor's, after a transfer */
 	struct sb_dlg_relay relay;
+
+	struct call_xfer xfer;   /* a transfer by REFER (b2bua/xfer.c) */
 
 	struct sb_timer t_ring;  /* no answer from the agent */
 	struct sb_timer t_linger;
@@ -111,15 +153,20 @@ struct sb_call {
 	/* CDR */
 	int64_t start_ms, answer_ms;
 	int hotline;             /* config index, -1 none */
+	int callee_agent;        /* called by agent name (an agent's call), -1 */
+	int caller_agent;        /* the caller is this registered agent, -1 */
 	char caller[128];
 };
 
 /* calltab.c */
 struct sb_call *calltab_new(struct sb_cp *cp);     /* NULL when full */
 void calltab_destroy(struct sb_call *c);           /* unlink + free everything */
+void calltab_gone(struct sb_call *c);              /* it just entered CALL_GONE */
 void calltab_link(struct sb_call *c, enum call_side side, const char *id, uint32_t len);
+void calltab_unlink(struct sb_call *c, enum call_side side); /* not linked: no-op */
 struct sb_call *calltab_find(struct sb_cp *cp, struct sb_str call_id, enum call_side *side);
 struct sb_call *calltab_get(struct sb_cp *cp, uint32_t idx, uint32_t gen);
+struct sb_call *calltab_slot(struct sb_cp *cp, uint32_t idx); /* NULL when free */
 struct sb_pkt *pkt_copy(const struct sb_sip_msg *m);   /* NULL when out of memory */
 void pkt_free(struct sb_pkt *p);
 
@@ -130,6 +177,24 @@ void uac_bye_agent(struct sb_call *c);
 void uac_bye_caller(struct sb_call *c);
 /* A response no transaction took (2xx retransmitted after it ended). */
 void uac_on_stray_response(struct sb_call *c, const struct sb_sip_msg *m);
+
+/* xfer.c */
+/* REFER in the side's dialog (answered here: 202/4xx, NOTIFYs later). */
+void xfer_on_refer(struct sb_call *c, struct sb_stx *st, const struct sb_sip_msg *m, int side);
+/* A request in the transferor's old dialog (SIDE_X): BYE ends it. */
+void xfer_on_old_request(struct sb_call *c, struct sb_stx *st, const struct sb_sip_msg *m);
+/* BYE from the agent side (answered): true when it is the transferor
+ * leaving while its transfer is in flight (the call goes on). */
+bool xfer_on_agent_bye(struct sb_call *c);
+/* The call is ending: cancel a transfer in flight, BYE the transferor. */
+void xfer_call_end(struct sb_call *c);
+/* The call is being freed. */
+void xfer_free(struct sb_call *c);
+/* An initial INVITE with a Replaces header: answered (400 malformed, 481
+ * no such dialog, 486 early-only for a confirmed one, 501 otherwise: a
+ * party of a call cannot be replaced yet); false when it has none. */
+bool xfer_check_replaces(struct sb_cp *cp, const struct sb_sip_msg *m, unsigned sock,
+			 const struct sb_sip_addr *src);
 
 /* call.c */
 void call_fail(struct sb_call *c, unsigned code, const char *hangup_by);

@@ -10,11 +10,12 @@
 #include "b2bua/call_priv.h"
 #include "log.h"
 
-#define BUCKETS 4096u /* power of two */
+#define BUCKETS 65536u /* power of two; two keys per call, up to MAX_CALLS (main.c) */
 
 struct sb_calls {
 	struct sb_cp *cp;
 	unsigned max, active;
+	unsigned gone;           /* of active, lingering in CALL_GONE */
 	struct sb_call **slot;
 	uint32_t *gen;           /* per slot, survives the call */
 	unsigned next_free_hint;
@@ -29,6 +30,8 @@ static uint32_t fnv1a(const char *p, uint32_t n)
 		h = (h ^ (uint8_t)p[i]) * 16777619u;
 	return h;
 }
+
+static void unlink_key(struct sb_calls *t, struct call_key *k);
 
 struct sb_calls *sb_calls_create(struct sb_cp *cp, unsigned max_calls)
 {
@@ -62,14 +65,18 @@ void sb_calls_free(struct sb_calls *t)
 	free(t);
 }
 
+/* O(1): overload.c asks at every INVITE when max_calls is set */
 unsigned sb_calls_active(const struct sb_calls *t)
 {
-	unsigned n = 0;
+	return t->active - t->gone;
+}
 
-	for (unsigned i = 0; i < t->max; i++)
-		if (t->slot[i] && t->slot[i]->state != CALL_GONE)
-			n++;
-	return n;
+void calltab_gone(struct sb_call *c)
+{
+	if (!c->counted_gone) {
+		c->counted_gone = true;
+		c->cp->calls->gone++;
+	}
 }
 
 struct sb_call *calltab_new(struct sb_cp *cp)
@@ -97,10 +104,12 @@ struct sb_call *calltab_new(struct sb_cp *cp)
 	c->cp = cp;
 	c->agent = -1;
 	c->hotline = -1;
-	for (int s = 0; s < 2; s++) {
+	for (int s = 0; s < 3; s++)
 		c->key[s].call = c;
+	for (int s = 0; s < 2; s++)
 		c->leg[s].idx = UINT32_MAX;
-	}
+	c->xfer.agent = c->xfer.from_agent = -1;
+	c->callee_agent = c->caller_agent = -1;
 	return c;
 }
 
@@ -109,6 +118,7 @@ void calltab_link(struct sb_call *c, enum call_side side, const char *id, uint32
 	struct sb_calls *t = c->cp->calls;
 	struct call_key *k = &c->key[side];
 
+	unlink_key(t, k); /* re-linked under a new Call-ID (transfer: xfer.c) */
 	k->id = id;
 	k->len = len;
 	k->hash = fnv1a(id, len);
@@ -131,13 +141,18 @@ static void unlink_key(struct sb_calls *t, struct call_key *k)
 	k->linked = false;
 }
 
+void calltab_unlink(struct sb_call *c, enum call_side side)
+{
+	unlink_key(c->cp->calls, &c->key[side]);
+}
+
 struct sb_call *calltab_find(struct sb_cp *cp, struct sb_str call_id, enum call_side *side)
 {
 	uint32_t h = fnv1a(call_id.p, call_id.len);
 
 	for (struct call_key *k = cp->calls->bucket[h & (BUCKETS - 1)]; k; k = k->next)
 		if (k->hash == h && k->len == call_id.len && memcmp(k->id, call_id.p, k->len) == 0) {
-			*side = k == &k->call->key[SIDE_A] ? SIDE_A : SIDE_B;
+			*side = (enum call_side)(k - k->call->key);
 			return k->call;
 		}
 	return NULL;
@@ -150,6 +165,11 @@ struct sb_call *calltab_get(struct sb_cp *cp, uint32_t idx, uint32_t gen)
 	if (idx >= t->max || t->slot[idx] == NULL || t->slot[idx]->gen != gen)
 		return NULL;
 	return t->slot[idx];
+}
+
+struct sb_call *calltab_slot(struct sb_cp *cp, uint32_t idx)
+{
+	return idx < cp->calls->max ? cp->calls->slot[idx] : NULL;
 }
 
 struct sb_pkt *pkt_copy(const struct sb_sip_msg *m)
@@ -186,7 +206,9 @@ void calltab_destroy(struct sb_call *c)
 
 	unlink_key(t, &c->key[SIDE_A]);
 	unlink_key(t, &c->key[SIDE_B]);
+	unlink_key(t, &c->key[SIDE_X]);
 	sb_timer_cancel(l, &c->t_ring);
+	xfer_free(c);
 	sb_timer_cancel(l, &c->t_linger);
 	/* the transactions run on (or end) without us */
 	dlg_free(c);
@@ -203,5 +225,7 @@ void calltab_destroy(struct sb_call *c)
 	pkt_free(c->b_ok);
 	t->slot[c->idx] = NULL;
 	t->active--;
+	if (c->counted_gone)
+		t->gone--;
 	free(c);
 }

@@ -38,6 +38,9 @@ struct sb_cp_counters {
 	/* dialogs (b2bua/dialog.c) */
 	uint64_t reinvites, updates, glare_491, no_dialog_481, cseq_500, mf_483, loop_482,
 		 leg_mods;
+	/* transfers (b2bua/xfer.c): REFERs answered 202, transfers done
+	 * blind / attended, failed (NOTIFY with a non-2xx) */
+	uint64_t refers, xfer_blind, xfer_attended, xfer_failed;
 };
 
 struct sb_cp {

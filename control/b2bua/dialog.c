@@ -16,7 +16,7 @@
 #include "sip/hdr.h"
 #include "sip/uri.h"
 
-#define ALLOW_HDR "Allow: INVITE, ACK, BYE, CANCEL, OPTIONS, UPDATE, REGISTER\r\n"
+#define ALLOW_HDR "Allow: INVITE, ACK, BYE, CANCEL, OPTIONS, UPDATE, REFER, REGISTER\r\n"
 #define DLG_HDRS ALLOW_HDR "User-Agent: switchboard\r\n"
 
 /* "Supported:" as configured: timer when session timers are on. */
@@ -217,8 +217,8 @@ struct sb_dlg *dlg_get(struct sb_call *c, int side)
 {
 	struct sb_dlg *d = &c->dlg[side];
 
-	if (d->ready)
-		return d;
+	if (d->ready || side == SIDE_X) /* the transferor's: moved in ready, or none */
+		return d->ready ? d : NULL;
 	if (side == SIDE_A) {
 		if (c->a_msg == NULL)
 			return NULL;
@@ -234,6 +234,70 @@ struct sb_dlg *dlg_get(struct sb_call *c, int side)
 	sb_timer_init(&d->t_se, side == SIDE_A ? se_fire_a : se_fire_b, c);
 	d->ready = true;
 	return d;
+}
+
+/* The agent side's dialog becomes the transferor's (SIDE_X): its
+ * session timer stops (the transfer ends it soon), our refreshes in
+ * flight are let go; dlg[SIDE_B] is empty, filled again from the call's
+ * b_* fields (the transfer target's) on first use. */
+void dlg_move_to_x(struct sb_call *c)
+{
+	struct sb_dlg *b = &c->dlg[SIDE_B], *x = &c->dlg[SIDE_X];
+
+	sb_timer_cancel(c->cp->loop, &b->t_se);
+	sb_ctx_put(b->refresh_ct);
+	sb_ctx_put(b->refresh_done);
+	b->refresh_ct = b->refresh_done = NULL;
+	sb_timer_cancel(c->cp->loop, &x->t_se);
+	free(x->route);
+	free(x->lsdp);
+	*x = *b;
+	x->se_s = 0;
+	sb_timer_init(&x->t_se, se_fire_b, c); /* never armed: se_s = 0 */
+	memset(b, 0, sizeof(*b));
+}
+
+/* Attended transfer: from's agent side (dialog, session timer) becomes
+ * to's; from keeps nothing of it.  Our refreshes in flight are let go
+ * (their callbacks name from). */
+void dlg_take_b(struct sb_call *to, struct sb_call *from)
+{
+	struct sb_dlg *src = &from->dlg[SIDE_B], *dst = &to->dlg[SIDE_B];
+
+	sb_timer_cancel(from->cp->loop, &src->t_se);
+	sb_ctx_put(src->refresh_ct);
+	sb_ctx_put(src->refresh_done);
+	src->refresh_ct = src->refresh_done = NULL;
+	sb_timer_cancel(to->cp->loop, &dst->t_se);
+	free(dst->route);
+	free(dst->lsdp);
+	*dst = *src;
+	sb_timer_init(&dst->t_se, se_fire_b, to);
+	memset(src, 0, sizeof(*src));
+	se_arm(to, SIDE_B);
+}
+
+struct sb_call *sb_dlg_find(struct sb_cp *cp, struct sb_str call_id, struct sb_str tag1,
+			    struct sb_str tag2, int *side)
+{
+	enum call_side s;
+	struct sb_call *c = calltab_find(cp, call_id, &s);
+	struct sb_dlg *d;
+
+	if (c == NULL || c->state == CALL_GONE || (d = dlg_get(c, (int)s)) == NULL)
+		return NULL;
+	if (!((sb_str_eq(tag1, d->ltag) && sb_str_eq(tag2, d->rtag)) ||
+	      (sb_str_eq(tag1, d->rtag) && sb_str_eq(tag2, d->ltag))))
+		return NULL;
+	*side = (int)s;
+	return c;
+}
+
+/* The new agent side is up: fill its dialog, start its session timer. */
+void dlg_agent_replaced(struct sb_call *c)
+{
+	if (dlg_get(c, SIDE_B))
+		se_arm(c, SIDE_B);
 }
 
 /* ---- sending in a dialog ---- */
@@ -267,8 +331,10 @@ int dlg_send_req(struct sb_call *c, int side, const char *method, const char *ex
 	if (extra)
 		sb_buf_puts(&b, extra);
 	if (body) {
-		sb_buf_printf(&b, "Content-Type: application/sdp\r\nContent-Length: %u\r\n\r\n",
-			      body_len);
+		/* SDP unless extra names the type (NOTIFY: message/sipfrag) */
+		if (extra == NULL || strstr(extra, "Content-Type:") == NULL)
+			sb_buf_puts(&b, "Content-Type: application/sdp\r\n");
+		sb_buf_printf(&b, "Content-Length: %u\r\n\r\n", body_len);
 		sb_buf_put(&b, body, body_len);
 	} else {
 		sb_buf_puts(&b, "Content-Length: 0\r\n\r\n");
@@ -592,6 +658,7 @@ static void relay_offer(struct sb_call *c, struct sb_stx *st, const struct sb_si
 		return;
 	}
 	if (r->active || (invite && c->state != CALL_UP) || dlg_get(c, y) == NULL ||
+	    c->xfer.st == XF_INVITING || /* the agent side is about to change */
 	    c->dlg[y].refresh_ct || c->dlg[x].refresh_ct) {
 		/* RFC 3261 §14.1/§14.2, RFC 3311 §5.2: one offer at a time */
 		c->cp->cnt.glare_491++;
@@ -697,6 +764,12 @@ void sb_dlg_on_request(struct sb_cp *cp, struct sb_stx *st, const struct sb_sip_
 		return;
 	}
 	d = &c->dlg[side];
+	if (side == SIDE_X) { /* a transferor's old dialog: only its end matters */
+		if (m->cseq >= d->rcseq)
+			d->rcseq = m->cseq;
+		xfer_on_old_request(c, st, m);
+		return;
+	}
 	if (m->cseq < d->rcseq) {
 		cp->cnt.cseq_500++;
 		sb_stx_reply(st, 500, "CSeq Out of Order", NULL, NULL, SB_STR_EMPTY);
@@ -718,6 +791,9 @@ void sb_dlg_on_request(struct sb_cp *cp, struct sb_stx *st, const struct sb_sip_
 		break;
 	case SB_SIP_OPTIONS:
 		options_ok(cp, st);
+		break;
+	case SB_SIP_REFER:
+		xfer_on_refer(c, st, m, side);
 		break;
 	default:
 		sb_stx_reply(st, 501, NULL, ALLOW_HDR, NULL, SB_STR_EMPTY);
@@ -849,7 +925,7 @@ void dlg_free(struct sb_call *c)
 	sb_stx_put(r->ack_st);
 	sb_ctx_put(r->ct);
 	memset(r, 0, sizeof(*r));
-	for (int s = 0; s < 2; s++) {
+	for (int s = 0; s < 3; s++) {
 		sb_timer_cancel(c->cp->loop, &c->dlg[s].t_se);
 		sb_ctx_put(c->dlg[s].refresh_ct);
 		sb_ctx_put(c->dlg[s].refresh_done);
@@ -1029,10 +1105,13 @@ void sb_dlg_log_counters(const struct sb_cp *cp)
 
 	sb_info("dialogs: %llu re-INVITEs, %llu UPDATEs, %llu LEG_MODs; %llu glare (491), "
 		"%llu no dialog (481), %llu CSeq out of order (500), %llu Max-Forwards 0 (483), "
-		"%llu loops (482); keep-alive: %llu OPTIONS, %llu contacts dropped",
+		"%llu loops (482); keep-alive: %llu OPTIONS, %llu contacts dropped; "
+		"transfers: %llu REFERs accepted, %llu blind, %llu attended, %llu failed",
 		(unsigned long long)n->reinvites, (unsigned long long)n->updates,
 		(unsigned long long)n->leg_mods, (unsigned long long)n->glare_491,
 		(unsigned long long)n->no_dialog_481, (unsigned long long)n->cseq_500,
 		(unsigned long long)n->mf_483, (unsigned long long)n->loop_482,
-		(unsigned long long)cp->reg.ka_sent, (unsigned long long)cp->reg.ka_dropped);
+		(unsigned long long)cp->reg.ka_sent, (unsigned long long)cp->reg.ka_dropped,
+		(unsigned long long)n->refers, (unsigned long long)n->xfer_blind,
+		(unsigned long long)n->xfer_attended, (unsigned long long)n->xfer_failed);
 }

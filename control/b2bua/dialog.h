@@ -36,14 +36,35 @@
  * (the caller's INVITE, the agent's 2xx), so the INVITE path of call.c and
  * uac.c stays as it is.
  *
- * REFER/Replaces (not done yet) fits here: REFER in a dialog is matched
- * like any other request, answered 202 and turned into a new outgoing
- * INVITE (uac.c) on a new agent-side dialog; when it is answered the old
- * agent dialog gets BYE and the caller's dialog gets a re-INVITE pointing
- * at the new leg (the same relay as below, with us as offerer), while the
- * progress goes back to the referrer as NOTIFY (sipfrag) in its dialog
- * through dlg_send_req.  INVITE with Replaces is matched to a dialog with
- * sb_dlg_find (Call-ID + both tags) instead of creating a call.
+ * Transfers (b2bua/xfer.c).  REFER in the agent's dialog is matched like
+ * any other request (that match is its authorisation, as for re-INVITE;
+ * from the caller's side: 403), answered 202, and its progress goes back
+ * as NOTIFY (Event: refer, message/sipfrag) in that dialog through
+ * dlg_send_req:
+ *   blind      Refer-To: <sip:TARGET@..>, an agent's user name or a
+ *              hotline number, resolved as a call would be (404, 480
+ *              otherwise).  A new INVITE to the target offers the SAME
+ *              agent-side leg (no re-INVITE toward the caller: the
+ *              dataplane re-anchors what it sends the caller, same SSRC,
+ *              continuous seq/ts).  On its 2xx the target's dialog takes
+ *              the agent side (dlg[SIDE_B]), the transferor's moves to
+ *              dlg[SIDE_X] (still found by its Call-ID), LEG_MOD of the
+ *              leg to the target, NOTIFY 200, BYE to the transferor
+ *              unless it sends its own within 4 s; a failure is NOTIFYed
+ *              with its status line and the call goes on unchanged.
+ *   attended   Refer-To: <sip:B@..?Replaces=CALLID%3Bto-tag%3DX%3Bfrom-
+ *              tag%3DY> naming the transferor's own dialog of a call it
+ *              made to another agent (agents may call each other by user
+ *              name; such a call's legs go on the worker of the call the
+ *              agent is on).  Found with sb_dlg_find; the two calls are
+ *              joined: the caller's leg CONNECTed to the consulted
+ *              agent's leg, B's dialog and leg moved into the first call,
+ *              the transferor's dialogs hung up, its two legs deleted.
+ *              A Replaces naming no such dialog: NOTIFY 481 (not blind).
+ * An initial INVITE with Replaces (RFC 3891) is matched with sb_dlg_find:
+ * none -> 481, early-only for a confirmed dialog -> 486; a match is
+ * refused 501 for now (the new UA would be a UAC on the side it replaces,
+ * and a call keeps one UAS side and one UAC side).
  */
 #ifndef SB_B2BUA_DIALOG_H
 #define SB_B2BUA_DIALOG_H
@@ -153,6 +174,17 @@ void dlg_answer_st_hdrs(struct sb_call *c, char *out, size_t cap);
 bool dlg_agent_422(struct sb_call *c, const struct sb_sip_msg *m);
 /* The call is up (caller ACKed): start each dialog's session timer. */
 void dlg_call_up(struct sb_call *c);
+/* Transfer (b2bua/xfer.c): the agent's dialog moves to SIDE_X; the
+ * new agent's is filled from the call and its session timer started. */
+void dlg_move_to_x(struct sb_call *c);
+void dlg_agent_replaced(struct sb_call *c);
+/* Attended transfer: from's agent-side dialog moves to to's agent side. */
+void dlg_take_b(struct sb_call *to, struct sb_call *from);
+/* One of our dialogs by Call-ID and its two tags (either order: the
+ * sender of a Replaces may name them from its side or ours), in a call
+ * that has not ended; NULL when none.  *side: SIDE_A / SIDE_B / SIDE_X. */
+struct sb_call *sb_dlg_find(struct sb_cp *cp, struct sb_str call_id, struct sb_str tag1,
+			    struct sb_str tag2, int *side);
 /* BYE in the side's dialog (a transaction nobody holds). */
 void dlg_bye(struct sb_call *c, int side);
 /* One log line with the dialog layer's counters (at shutdown). */

@@ -655,3 +655,8 @@ int sb_registrar_pick(struct sb_cp *cp, const struct sb_cfg_hotline *h)
 	}
 	return -1;
 }
+
+int sb_registrar_agent_at(const struct sb_registrar *r, const struct sb_sip_addr *src)
+{
+	return r->bucket ? index_find(r, src, sb_mono_ms()) : -1;
+}

@@ -106,6 +106,11 @@ void sb_registrar_on_register(struct sb_cp *cp, const struct sb_sip_msg *m, unsi
 bool sb_registrar_authorize(struct sb_cp *cp, const struct sb_sip_msg *m, unsigned sock,
 			    const struct sb_sip_addr *src);
 
+/* The agent whose live binding was registered from src (its REGISTER's
+ * source), or -1: O(1), the index authorize uses.  An INVITE from there
+ * has passed sb_registrar_authorize, so it is that agent's. */
+int sb_registrar_agent_at(const struct sb_registrar *r, const struct sb_sip_addr *src);
+
 /* First agent of the hotline that has a live binding and is free, or -1;
  * its entry's addr/sock/contact are set to its most recent live binding. */
 int sb_registrar_pick(struct sb_cp *cp, const struct sb_cfg_hotline *h);

@@ -16,7 +16,12 @@
 
 #include "sip/auth.h"
 
-#define NONCE_RAW 24            /* 8 bytes issued_ms + 16 bytes MAC */
+#define NONCE_RAW 24            /* 8 bytes stamp + 16 bytes MAC */
+/* stamp = issued_ms << 16 | a 16-bit counter: two challenges to one source
+ * in the same millisecond (agents behind one proxy or SBC, a batch read by
+ * recvmmsg) get different nonces, so the first agent's nc=1 does not make
+ * the second one's a "replay" */
+#define NONCE_SEQ_BITS 16
 #define NONCE_MAC 16
 #define TABLE_DEFAULT 8192u
 #define TABLE_PROBE 8u          /* slots looked at per nonce: bounded work */
@@ -38,6 +43,7 @@ struct sb_auth {
 	uint8_t secret[32];
 	uint64_t ttl_ms;
 	uint64_t floor_ms;      /* nonces issued at or before this and absent: stale */
+	uint16_t seq;           /* low bits of the next nonce's stamp */
 	unsigned mask;          /* slots - 1 */
 	struct sb_auth_stats st;
 	struct sb_auth_user dummy; /* hashed for unknown users: same cost, same answer */
@@ -184,14 +190,14 @@ static void hmac(struct sb_auth *a, const uint8_t *msg, size_t n, uint8_t mac[32
 		abort();
 }
 
-static void nonce_mac(struct sb_auth *a, uint64_t issued_ms, const struct sb_sip_addr *src,
+static void nonce_mac(struct sb_auth *a, uint64_t stamp, const struct sb_sip_addr *src,
 		      uint8_t mac[32])
 {
 	uint8_t msg[8 + 4 + 2 + SB_AUTH_REALM_MAX];
 	size_t rl = strlen(a->cfg.realm), n = 0;
 
 	for (int i = 7; i >= 0; i--)
-		msg[n++] = (uint8_t)(issued_ms >> (8 * i));
+		msg[n++] = (uint8_t)(stamp >> (8 * i));
 	memcpy(msg + n, &src->ip, 4); /* network order as received */
 	n += 4;
 	msg[n++] = (uint8_t)(src->port >> 8);
@@ -205,10 +211,11 @@ static void nonce_make(struct sb_auth *a, const struct sb_sip_addr *src, uint64_
 		       char out[SB_AUTH_NONCE_LEN + 1])
 {
 	uint8_t raw[NONCE_RAW], mac[32];
+	uint64_t stamp = now_ms << NONCE_SEQ_BITS | a->seq++;
 
 	for (int i = 0; i < 8; i++)
-		raw[i] = (uint8_t)(now_ms >> (8 * (7 - i)));
-	nonce_mac(a, now_ms, src, mac);
+		raw[i] = (uint8_t)(stamp >> (8 * (7 - i)));
+	nonce_mac(a, stamp, src, mac);
 	memcpy(raw + 8, mac, NONCE_MAC);
 	b64_encode24(raw, out);
 }
@@ -235,7 +242,7 @@ static int nonce_open(struct sb_auth *a, struct sb_str nonce, const struct sb_si
 		return -1;
 	for (int i = 0; i < 8; i++)
 		k = k << 8 | raw[8 + i];
-	*issued = t;
+	*issued = t >> NONCE_SEQ_BITS;
 	*key = k ? k : 1; /* 0 marks an empty slot */
 	return 0;
 }

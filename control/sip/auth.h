@@ -6,8 +6,8 @@
  *
  * Nonces are stateless:
  *
- *   nonce = base64( issued_ms (8 bytes, big endian)
- *                 | HMAC-SHA256(secret, issued_ms | src ip | src port | realm)[0..15] )
+ *   nonce = base64( stamp = issued_ms << 16 | counter (8 bytes, big endian)
+ *                 | HMAC-SHA256(secret, stamp | src ip | src port | realm)[0..15] )
  *
  * so a nonce is bound to the time it was issued and to the source address
  * it was issued to; it expires after nonce_ttl.  Replays are caught by a

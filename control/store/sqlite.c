@@ -14,12 +14,21 @@ static const char schema_sql[] =
 	"id INTEGER PRIMARY KEY, call_id TEXT, caller TEXT, hotline TEXT, agent TEXT, "
 	"start_ms INTEGER, answer_ms INTEGER, end_ms INTEGER, hangup_by TEXT, status INTEGER, "
 	"caller_rx_pkts INTEGER, caller_tx_pkts INTEGER, agent_rx_pkts INTEGER, "
-	"agent_tx_pkts INTEGER, caller_rx_bytes INTEGER, agent_rx_bytes INTEGER)";
+	"agent_tx_pkts INTEGER, caller_rx_bytes INTEGER, agent_rx_bytes INTEGER, "
+	"transferred_by TEXT, transfer_ms INTEGER)";
+
+/* Columns added after the first schema: a database from an older build
+ * gets them (the "duplicate column" error of a current one is ignored). */
+static const char *const migrate_sql[] = {
+	"ALTER TABLE cdr ADD COLUMN transferred_by TEXT",
+	"ALTER TABLE cdr ADD COLUMN transfer_ms INTEGER",
+};
 
 static const char insert_sql[] =
 	"INSERT INTO cdr(call_id, caller, hotline, agent, start_ms, answer_ms, end_ms, "
 	"hangup_by, status, caller_rx_pkts, caller_tx_pkts, agent_rx_pkts, agent_tx_pkts, "
-	"caller_rx_bytes, agent_rx_bytes) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+	"caller_rx_bytes, agent_rx_bytes, transferred_by, transfer_ms) "
+	"VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
 
 struct sb_store {
 	sqlite3 *db;
@@ -64,6 +73,13 @@ static int write_cdr(struct sb_store *s, const struct sb_cdr *c)
 	sqlite3_bind_int64(st, 13, (sqlite3_int64)c->agent_tx_pkts);
 	sqlite3_bind_int64(st, 14, (sqlite3_int64)c->caller_rx_bytes);
 	sqlite3_bind_int64(st, 15, (sqlite3_int64)c->agent_rx_bytes);
+	if (c->transferred_by[0]) { /* NULL: never transferred */
+		bind_text(st, 16, c->transferred_by);
+		sqlite3_bind_int64(st, 17, c->transfer_ms);
+	} else {
+		sqlite3_bind_null(st, 16);
+		sqlite3_bind_null(st, 17);
+	}
 	rc = sqlite3_step(st);
 	return rc == SQLITE_DONE ? 0 : -EIO;
 }
@@ -136,8 +152,13 @@ struct sb_store *sb_store_open_sqlite(const char *path, unsigned queue_len)
 	sqlite3_busy_timeout(s->db, 2000);
 	if (sqlite3_exec(s->db, "PRAGMA journal_mode=WAL", NULL, NULL, NULL) != SQLITE_OK ||
 	    sqlite3_exec(s->db, "PRAGMA synchronous=NORMAL", NULL, NULL, NULL) != SQLITE_OK ||
-	    sqlite3_exec(s->db, schema_sql, NULL, NULL, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(s->db, insert_sql, -1, &s->ins, NULL) != SQLITE_OK) {
+	    sqlite3_exec(s->db, schema_sql, NULL, NULL, NULL) != SQLITE_OK) {
+		sb_err("store: %s: %s", path, sqlite3_errmsg(s->db));
+		goto out_close_db;
+	}
+	for (size_t i = 0; i < sizeof(migrate_sql) / sizeof(migrate_sql[0]); i++)
+		sqlite3_exec(s->db, migrate_sql[i], NULL, NULL, NULL);
+	if (sqlite3_prepare_v2(s->db, insert_sql, -1, &s->ins, NULL) != SQLITE_OK) {
 		sb_err("store: %s: %s", path, sqlite3_errmsg(s->db));
 		goto out_close_db;
 	}

@@ -26,6 +26,8 @@ struct sb_cdr {
 	uint64_t caller_rx_pkts, caller_tx_pkts; /* dataplane rx from / tx to the caller */
 	uint64_t agent_rx_pkts, agent_tx_pkts;
 	uint64_t caller_rx_bytes, agent_rx_bytes;
+	char transferred_by[64]; /* agent who transferred the call away; "" = none */
+	int64_t transfer_ms;     /* wall clock ms of that transfer */
 };
 
 struct sb_store_stats {

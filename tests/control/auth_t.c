@@ -224,6 +224,23 @@ int main(void)
 	/* ... while from the right one nc 3 is fine */
 	T_ASSERT(check(a, &src, now + 901, "a6", 6, h) == SB_AUTH_OK);
 
+	/* two challenges to one source in the same millisecond (phones behind
+	 * one proxy or SBC, a recvmmsg batch): two nonces, each good for its
+	 * own nc 1; one shared nonce made the second a "replay" (bench/cps) */
+	{
+		char n1[64], n2[64];
+		uint64_t rep0 = sb_auth_stats(a)->replays;
+
+		challenge_of(a, &src, now + 950, false, n1);
+		challenge_of(a, &src, now + 950, false, n2);
+		T_ASSERT(strcmp(n1, n2) != 0);
+		authz(h, "MD5", "agent1", "secret", n1, 1, true);
+		T_ASSERT(check(a, &src, now + 951, "s1", 1, h) == SB_AUTH_OK);
+		authz(h, "MD5", "agent1", "secret", n2, 1, true);
+		T_ASSERT(check(a, &src, now + 951, "s2", 1, h) == SB_AUTH_OK);
+		T_ASSERT(sb_auth_stats(a)->replays == rep0);
+	}
+
 	/* unknown user and wrong password: the same verdict */
 	authz(h, "SHA-256", "mallory", "secret", nonce, 9, true);
 	authz(h2, "SHA-256", "agent1", "wrong", nonce, 9, true);
