@@ -21,7 +21,7 @@
 #       ends lost messages (their -trace_msg notes each one), some sent and
 #       some received, the caller retransmitted (-trace_stat
 #       Retransmissions(C) > 0), and sb-control's shutdown counters show
-#       retransmissions sent and duplicates absorbed;
+#       retransmissions sent or duplicates absorbed;
 #   (d) nothing leaked: no calls in sb-control at shutdown, no leg active
 #       in the dataplane (sbctl stats).
 # Exit 77 when not root, no ip netns, no sipp/sqlite3, or binaries missing.
@@ -155,7 +155,10 @@ m = re.search(r"(\d+) retransmitted requests absorbed, (\d+) retransmissions sen
               r"(\d+) timeouts", log)
 if m:
     absorbed, sent, tmo = map(int, m.groups())
-    check(absorbed > 0 and sent > 0,
+    # Each alone is down to chance (30 calls at 10 % loss: ~4 % of runs
+    # lose no response to a request SIPp then repeats); both zero means
+    # sb-control's transaction layer took no part in the recovery.
+    check(absorbed + sent > 0,
           "(c) sb-control: %d retransmitted requests absorbed, %d retransmissions sent "
           "(%d transaction timeouts)" % (absorbed, sent, tmo))
 else:
