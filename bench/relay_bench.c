@@ -35,9 +35,10 @@
  *               TX batching, TX ring).
  *
  * Legs: each takes an even local UDP port and the odd one above for its
- * RTCP, so one media address holds at most ~32k legs (100k legs need
- * several media addresses, which the port-indexed lookup does not do
- * yet); --legs 10000,32000 by default.  Every figure is the median
+ * RTCP, so one media address holds at most ~32k legs: above LEGS_PER_ADDR
+ * the legs are spread over several consecutive media addresses (the
+ * dataplane's --media-addrs, leg key = address + port); --legs
+ * 10000,100000 by default.  Every figure is the median
  * of --reps runs, relay and testpmd interleaved.  Prints a table, then one
  * JSON object on the last line.  Exit 77 when not root / no EAL.
  *
@@ -72,6 +73,7 @@
 
 #include "sb/dp_shm.h"
 
+#include "cfg.h"
 #include "legs.h"
 #include "pktbuild.h"
 #include "port.h"
@@ -87,6 +89,7 @@ extern char **environ;
 #define W_LAT        32u
 #define PAYLOAD      160u
 #define PORT_MIN     1024u
+#define LEGS_PER_ADDR 32000u /* ports PORT_MIN .. PORT_MIN + 64000 */
 #define LAT_SAMPLES  (1u << 20)
 
 static const struct rte_ether_addr DP_MAC = {{0x02, 0x5b, 0x00, 0x00, 0x00, 0x01}};
@@ -110,6 +113,7 @@ struct bench {
 	_Atomic int stop;
 	/* per run */
 	uint32_t legs;
+	uint32_t per_addr; /* legs per media address */
 	struct hdr_tmpl *tmpl;
 	uint16_t *seq;
 	uint64_t rng;
@@ -148,8 +152,10 @@ static void tmpl_build(struct bench *b, uint32_t leg, struct rte_mbuf *scratch)
 {
 	struct hdr_tmpl *t = &b->tmpl[leg];
 
-	sb_pkt_udp_rtp(scratch, &GW_MAC, &DP_MAC, peer_ip(leg), MEDIA_IP, peer_port(leg),
-		       (uint16_t)(PORT_MIN + 2u * leg), 0, PAYLOAD - 12u);
+	sb_pkt_udp_rtp(scratch, &GW_MAC, &DP_MAC, peer_ip(leg),
+		       rte_cpu_to_be_32(rte_be_to_cpu_32(MEDIA_IP) + leg / b->per_addr),
+		       peer_port(leg), (uint16_t)(PORT_MIN + 2u * (leg % b->per_addr)), 0,
+		       PAYLOAD - 12u);
 	memcpy(t->b, rte_pktmbuf_mtod(scratch, void *), sizeof(t->b));
 	memcpy(&t->udp_csum, t->b + 40, 2);
 }
@@ -192,6 +198,7 @@ static int run_loop(struct bench *b, struct sb_worker *w, unsigned window, doubl
 	uint64_t wcycles = 0, cpu0 = 0;
 	struct rte_mbuf *m[64];
 	uint64_t hz = rte_get_tsc_hz(), t0, t_end, relayed0, busy0, drops0 = 0, drops1 = 0;
+	uint64_t warm_end, warm_pkts;
 	unsigned lcore = rte_get_next_lcore((unsigned)-1, 1, 0);
 	unsigned i;
 
@@ -218,8 +225,14 @@ static int run_loop(struct bench *b, struct sb_worker *w, unsigned window, doubl
 	} else {
 		sb_worker_start(w, rte_rdtsc());
 	}
-	/* warm-up: caches, branch predictors, the TX timer */
+	/* warm-up: caches, branch predictors, the TX timer, and the first
+	 * packets of every leg (source latching, a new RTP source, the first
+	 * stream out of the connected leg: slow paths taken once per leg,
+	 * which at 100k legs would otherwise be a good part of a 1 s run):
+	 * at least 0.2 s and 3 packets per leg on average (at most 10 s) */
 	t_end = rte_rdtsc() + hz / 5u;
+	warm_end = rte_rdtsc() + 10u * hz;
+	warm_pkts = w->st->relayed + 3u * (uint64_t)b->legs;
 	b->n_lat = 0;
 	for (int phase = 0; phase < 2; phase++) {
 		if (phase == 1) {
@@ -238,7 +251,8 @@ static int run_loop(struct bench *b, struct sb_worker *w, unsigned window, doubl
 			uint64_t now = rte_rdtsc();
 			unsigned n;
 
-			if (now >= t_end)
+			if (now >= t_end &&
+			    (phase == 1 || w->st->relayed >= warm_pkts || now >= warm_end))
 				break;
 			if (!two_cores) { /* one worker iteration, timed alone */
 				uint64_t t1;
@@ -321,9 +335,12 @@ static int setup_legs(struct bench *b, struct setup *s, uint32_t legs)
 	struct sb_worker_params wp;
 	char inst[64];
 	struct rte_mbuf *arp;
+	uint32_t per_addr = legs < LEGS_PER_ADDR ? legs : LEGS_PER_ADDR;
+	uint32_t n_addr = (legs + per_addr - 1u) / per_addr;
 	int rc;
 
 	memset(s, 0, sizeof(*s));
+	b->per_addr = per_addr;
 	memset(&sp, 0, sizeof(sp));
 	sp.n_workers = 1;
 	sp.max_legs = legs;
@@ -332,7 +349,7 @@ static int setup_legs(struct bench *b, struct setup *s, uint32_t legs)
 	sp.media_ip = MEDIA_IP;
 	memcpy(sp.media_mac, DP_MAC.addr_bytes, 6);
 	sp.port_min = PORT_MIN;
-	sp.port_span = (uint16_t)(2u * legs);
+	sp.port_span = (uint16_t)(2u * per_addr);
 	snprintf(inst, sizeof(inst), "dpb-relaybench-%d", (int)getpid());
 	rc = sb_dp_shm_create(&s->shm, inst, &sp);
 	if (rc < 0)
@@ -348,7 +365,8 @@ static int setup_legs(struct bench *b, struct setup *s, uint32_t legs)
 	wp.netmask = NETMASK;
 	wp.gateway = GW_IP;
 	wp.port_base = PORT_MIN;
-	wp.port_span = (uint16_t)(2u * legs);
+	wp.port_span = (uint16_t)(2u * per_addr);
+	wp.n_addr = (uint16_t)n_addr;
 	wp.arp_retry_ms = 100;
 	wp.arp_ttl_s = 3600;
 	wp.cmd = sb_dp_shm_cmd_ring(&s->shm, 0);
@@ -369,7 +387,8 @@ static int setup_legs(struct bench *b, struct setup *s, uint32_t legs)
 		m.leg.h.leg_gen = 1;
 		m.leg.peer_ip = peer_ip(l);
 		m.leg.peer_port = peer_port(l);
-		m.leg.local_port = (uint16_t)(PORT_MIN + 2u * l); /* +1: its RTCP */
+		m.leg.local_port = (uint16_t)(PORT_MIN + 2u * (l % per_addr)); /* +1: its RTCP */
+		m.leg.local_addr = (uint8_t)(l / per_addr);
 		rc = sb_legs_apply(s->w, &m);
 		if (rc < 0) {
 			fprintf(stderr, "relay_bench: leg %u: %s\n", l, strerror(-rc));
@@ -586,7 +605,7 @@ static double median(double *v, int n)
 int main(int argc, char **argv)
 {
 	static struct bench b;
-	uint32_t leg_sets[MAX_LEG_SETS] = {10000, 32000};
+	uint32_t leg_sets[MAX_LEG_SETS] = {10000, 100000};
 	int n_sets = 2, reps = 3, two_cores = 0;
 	double secs = 1.5;
 	const char *testpmd = "/usr/bin/dpdk-testpmd";
@@ -610,8 +629,9 @@ int main(int argc, char **argv)
 			while (*s && n_sets < MAX_LEG_SETS) {
 				unsigned long v = strtoul(s, &s, 10);
 
-				if (v < 2 || v > 32000) {
-					fprintf(stderr, "relay_bench: --legs: each in 2..32000\n");
+				if (v < 2 || v > LEGS_PER_ADDR * SB_DP_MEDIA_ADDRS_MAX) {
+					fprintf(stderr, "relay_bench: --legs: each in 2..%u\n",
+						LEGS_PER_ADDR * SB_DP_MEDIA_ADDRS_MAX);
 					return 2;
 				}
 				leg_sets[n_sets++] = (uint32_t)v & ~1u;

@@ -113,6 +113,19 @@ static void arp_send_request(struct sb_worker *w, struct sb_neigh *e, uint64_t n
 	sb_worker_tx_push(w, m, SB_LEG_NONE, 0);
 }
 
+/* The gateway is every worker's next hop for off-link peers: asking for
+ * it from each worker would multiply the broadcasts by the worker count.
+ * Worker 0 owns it: the request at start and the refresh before the entry
+ * ages out; the replies reach every worker (the dispatcher, or worker 0 in
+ * flow mode, fans ARP replies out), so the others learn it without asking.
+ * They still ask once their entry has expired or was never learned (a
+ * lost fan-out copy, or worker 0 down): a miss must not stall forever.
+ * A leg's on-link peer is asked by the worker that owns the leg. */
+static inline bool neigh_refresh_owner(const struct sb_worker *w, const struct sb_neigh *e)
+{
+	return w->id == 0 || e->ip != w->gateway;
+}
+
 static void neigh_maybe_ask(struct sb_worker *w, struct sb_neigh *e, uint64_t now)
 {
 	if (e->req_tsc == 0 || now - e->req_tsc >= w->arp.retry_tsc)
@@ -133,7 +146,8 @@ const uint8_t *sb_arp_lookup(struct sb_worker *w, uint32_t nh, uint64_t now)
 		if (likely(age < t->refresh_tsc))
 			return e->mac;
 		if (age < t->ttl_tsc) {
-			neigh_maybe_ask(w, e, now); /* refresh, keep using it */
+			if (neigh_refresh_owner(w, e))
+				neigh_maybe_ask(w, e, now); /* refresh, keep using it */
 			return e->mac;
 		}
 		e->resolved = 0; /* aged out */
@@ -148,7 +162,7 @@ void sb_arp_solicit(struct sb_worker *w, uint32_t nh, uint64_t now)
 {
 	struct sb_neigh *e;
 
-	if (nh == 0 || nh == w->media_ip)
+	if (nh == 0 || nh == w->media_ip || (nh == w->gateway && w->id != 0))
 		return;
 	e = neigh_get(&w->arp, nh, now);
 	neigh_maybe_ask(w, e, now);
@@ -159,7 +173,8 @@ static void neigh_learn(struct sb_worker *w, uint32_t ip, const struct rte_ether
 {
 	struct sb_neigh *e;
 
-	if (ip == 0 || ip == w->media_ip || ((ip ^ w->media_ip) & w->netmask) != 0 ||
+	if (ip == 0 || rte_be_to_cpu_32(ip) - w->media_ip_h < w->n_addr ||
+	    ((ip ^ w->media_ip) & w->netmask) != 0 ||
 	    !rte_is_unicast_ether_addr(mac) || rte_is_zero_ether_addr(mac))
 		return;
 	e = neigh_get(&w->arp, ip, now);
@@ -172,6 +187,7 @@ void sb_arp_input(struct sb_worker *w, struct rte_mbuf *m, uint64_t now)
 {
 	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
 	struct rte_arp_hdr *a = (struct rte_arp_hdr *)(eth + 1);
+	uint32_t tip;
 	uint16_t op;
 
 	if (rte_pktmbuf_data_len(m) < sizeof(*eth) + sizeof(*a)) {
@@ -191,17 +207,18 @@ void sb_arp_input(struct sb_worker *w, struct rte_mbuf *m, uint64_t now)
 	if (op != RTE_ARP_OP_REQUEST)
 		goto out_other;
 	neigh_learn(w, a->arp_data.arp_sip, &a->arp_data.arp_sha, now);
-	if (a->arp_data.arp_tip != w->media_ip)
-		goto out_other;
+	if (rte_be_to_cpu_32(a->arp_data.arp_tip) - w->media_ip_h >= w->n_addr)
+		goto out_other; /* not one of our media addresses */
 
 	/* Turn the request into the reply in place (keeps any padding). */
+	tip = a->arp_data.arp_tip;
 	rte_ether_addr_copy(&a->arp_data.arp_sha, &eth->dst_addr);
 	rte_ether_addr_copy(&w->mac, &eth->src_addr);
 	a->arp_opcode = rte_cpu_to_be_16(RTE_ARP_OP_REPLY);
 	rte_ether_addr_copy(&a->arp_data.arp_sha, &a->arp_data.arp_tha);
 	a->arp_data.arp_tip = a->arp_data.arp_sip;
 	rte_ether_addr_copy(&w->mac, &a->arp_data.arp_sha);
-	a->arp_data.arp_sip = w->media_ip;
+	a->arp_data.arp_sip = tip;
 	w->st->arp_replies++;
 	sb_worker_tx_push(w, m, SB_LEG_NONE, 0);
 	return;
@@ -214,6 +231,6 @@ out_free:
 
 void sb_arp_timer(struct sb_worker *w, uint64_t now)
 {
-	if (w->gateway != 0)
+	if (w->gateway != 0 && w->id == 0) /* the refresh owner, see neigh_refresh_owner() */
 		(void)sb_arp_lookup(w, w->gateway, now);
 }

@@ -54,14 +54,15 @@ static inline uint32_t sb_arp_nexthop(uint32_t dst, uint32_t media_ip, uint32_t 
 const uint8_t *sb_arp_lookup(struct sb_worker *w, uint32_t nh, uint64_t now);
 
 /* Ask for nh now unless asked within the retry interval (proactive
- * resolution: gateway at start, a leg's peer when it is added). */
+ * resolution: gateway at start, a leg's peer when it is added).  Only
+ * worker 0 asks for the gateway (see arp.c). */
 void sb_arp_solicit(struct sb_worker *w, uint32_t nh, uint64_t now);
 
 /* Handle one ARP frame (takes m): reply for the media address, learn, or
  * drop with ARP_OTHER. */
 void sb_arp_input(struct sb_worker *w, struct rte_mbuf *m, uint64_t now);
 
-/* Periodic: keep the gateway resolved. */
+/* Periodic: keep the gateway resolved (worker 0 only, see arp.c). */
 void sb_arp_timer(struct sb_worker *w, uint64_t now);
 
 #endif /* SB_DP_ARP_H */

@@ -12,7 +12,7 @@ enum {
 	OPT_INSTANCE = 256, OPT_MEDIA_IP, OPT_PREFIX_LEN, OPT_GATEWAY, OPT_MAX_LEGS,
 	OPT_PORT_MIN, OPT_PORT_SPAN, OPT_IDLE_US, OPT_PRELOAD, OPT_EXIT_IDLE_MS,
 	OPT_STATS_JSON, OPT_ARP_RETRY_MS, OPT_ARP_TTL_S, OPT_WORKERS, OPT_TX_DRAIN_US,
-	OPT_NO_FLOW, OPT_HELP,
+	OPT_NO_FLOW, OPT_MEDIA_ADDRS, OPT_HELP,
 };
 
 static const struct option long_opts[] = {
@@ -32,6 +32,7 @@ static const struct option long_opts[] = {
 	{"workers", required_argument, NULL, OPT_WORKERS},
 	{"tx-drain-us", required_argument, NULL, OPT_TX_DRAIN_US},
 	{"no-flow", no_argument, NULL, OPT_NO_FLOW},
+	{"media-addrs", required_argument, NULL, OPT_MEDIA_ADDRS},
 	{"help", no_argument, NULL, OPT_HELP},
 	{NULL, 0, NULL, 0},
 };
@@ -45,7 +46,10 @@ void sb_dp_cfg_usage(const char *prog)
 		"         [--exit-idle-ms N] [--stats-json FILE] [--arp-retry-ms N (100)]\n"
 		"         [--arp-ttl-s N (300)] [--workers N (one per lcore after the first)]\n"
 		"         [--tx-drain-us N (100)] [--no-flow (dispatch even if rte_flow works)]\n"
-		"  --port-span is the whole range, split evenly between the workers.\n",
+		"         [--media-addrs N (1)]\n"
+		"  --port-span is the whole range, split evenly between the workers.\n"
+		"  --media-addrs: the media addresses are --media-ip and the N - 1 after it\n"
+		"  (same subnet); each holds the whole port range, so legs = N x ports.\n",
 		prog);
 }
 
@@ -90,6 +94,7 @@ int sb_dp_cfg_parse(struct sb_dp_cfg *c, int argc, char **argv, char *why, size_
 	c->arp_retry_ms = 100;
 	c->arp_ttl_s = 300;
 	c->tx_drain_us = 100;
+	c->media_addrs = 1;
 
 	optind = 1;
 	opterr = 0;
@@ -159,6 +164,11 @@ int sb_dp_cfg_parse(struct sb_dp_cfg *c, int argc, char **argv, char *why, size_
 		case OPT_NO_FLOW:
 			c->no_flow = 1;
 			break;
+		case OPT_MEDIA_ADDRS:
+			if (parse_u32(optarg, 1, SB_DP_MEDIA_ADDRS_MAX, &c->media_addrs) < 0)
+				BAD("--media-addrs: '%s' is not in 1..%u", optarg,
+				    SB_DP_MEDIA_ADDRS_MAX);
+			break;
 		case OPT_HELP:
 			sb_dp_cfg_usage(argv[0]);
 			return 1;
@@ -181,7 +191,10 @@ int sb_dp_cfg_parse(struct sb_dp_cfg *c, int argc, char **argv, char *why, size_
 	c->netmask = htonl(c->prefix_len == 32 ? 0xffffffffu : ~(0xffffffffu >> c->prefix_len));
 	if (c->gateway != 0 && (c->gateway & c->netmask) != (c->media_ip & c->netmask))
 		BAD("--gateway is not inside the media subnet (/%u)", c->prefix_len);
-	if (c->gateway == c->media_ip && c->gateway != 0)
-		BAD("--gateway equals --media-ip");
+	if (((ntohl(c->media_ip) + c->media_addrs - 1u) ^ ntohl(c->media_ip)) & ntohl(c->netmask))
+		BAD("--media-addrs %u: the last address leaves the media subnet (/%u)",
+		    c->media_addrs, c->prefix_len);
+	if (c->gateway != 0 && ntohl(c->gateway) - ntohl(c->media_ip) < c->media_addrs)
+		BAD("--gateway is one of the media addresses");
 	return 0;
 }

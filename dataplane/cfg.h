@@ -28,7 +28,11 @@ struct sb_dp_cfg {
 	uint32_t workers;       /* 0 = one per EAL lcore after the first (at least 1) */
 	uint32_t tx_drain_us;   /* TX buffer drain period */
 	uint32_t no_flow;       /* 1: never try rte_flow steering */
+	uint32_t media_addrs;   /* media_ip and the media_addrs - 1 after it (1..SB_DP_MEDIA_ADDRS_MAX) */
 };
+
+/* Media addresses per dataplane (sb_leg.addr is 8 bits). */
+#define SB_DP_MEDIA_ADDRS_MAX 64u
 
 /* Parse app arguments (argv[0] is the program name, as for getopt).
  * Returns 0, 1 when --help was asked (usage printed), or -EINVAL with a

@@ -53,11 +53,11 @@ static int leg_check(struct sb_worker *w, uint32_t idx, uint32_t gen, struct sb_
 	if (idx >= w->legs->max)
 		return -EINVAL;
 	l = &w->legs->leg[idx];
-	if (!l->active)
+	if (!w->legs->x[idx].active)
 		return -ENOENT;
-	if (l->worker != w->id)
+	if (w->legs->x[idx].worker != w->id)
 		return -EXDEV;
-	if (l->gen != gen)
+	if (w->legs->x[idx].gen != gen)
 		return -ESTALE;
 	*out = l;
 	return 0;
@@ -139,7 +139,7 @@ static void leg_configure(struct sb_worker *w, uint32_t idx, const struct sb_cmd
 		l->pt_out[i] = i < c->n_pt_map ? c->pt_map[i].pt_out : 0;
 		x->pt_clock[i] = i < c->n_pt_map ? c->pt_map[i].clock_hz : 0;
 	}
-	x->rx_clock_pt = 0xff; /* recompute the jitter clock on the next packet */
+	l->rx_clock_pt = 0xff; /* recompute the jitter clock on the next packet */
 	x->timeout_ms = c->timeout_ms != 0 ? c->timeout_ms : SB_MEDIA_TIMEOUT_MS;
 	x->cfg_rtcp_port = c->peer_rtcp_port;
 	if (!same) {
@@ -162,30 +162,32 @@ static int leg_add(struct sb_worker *w, const struct sb_cmd_leg *c)
 	if (idx >= w->legs->max || leg_cfg_check(c) < 0 || c->worker != w->id)
 		return -EINVAL;
 	if (c->local_port < w->port_base ||
-	    (uint32_t)c->local_port + (mux ? 0u : 1u) >= (uint32_t)w->port_base + w->port_span)
+	    (uint32_t)c->local_port + (mux ? 0u : 1u) >= (uint32_t)w->port_base + w->port_span ||
+	    c->local_addr >= w->n_addr)
 		return -ERANGE;
 	l = &w->legs->leg[idx];
-	if (l->active)
+	if (w->legs->x[idx].active)
 		return -EEXIST;
-	slot = c->local_port - w->port_base;
+	slot = (uint32_t)c->local_addr * w->port_span + (c->local_port - w->port_base);
 	if (w->port_leg[slot] != SB_LEG_NONE || (!mux && w->port_leg[slot + 1] != SB_LEG_NONE))
 		return -EEXIST;
 
 	memset(l, 0, sizeof(*l));
 	memset(&w->legs->x[idx], 0, sizeof(w->legs->x[idx]));
 	l->local_port = c->local_port;
-	l->gen = c->h.leg_gen;
+	l->addr = c->local_addr;
 	l->fwd = SB_LEG_NONE;
-	l->worker = w->id;
+	w->legs->x[idx].gen = c->h.leg_gen;
+	w->legs->x[idx].worker = w->id;
 
 	s = &w->legs->st[idx];
 	memset(s, 0, sizeof(*s));
 	s->local_port = c->local_port;
 	s->leg_gen = c->h.leg_gen;
 	leg_configure(w, idx, c, true);
-	w->legs->x[idx].added_ns = sb_tsc_to_ns(&w->clk, rte_rdtsc());
+	w->legs->x[idx].idle_start_ns = sb_tsc_to_ns(&w->clk, rte_rdtsc());
 
-	l->active = 1;
+	w->legs->x[idx].active = 1;
 	s->active = 1;
 	w->port_leg[slot] = idx;
 	if (!mux)
@@ -207,12 +209,12 @@ static int leg_mod(struct sb_worker *w, const struct sb_cmd_leg *c)
 	rc = leg_check(w, c->h.leg, c->h.leg_gen, &l);
 	if (rc < 0)
 		return rc;
-	if (c->local_port != 0 && c->local_port != l->local_port)
+	if ((c->local_port != 0 && c->local_port != l->local_port) || c->local_addr != l->addr)
 		return -EINVAL;
-	slot = l->local_port - w->port_base;
+	slot = (uint32_t)l->addr * w->port_span + (l->local_port - w->port_base);
 	was_mux = (l->flags & SB_LEG_F_RTCP_MUX) != 0;
 	if (was_mux && !mux) { /* RTCP moves to port + 1 */
-		if (slot + 1 >= w->port_span)
+		if (l->local_port - w->port_base + 1u >= w->port_span)
 			return -ERANGE;
 		if (w->port_leg[slot + 1] != SB_LEG_NONE)
 			return -EEXIST;
@@ -235,12 +237,17 @@ static int leg_del(struct sb_worker *w, const struct sb_msg_hdr *h)
 	if (rc < 0)
 		return rc;
 	leg_disconnect(w, l);
-	slot = l->local_port - w->port_base;
+	slot = (uint32_t)l->addr * w->port_span + (l->local_port - w->port_base);
 	w->port_leg[slot] = SB_LEG_NONE;
 	if (!(l->flags & SB_LEG_F_RTCP_MUX))
 		w->port_leg[slot + 1] = SB_LEG_NONE;
-	l->active = 0;
-	sb_legs_publish_rx(&w->legs->st[h->leg], &w->legs->x[h->leg].rx); /* final figures */
+	w->legs->x[h->leg].active = 0;
+	for (uint16_t i = 0; i < w->tx.n; i++) /* its queued packets count as sent */
+		if (w->tx.leg[i] == h->leg) {
+			sb_worker_tx_flush(w);
+			break;
+		}
+	sb_legs_publish(w, h->leg, sb_tsc_to_ns(&w->clk, rte_rdtsc())); /* final figures */
 	w->legs->st[h->leg].active = 0; /* counters stay for the CDR */
 	w->st->legs_active--;
 	return 0;
@@ -274,6 +281,10 @@ static int leg_connect(struct sb_worker *w, const struct sb_cmd_connect *c)
 	}
 	a->fwd = c->leg_b;
 	b->fwd = c->h.leg;
+	/* The media timeout counts from the connection (a leg parked on
+	 * hold music or early media for a while must not time out at once). */
+	w->legs->x[c->h.leg].idle_start_ns = sb_tsc_to_ns(&w->clk, rte_rdtsc());
+	w->legs->x[c->leg_b].idle_start_ns = w->legs->x[c->h.leg].idle_start_ns;
 	return 0;
 }
 
@@ -359,7 +370,7 @@ bool sb_legs_script_run(struct sb_worker *w)
 			struct sb_leg_sweep *sw = &w->legs->sweep[w->id];
 
 			rte_delay_us_sleep(m.h.leg_gen * 1000u);
-			for (uint32_t k = 0; k <= w->port_span / SB_SWEEP_SLOTS; k++) {
+			for (uint32_t k = 0; k <= w->n_slots / SB_SWEEP_SLOTS; k++) {
 				sw->next_tsc = 0;
 				sb_legs_timer(w, rte_rdtsc());
 			}
@@ -369,10 +380,10 @@ bool sb_legs_script_run(struct sb_worker *w)
 
 		/* preload commands name legs, not generations: use the current ones */
 		if (m.h.leg < w->legs->max && m.h.leg_gen == 0 && m.h.type != SB_CMD_LEG_ADD)
-			m.h.leg_gen = w->legs->leg[m.h.leg].gen;
+			m.h.leg_gen = w->legs->x[m.h.leg].gen;
 		if (m.h.type == SB_CMD_LEG_CONNECT && m.connect.leg_b < w->legs->max &&
 		    m.connect.leg_b_gen == 0)
-			m.connect.leg_b_gen = w->legs->leg[m.connect.leg_b].gen;
+			m.connect.leg_b_gen = w->legs->x[m.connect.leg_b].gen;
 		if (m.h.type == SB_CMD_LEG_ADD)
 			m.leg.worker = w->id;
 		rc = legs_apply_cmd(w, &m);
@@ -387,15 +398,42 @@ bool sb_legs_script_run(struct sb_worker *w)
 	return slept;
 }
 
+/* ---- counters and figures to the segment ---- */
+
+void sb_legs_publish(struct sb_worker *w, uint32_t idx, uint64_t now_ns)
+{
+	struct sb_leg *l = &w->legs->leg[idx];
+	struct sb_leg_stats *s = &w->legs->st[idx];
+
+	if (l->rx_pend != 0) {
+		/* last_rx_ms is the time of the last pending packet, to the ms */
+		uint32_t ago_ms = (uint32_t)(now_ns / 1000000u) - l->last_rx_ms;
+
+		s->last_rx_ns = (now_ns / 1000000u - ago_ms) * 1000000u;
+		s->rx_pkts += l->rx_pend;
+		s->rx_bytes += l->rx_bytes_pend;
+		l->rx_pend = 0;
+		l->rx_bytes_pend = 0;
+	}
+	sb_legs_publish_tx(w->legs, idx);
+	sb_legs_publish_rx(s, &l->rx);
+}
+
 /* ---- coarse timer: media timeout and fraction-lost intervals ---- */
 
 static void leg_timeout_check(struct sb_worker *w, uint32_t idx, uint64_t now_ns)
 {
 	struct sb_leg_x *x = &w->legs->x[idx];
 	struct sb_leg_stats *s = &w->legs->st[idx];
-	uint64_t since = s->last_rx_ns > x->added_ns ? s->last_rx_ns : x->added_ns;
+	uint64_t since = x->idle_start_ns;
 	union sb_msg ev;
 
+	/* RTCP keeps a leg alive (RFC 3550 6.3.5: a member is timed out when
+	 * neither RTP nor RTCP came): a call on hold may send only RTCP. */
+	if (s->last_rx_ns > since)
+		since = s->last_rx_ns;
+	if (s->rtcp_last_ns > since)
+		since = s->rtcp_last_ns;
 	if (now_ns < since || now_ns - since < (uint64_t)x->timeout_ms * 1000000u ||
 	    x->idle_mark_ns == since)
 		return;
@@ -403,7 +441,7 @@ static void leg_timeout_check(struct sb_worker *w, uint32_t idx, uint64_t now_ns
 	ev.timeout.h.type = SB_EVT_MEDIA_TIMEOUT;
 	ev.timeout.h.len = sizeof(ev.timeout);
 	ev.timeout.h.leg = idx;
-	ev.timeout.h.leg_gen = w->legs->leg[idx].gen;
+	ev.timeout.h.leg_gen = x->gen;
 	ev.timeout.idle_ms = (uint32_t)((now_ns - since) / 1000000u);
 	ev.timeout.timeout_ms = x->timeout_ms;
 	if (sb_ring_enqueue_bulk(w->evt, &ev, 1) == 0) {
@@ -424,19 +462,19 @@ void sb_legs_timer(struct sb_worker *w, uint64_t now)
 	sw->next_tsc = now + sb_ms_to_tsc(&w->clk, SWEEP_MS);
 	now_ns = sb_tsc_to_ns(&w->clk, now);
 	frac_tsc = sb_ms_to_tsc(&w->clk, FRACTION_MS);
-	for (unsigned k = 0; k < SB_SWEEP_SLOTS && k < w->port_span; k++) {
+	for (unsigned k = 0; k < SB_SWEEP_SLOTS && k < w->n_slots; k++) {
 		uint32_t slot = sw->cursor, idx;
 
-		sw->cursor = slot + 1 >= w->port_span ? 0 : slot + 1;
+		sw->cursor = slot + 1 >= w->n_slots ? 0 : slot + 1;
 		idx = w->port_leg[slot];
 		if (idx == SB_LEG_NONE || (idx & SB_PORT_RTCP))
 			continue;
+		sb_legs_publish(w, idx, now_ns); /* first: the timeout reads last_rx_ns */
 		leg_timeout_check(w, idx, now_ns);
-		sb_legs_publish_rx(&w->legs->st[idx], &w->legs->x[idx].rx);
 		if (now - w->legs->x[idx].frac_tsc >= frac_tsc) {
 			struct sb_leg_x *x = &w->legs->x[idx];
 
-			w->legs->st[idx].fraction_lost = sb_rtp_src_fraction(&x->rx);
+			w->legs->st[idx].fraction_lost = sb_rtp_src_fraction(&w->legs->leg[idx].rx);
 			x->frac_tsc = now;
 		}
 	}
@@ -444,11 +482,13 @@ void sb_legs_timer(struct sb_worker *w, uint64_t now)
 
 void sb_legs_publish_all(struct sb_worker *w)
 {
-	for (uint32_t slot = 0; slot < w->port_span; slot++) {
+	uint64_t now_ns = sb_tsc_to_ns(&w->clk, rte_rdtsc());
+
+	for (uint32_t slot = 0; slot < w->n_slots; slot++) {
 		uint32_t idx = w->port_leg[slot];
 
 		if (idx != SB_LEG_NONE && !(idx & SB_PORT_RTCP))
-			sb_legs_publish_rx(&w->legs->st[idx], &w->legs->x[idx].rx);
+			sb_legs_publish(w, idx, now_ns);
 	}
 }
 

@@ -29,9 +29,24 @@ struct sb_worker;
 #define SB_OUT_RESYNC 2u /* the source feeding this output changed (LEG_CONNECT) */
 
 /*
- * The hot part of a leg: one cache line, read for every packet received on
- * it (source check, payload map) and for every packet sent out of it
- * (peer, RTP rewrite state).  Written only by the owning worker.
+ * The hot part of a leg, written only by the owning worker.  Line 0 is
+ * read for every packet received on the leg (source check, payload map)
+ * and for every packet sent out of it (peer, RTP rewrite state); line 1
+ * holds everything else a received RTP packet touches in the steady state
+ * (RFC 3550 statistics state, the jitter clock, the pending receive
+ * counters).  A packet thus touches the two adjacent lines of its input
+ * leg (one page, and the adjacent-line prefetcher's pair) and line 0 of
+ * its output leg, and none of the segment's lines (relay_bench at 10k
+ * legs: each extra random line per packet cost ~10 ns; at 100k legs
+ * without hugepages each extra page a TLB miss).
+ *
+ * Its transmit counters are kept here (tx_pend, tx_bytes_pend: this line
+ * is already hot when the packet is sent) and added to the segment's
+ * counters every SB_CNT_PUBLISH_EVERY packets, by the sweep, on LEG_DEL
+ * and at exit: the segment's line of the output leg is not touched per
+ * packet (relay_bench, 10k legs: each random line costs ~10 ns/packet).
+ * Generation, owner and the active flag are only read by commands: they
+ * live in the cold part (struct sb_leg_x).
  *
  * Output rewriting (re-anchoring): the far end of a leg must see one
  * continuous stream whatever feeds it.  out_ssrc is the SSRC of the first
@@ -45,11 +60,11 @@ struct sb_leg {
 	uint16_t peer_port;  /* 0 = unknown */
 	uint16_t local_port;
 	uint32_t fwd;        /* connected leg (also the source of our output), SB_LEG_NONE */
-	uint32_t gen;
+	uint32_t tx_bytes_pend; /* sent, not yet added to sb_leg_stats.tx_bytes */
 	uint16_t rtcp_port;  /* the peer's RTCP port */
 	uint8_t flags;       /* SB_LEG_F_* */
 	uint8_t locked;      /* source locked: the one-compare accept test */
-	uint8_t active;
+	uint8_t addr;        /* local address: media_ip + addr (--media-addrs) */
 	uint8_t n_pt;        /* entries in pt_in/pt_out */
 	uint8_t out_state;   /* SB_OUT_* */
 	uint8_t rtcp_locked; /* RTCP source port confirmed */
@@ -63,40 +78,52 @@ struct sb_leg {
 	uint16_t seq_delta;  /* added to the source sequence number */
 	uint16_t last_seq;   /* highest sequence number sent */
 	uint16_t ts_step;    /* last timestamp increment between consecutive packets */
-	uint16_t worker;     /* owner */
+	uint8_t tx_pend;     /* sent, not yet added to sb_leg_stats.tx_pkts */
+	uint8_t pad;
 	uint64_t last_out_tsc; /* TSC of the last RTP packet sent */
+	/* ---- line 1: input direction, per received RTP packet ---- */
+	struct sb_rtp_src rx;      /* RFC 3550 A.1/A.8 state of the source we receive */
+	uint32_t rx_bytes_pend;    /* accepted RTP bytes, not yet in sb_leg_stats.rx_bytes */
+	uint64_t rx_clock_mult;    /* TSC -> rx_clock_hz units (sb_rtp_clock_mult) */
+	uint8_t rx_clock_pt;       /* payload type rx_clock_hz belongs to; 0xff = none */
+	uint8_t rx_pend;           /* accepted RTP, not yet added to sb_leg_stats.rx_pkts */
+	uint16_t pad1;
+	uint32_t last_rx_ms;       /* sb_tsc_to_ns() / 1e6 of the last accepted RTP (mod 2^32) */
 };
-_Static_assert(sizeof(struct sb_leg) == 64, "one cache line per leg");
+_Static_assert(offsetof(struct sb_leg, rx) == 64 && sizeof(struct sb_leg) == 128,
+	       "two cache lines per leg: output/common, then input");
 
 /*
- * The cold part: receive statistics state, latching window, clocks,
- * timeout and RTCP round-trip bookkeeping.  Never read by other threads.
- * Line 0 holds everything a received RTP packet touches in the steady
- * state (statistics state, the jitter clock), so the fast path reads one
- * line of it (relay_bench: each extra random line per packet costs ~10 ns
- * at 10k legs); line 1 is for the slow paths and the timer sweep.
+ * The cold part: latching window, clocks, timeout and RTCP round-trip
+ * bookkeeping, generation and owner.  Never read by other threads (but
+ * the main lcore before launch, --preload).  Line 0 is for the slow paths
+ * and the timer sweep, line 1 for commands; no steady-state packet
+ * touches it.
  */
 struct sb_leg_x {
-	/* ---- line 0: per received RTP packet ---- */
-	struct sb_rtp_src rx;      /* RFC 3550 A.1/A.8 state of the source we receive */
-	uint64_t rx_clock_mult;    /* TSC -> rx_clock_hz units (sb_rtp_clock_mult) */
-	uint32_t rx_clock_hz;
-	uint8_t rx_clock_pt;       /* payload type rx_clock_hz belongs to; 0xff = none */
-	uint8_t pad0;
-	uint16_t cfg_rtcp_port;    /* from the command (SDP a=rtcp), 0 = derive */
-	uint32_t timeout_ms;
-	uint32_t sr_lsr;           /* NTP middle 32 bits of the last SR sent to our peer */
-	/* ---- line 1: slow paths, timers ---- */
+	/* ---- line 0: slow paths, timers ---- */
 	struct sb_latch latch;     /* who may send to us */
 	uint32_t pt_clock[SB_PT_MAP_MAX]; /* RTP clock of pt_in[i] (0 = static/8000) */
 	uint64_t sr_tsc;           /* when it was sent */
-	uint64_t added_ns;         /* LEG_ADD time: idle start when no packet came */
+	uint64_t idle_start_ns;    /* LEG_ADD or LEG_CONNECT: idle start when no packet came since */
 	uint64_t idle_mark_ns;     /* idle start already reported by a timeout event */
 	uint64_t frac_tsc;         /* start of the current fraction-lost interval */
+	/* ---- line 1: commands ---- */
+	uint32_t rx_clock_hz;
+	uint32_t timeout_ms;
+	uint32_t sr_lsr;           /* NTP middle 32 bits of the last SR sent to our peer */
+	uint32_t gen;              /* control's generation of this index */
+	uint16_t cfg_rtcp_port;    /* from the command (SDP a=rtcp), 0 = derive */
+	uint16_t worker;           /* owner */
+	uint8_t active;
+	uint8_t pad2[43];
 };
-_Static_assert(offsetof(struct sb_leg_x, rx_clock_pt) < 64 &&
-	       offsetof(struct sb_leg_x, latch) == 64, "per-packet fields in line 0");
 _Static_assert(sizeof(struct sb_leg_x) == 128, "two cache lines of cold state per leg");
+
+/* Per-packet counters kept in the worker's own lines (rx_pend, tx_pend)
+ * are added to struct sb_leg_stats every this many packets (power of two,
+ * < 256: they are 8-bit), by the sweep, on LEG_DEL and at exit. */
+#define SB_CNT_PUBLISH_EVERY 16u
 
 /* Commands of a --preload "at N" directive, applied before the worker
  * handles its Nth packet (golden tests change connections mid-stream). */
@@ -130,14 +157,18 @@ struct sb_leg_tbl {
 
 /*
  * The RFC 3550 receive figures of a leg (ssrc .. jitter, the second cache
- * line of struct sb_leg_stats) are copied from x->rx to the segment
- * lazily: by the fast path on the first packet of every
- * SB_RX_PUBLISH_EVERY it accepts on the leg and whenever the source
- * restarts (new SSRC), by the timer sweep on every visit, on LEG_DEL and
- * when the worker exits.  That saves a random cache-line write per packet;
- * the freshness contract is in sb/dp_abi.h (struct sb_leg_stats).
+ * line of struct sb_leg_stats) and its packet/byte counters are copied to
+ * the segment lazily: the receive side by the fast path on every
+ * SB_RX_PUBLISH_EVERY-th packet it accepts on the leg and whenever the
+ * source restarts (new SSRC), the transmit side every
+ * SB_CNT_PUBLISH_EVERY-th packet queued on the leg (sb_relay_count_tx(),
+ * worker.h; the flush takes back what the port refused); both by the sweep
+ * on every visit, on LEG_DEL and when the worker exits.  That saves two
+ * random cache-line writes per packet (the segment's lines of the input
+ * and of the output leg); the freshness contract is in sb/dp_abi.h
+ * (struct sb_leg_stats).
  */
-#define SB_RX_PUBLISH_EVERY 16u /* power of two */
+#define SB_RX_PUBLISH_EVERY SB_CNT_PUBLISH_EVERY
 
 static inline void sb_legs_publish_rx(struct sb_leg_stats *ls, const struct sb_rtp_src *rx)
 {
@@ -151,7 +182,24 @@ static inline void sb_legs_publish_rx(struct sb_leg_stats *ls, const struct sb_r
 	ls->jitter = sb_rtp_src_jitter(rx);
 }
 
-/* Publish the receive figures of every leg worker w owns (at exit). */
+/* Add the transmit counters pending in leg idx's hot line to the segment. */
+static inline void sb_legs_publish_tx(struct sb_leg_tbl *t, uint32_t idx)
+{
+	struct sb_leg *l = &t->leg[idx];
+
+	if (l->tx_pend != 0) {
+		t->st[idx].tx_pkts += l->tx_pend;
+		t->st[idx].tx_bytes += l->tx_bytes_pend;
+		l->tx_pend = 0;
+		l->tx_bytes_pend = 0;
+	}
+}
+
+/* Everything pending of leg idx to the segment: counters (last_rx_ns to
+ * the millisecond of now_ns's clock) and the RFC 3550 figures. */
+void sb_legs_publish(struct sb_worker *w, uint32_t idx, uint64_t now_ns);
+
+/* Publish everything of every leg worker w owns (at exit). */
 void sb_legs_publish_all(struct sb_worker *w);
 
 /* Bytes of per-leg state: table entries plus shared-segment counters. */

@@ -108,14 +108,14 @@ static int preload_apply(void *ctx, unsigned line, const union sb_msg *cmd, char
 		if (m.leg.local_port >= dm->cfg.port_min && off / dm->span < dm->n_workers)
 			w = dm->w[off / dm->span];
 		m.leg.worker = w->id;
-	} else if (m.h.leg < w->legs->max && w->legs->leg[m.h.leg].active) {
-		w = dm->w[w->legs->leg[m.h.leg].worker];
+	} else if (m.h.leg < w->legs->max && w->legs->x[m.h.leg].active) {
+		w = dm->w[w->legs->x[m.h.leg].worker];
 	}
 	if (m.h.type == SB_CMD_LEG_CONNECT) {
 		if (m.h.leg < w->legs->max)
-			m.connect.h.leg_gen = w->legs->leg[m.h.leg].gen;
+			m.connect.h.leg_gen = w->legs->x[m.h.leg].gen;
 		if (m.connect.leg_b < w->legs->max)
-			m.connect.leg_b_gen = w->legs->leg[m.connect.leg_b].gen;
+			m.connect.leg_b_gen = w->legs->x[m.connect.leg_b].gen;
 	}
 	rc = sb_legs_apply(w, &m);
 	switch (rc) {
@@ -286,6 +286,7 @@ static int workers_create(struct dp_main *dm)
 		wp.pool = dm->port.pool;
 		wp.mac = dm->port.mac;
 		wp.media_ip = dm->cfg.media_ip;
+		wp.n_addr = (uint16_t)dm->cfg.media_addrs;
 		wp.netmask = dm->cfg.netmask;
 		wp.gateway = dm->cfg.gateway;
 		wp.port_base = (uint16_t)(dm->cfg.port_min + i * dm->span);
@@ -449,6 +450,7 @@ int main(int argc, char **argv)
 		goto out_port;
 	}
 	dm.shm.hdr->tsc_hz = rte_get_tsc_hz();
+	dm.shm.hdr->n_media_addrs = (uint16_t)dm.cfg.media_addrs;
 	dm.shm.hdr->steer_mode = dm.steer;
 	if (sb_leg_tbl_init(&dm.legs, dm.cfg.max_legs, sb_dp_shm_leg_stats(&dm.shm, 0),
 			    dm.port.socket) < 0) {
@@ -486,6 +488,9 @@ int main(int argc, char **argv)
 	       dm.cfg.instance, dm.port.name, RTE_ETHER_ADDR_BYTES(&dm.port.mac), ipbuf,
 	       dm.cfg.prefix_len, gwbuf, dm.cfg.port_min,
 	       dm.cfg.port_min + dm.span * dm.n_workers - 1u, dm.n_workers, steer_name(dm.steer));
+	if (dm.cfg.media_addrs > 1)
+		printf("sb-dataplane: %u media addresses from %s, each with every port\n",
+		       dm.cfg.media_addrs, ipbuf);
 	for (unsigned i = 0; i < dm.n_workers; i++)
 		printf("sb-dataplane: worker %u on lcore %u: ports %u..%u, tx queue %u\n", i,
 		       dm.lcore[i], dm.w[i]->port_base, dm.w[i]->port_base + dm.span - 1u, i);

@@ -46,6 +46,9 @@ struct sb_worker *sb_worker_create(const struct sb_worker_params *p)
 	w->pool = p->pool;
 	w->mac = p->mac;
 	w->media_ip = p->media_ip;
+	w->media_ip_h = rte_be_to_cpu_32(p->media_ip);
+	w->n_addr = p->n_addr != 0 ? p->n_addr : 1u;
+	w->n_slots = w->n_addr * p->port_span;
 	w->netmask = p->netmask;
 	w->gateway = p->gateway;
 	w->idle_us = p->idle_us;
@@ -62,14 +65,14 @@ struct sb_worker *sb_worker_create(const struct sb_worker_params *p)
 	sb_arp_init(&w->arp, (uint64_t)p->arp_ttl_s * w->clk.hz,
 		    sb_ms_to_tsc(&w->clk, p->arp_retry_ms));
 
-	w->port_leg = rte_malloc_socket("sb_port_leg", (size_t)p->port_span * sizeof(uint32_t),
+	w->port_leg = rte_malloc_socket("sb_port_leg", (size_t)w->n_slots * sizeof(uint32_t),
 					RTE_CACHE_LINE_SIZE, socket);
 	if (w->port_leg == NULL) {
 		fprintf(stderr, "sb-dataplane: worker %u: out of memory\n", p->id);
 		rte_free(w);
 		return NULL;
 	}
-	for (uint32_t i = 0; i < p->port_span; i++)
+	for (uint32_t i = 0; i < w->n_slots; i++)
 		w->port_leg[i] = SB_LEG_NONE;
 	return w;
 }
@@ -100,18 +103,18 @@ void sb_worker_tx_flush(struct sb_worker *w)
 	sent = rte_eth_tx_burst(w->port_id, w->queue, q->m, q->n);
 	w->st->tx_pkts += sent;
 	w->st->tx_flushes++;
-	for (uint16_t i = 0; i < sent; i++) {
-		if (q->leg[i] != SB_LEG_NONE) {
-			struct sb_leg_stats *s = &w->legs->st[q->leg[i]];
-
-			s->tx_pkts++;
-			s->tx_bytes += q->bytes[i];
-		}
-	}
 	if (unlikely(sent < q->n)) {
+		/* the relay counted them as sent when it queued them (in the
+		 * output leg's line, hot then): take them back */
 		for (uint16_t i = sent; i < q->n; i++)
-			if (q->leg[i] != SB_LEG_NONE)
-				w->legs->st[q->leg[i]].drops++;
+			if (q->leg[i] != SB_LEG_NONE) {
+				struct sb_leg_stats *s = &w->legs->st[q->leg[i]];
+
+				sb_legs_publish_tx(w->legs, q->leg[i]);
+				s->tx_pkts--;
+				s->tx_bytes -= q->bytes[i];
+				s->drops++;
+			}
 		w->st->drop[SB_DROP_TX_FULL] += q->n - sent;
 		rte_pktmbuf_free_bulk(&q->m[sent], q->n - sent);
 	}

@@ -29,8 +29,10 @@
 
 /* Packets waiting for the next rte_eth_tx_burst() (batch full or drain
  * timer: a burst per RX burst would cost a doorbell per few packets), with
- * the leg each one is sent on (SB_LEG_NONE for ARP/ICMP) so that per-leg tx
- * counters only count what the port accepted. */
+ * the leg each one is sent on (SB_LEG_NONE for ARP/ICMP): the relay counts
+ * a packet as sent on its leg when it queues it (sb_relay_count_tx()), and
+ * the flush takes back what the port refused, so per-leg tx counters only
+ * count what the port accepted. */
 struct sb_txq {
 	uint16_t n;
 	struct rte_mbuf *m[SB_TX_MAX];
@@ -52,6 +54,7 @@ struct sb_worker_params {
 	struct rte_mempool *pool;
 	struct rte_ether_addr mac;
 	uint32_t media_ip; /* network order */
+	uint16_t n_addr;   /* media addresses media_ip .. media_ip + n_addr - 1; 0 = 1 */
 	uint32_t netmask;  /* network order */
 	uint32_t gateway;  /* network order, 0 = none */
 	uint16_t port_base; /* this worker owns [port_base, port_base + port_span) */
@@ -81,6 +84,9 @@ struct __rte_cache_aligned sb_worker {
 	struct rte_mempool *pool;
 	struct rte_ether_addr mac;
 	uint32_t media_ip;
+	uint32_t media_ip_h; /* host order: local address i is media_ip_h + i */
+	uint32_t n_addr;     /* media addresses (--media-addrs) */
+	uint32_t n_slots;    /* n_addr * port_span: entries of port_leg */
 	uint32_t netmask;
 	uint32_t gateway;
 	uint32_t idle_us;
@@ -100,7 +106,7 @@ struct __rte_cache_aligned sb_worker {
 	/* ---- worker-private ---- */
 	uint64_t next_tx_drain_tsc;
 	uint64_t next_depth_tsc;
-	uint32_t *port_leg;         /* [port_span]: local port - port_base -> leg */
+	uint32_t *port_leg;         /* [n_slots]: addr * port_span + local port - port_base -> leg */
 	uint64_t next_timer_tsc;
 	uint64_t next_beat_tsc;
 	_Atomic uint64_t last_rx_tsc; /* read by the main lcore for --exit-idle-ms */
@@ -143,6 +149,18 @@ static inline void sb_worker_tx_push(struct sb_worker *w, struct rte_mbuf *m, ui
 	q->leg[q->n] = leg;
 	q->bytes[q->n] = bytes;
 	q->n++;
+}
+
+/* Count a relayed packet as sent on leg t (index t_idx), in t's own line
+ * (hot: the packet was just rewritten with it); added to the segment every
+ * SB_CNT_PUBLISH_EVERY packets.  A packet the port refuses is taken back by
+ * sb_worker_tx_flush(). */
+static inline void sb_relay_count_tx(struct sb_worker *w, struct sb_leg *t, uint32_t t_idx,
+				     uint32_t bytes)
+{
+	t->tx_bytes_pend += bytes;
+	if (unlikely(++t->tx_pend >= SB_CNT_PUBLISH_EVERY))
+		sb_legs_publish_tx(w->legs, t_idx);
 }
 
 /* Post an event to control; counts evts_dropped when the ring is full. */

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * sb/dp_abi.h — the control ⇄ dataplane contract, version 2.
+ * sb/dp_abi.h — the control ⇄ dataplane contract, version 3.
  *
  * One header, included by both sides.  Everything here is fixed-layout
  * binary: fixed-width integers only, no pointers, no size_t, no bool.
@@ -32,6 +32,17 @@
  *    map with clock rates; SB_EVT_MEDIA_TIMEOUT carries struct
  *    sb_evt_timeout; struct sb_leg_stats grew to 256 bytes (RFC 3550
  *    receive statistics, RTCP-reported figures, re-anchoring).
+ *
+ * Version 3 (100k legs, cheaper fast path):
+ *  - several media addresses: the dataplane owns the n_media_addrs
+ *    consecutive addresses from media_ip (sb-dataplane --media-addrs N);
+ *    a leg is (local_addr, local_port), so one worker's port range holds
+ *    port_span legs per address (sb_cmd_leg.local_addr, was reserved0;
+ *    0 = media_ip, as before);
+ *  - per-leg packet/byte counters and last_rx_ns are published lazily,
+ *    like the RFC 3550 figures (struct sb_leg_stats: freshness contract);
+ *  - the media timeout counts from the last RTP *or RTCP* packet, and
+ *    restarts on LEG_CONNECT.
  */
 #ifndef SB_DP_ABI_H
 #define SB_DP_ABI_H
@@ -41,7 +52,7 @@
 #include "sb/ring.h"
 
 #define SB_DP_MAGIC    0x50444253u /* "SBDP" little-endian */
-#define SB_DP_ABI      2u
+#define SB_DP_ABI      3u
 #define SB_MAX_WORKERS 16u
 #define SB_MSG_SIZE    128u
 #define SB_LEG_NONE    UINT32_MAX
@@ -139,7 +150,7 @@ struct sb_cmd_leg {
 	uint32_t timeout_ms; /* media timeout; 0 = SB_MEDIA_TIMEOUT_MS (longer on hold) */
 	uint16_t peer_rtcp_port; /* SDP a=rtcp (RFC 3605); 0 = peer_port + 1 (or peer_port if mux) */
 	uint8_t n_pt_map;    /* entries used in pt_map, <= SB_PT_MAP_MAX */
-	uint8_t reserved0;
+	uint8_t local_addr;  /* ABI 3: our address media_ip + local_addr, < n_media_addrs */
 	struct sb_pt_map pt_map[SB_PT_MAP_MAX];
 	uint32_t reserved[1];
 };
@@ -168,8 +179,9 @@ struct sb_evt_peer {
 _Static_assert(sizeof(struct sb_evt_peer) == 24, "bump SB_DP_ABI");
 
 /* Sent once per silence period: again only after media resumed and
- * stopped again.  idle_ms counts from the last accepted packet (or from
- * LEG_ADD when none came). */
+ * stopped again.  idle_ms counts from the last accepted RTP or RTCP packet
+ * (RTCP keeps a leg alive, RFC 3550 6.3.5: a call on hold may send only
+ * RTCP) or from the last LEG_ADD/LEG_CONNECT of the leg, the latest. */
 struct sb_evt_timeout {
 	struct sb_msg_hdr h;
 	uint32_t idle_ms;
@@ -202,7 +214,16 @@ static const uint16_t sb_cmd_size[SB_CMD_N] = {
 
 /* Per leg: written by the owning worker only, read by anyone (plain
  * loads: a reader may see a packet's fields half updated, never torn
- * words).  RTP receive figures follow RFC 3550 A.1/A.3/A.8 for the
+ * words).  Freshness (ABI 3): rx_pkts, rx_bytes and last_rx_ns (RTP) are
+ * added from the worker's own leg state on every 16th RTP packet accepted
+ * on the leg and at once on a new source; tx_pkts and tx_bytes on every
+ * 16th packet sent; all of them, and the RFC 3550 figures below, also on
+ * every visit of the timer sweep (each port at least every
+ * n_media_addrs * port_span / 256 ms), on LEG_DEL and when the worker
+ * exits: so they may lag by up to 15 packets or one sweep, and are final
+ * after LEG_DEL.  last_rx_ns is exact when published by a packet, to the
+ * millisecond when published by the sweep.  The other counters (rej_src,
+ * drops, RTCP) are updated per packet.  RTP receive figures follow RFC 3550 A.1/A.3/A.8 for the
  * current source (a new SSRC restarts them, with probation); "remote_"
  * figures are what the peer reported about the stream we send it. */
 struct sb_leg_stats {
@@ -212,7 +233,7 @@ struct sb_leg_stats {
 	uint64_t tx_bytes;    /* UDP payload bytes */
 	uint64_t rej_src;     /* dropped: wrong source (BAD_SRC) */
 	uint64_t drops;       /* dropped for any other reason */
-	uint64_t last_rx_ns;  /* CLOCK_MONOTONIC of the last accepted RTP packet (timeout) */
+	uint64_t last_rx_ns;  /* CLOCK_MONOTONIC of the last accepted RTP packet (timeout; lazy) */
 	uint32_t peer_ip;     /* current peer (after latching) */
 	uint16_t peer_port;
 	uint16_t local_port;
@@ -223,13 +244,10 @@ struct sb_leg_stats {
 	uint64_t rtcp_last_ns;   /* CLOCK_MONOTONIC of the last accepted RTCP */
 	uint64_t timeouts;       /* SB_EVT_MEDIA_TIMEOUT events sent */
 	uint64_t reanchors;      /* output streams re-anchored (new source or SSRC) */
-	/* Freshness of ssrc .. jitter (this cache line): published by the
-	 * worker on the first of every 16 packets it accepts on the leg, at
-	 * once when the source changes, on every visit of its timer sweep
-	 * (each port at least every port_span / 256 ms), on LEG_DEL and when
-	 * the worker exits; so they may lag rx_pkts by up to 15 packets (at
-	 * 50 packets/s, 300 ms) or one sweep, and are final after LEG_DEL.
-	 * The counters above are updated per packet. */
+	/* Freshness of ssrc .. jitter (this cache line): published together
+	 * with rx_pkts (see above: every 16th packet, a new source, the sweep,
+	 * LEG_DEL, worker exit); at 50 packets/s they may lag by 300 ms or
+	 * one sweep, and are final after LEG_DEL. */
 	uint32_t ssrc;           /* SSRC of the source we receive */
 	uint32_t ext_max_seq;    /* extended highest sequence number received */
 	uint32_t cycles;         /* sequence number wraps (A.1 cycles >> 16) */
@@ -309,7 +327,7 @@ struct sb_dp_shm_hdr {
 	_Atomic uint64_t heartbeat_ns; /* CLOCK_MONOTONIC, refreshed ~10 times/s */
 	uint32_t media_ip;      /* network order */
 	uint8_t media_mac[6];
-	uint16_t reserved0;
+	uint16_t n_media_addrs; /* ABI 3: media_ip .. media_ip + n - 1 (host-order increment); 0 = 1 */
 	uint16_t port_min;      /* worker w owns [port_min + w*port_span, +port_span) */
 	uint16_t port_span;
 	uint64_t tsc_hz;        /* TSC ticks per second (busy_cycles -> ns) */
