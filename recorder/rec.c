@@ -1,0 +1,1061 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * rec.c — the recorder thread (sb/rec.h).
+ *
+ * Per call: a reorder window of W stereo sample frames already in the file
+ * format (untouched slots hold silence, so gaps come out silent); samples
+ * leave the window hold_ms behind the newest one and are copied into the
+ * call's current I/O buffer.  A full buffer becomes one write at its file
+ * offset.  Buffers come from a fixed pool (registered with io_uring once),
+ * buffer offsets are multiples of 4096 (data starts at SB_REC_HDR_SIZE), so
+ * O_DIRECT needs nothing else.  An empty pool is not waited for: the
+ * samples are counted lost, the file offset still advances (a hole, read as
+ * zeros) so the two channels stay in time.
+ *
+ * Segment flush (every segment_ms of audio): the partial buffer is written
+ * (from a copy, so the original keeps filling), then when no write of the
+ * call is in flight an fdatasync linked to the header rewrite is submitted.
+ * Writes of one call may complete out of order; overlapping writes carry
+ * identical bytes in their overlap, so the order does not matter.
+ *
+ * Submissions are batched: SQEs are prepared during a poll and submitted
+ * once at its end; completions are reaped all at once at its start.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <liburing.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/uio.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "sb/g711.h"
+#include "sb/rec.h"
+
+#define ALIGN 4096u
+#define NOBUF 0xffffffffu
+#define CMD_SLOTS 256
+#define EV_SLOTS 1024
+#define FRAME_BURST 64
+
+enum { OP_WRITE = 1, OP_SYNC = 2, OP_HDR = 3 };
+enum { CS_FREE, CS_OPEN, CS_CLOSING };
+enum { FL_IDLE, FL_WAIT, FL_SYNC };
+enum { CMD_START = 1, CMD_STOP = 2 };
+
+struct rec_cmd {
+	uint32_t op, call_id, fmt, rsvd;
+	char path[SB_REC_PATH_MAX];
+};
+_Static_assert(sizeof(struct rec_cmd) % 8 == 0, "command ring element");
+
+struct rec_buf {
+	uint8_t *data;
+	uint64_t off;  /* file offset, multiple of ALIGN */
+	uint32_t fill; /* bytes of data valid */
+	uint32_t wlen; /* length of the write in flight */
+};
+
+struct rec_call {
+	uint32_t id;
+	uint8_t state, flush, fmt, bps;
+	uint16_t fb;          /* bytes per stereo sample frame */
+	uint8_t sil;          /* silence byte of the format */
+	bool failed, degraded, direct, stop_pending, final_started, flush_again;
+	int fd;
+	int err;
+	bool anchored[2];
+	uint32_t base_ts[2];
+	int64_t base_pos[2];
+	uint64_t chan_end[2]; /* sample position after the channel's newest sample */
+	uint64_t emit_pos;    /* window start: samples before it are in buffers */
+	uint64_t max_pos;
+	uint64_t seg_next;    /* emit_pos of the next segment flush */
+	uint64_t file_off;    /* next data byte */
+	uint64_t sync_end;    /* file_off when the running flush started */
+	uint64_t sync_goal;   /* data end the fdatasync in flight covers */
+	uint64_t ok_end;      /* highest end of a successful write */
+	uint64_t fail_off;    /* lowest offset of a failed write */
+	uint64_t synced_end;  /* data end covered by the last good fdatasync */
+	uint64_t holes;       /* sample frames lost to an empty pool */
+	uint32_t cur;         /* buffer being filled, NOBUF if none */
+	uint32_t inflight_w, inflight_s;
+	uint8_t *win;
+	uint8_t *hdr;         /* ALIGN bytes in the registered header slab */
+	char path[SB_REC_PATH_MAX];
+};
+
+struct sb_rec {
+	struct sb_rec_cfg cfg;
+	struct io_uring ring;
+	bool fixed;
+	unsigned wmask;          /* window frames - 1 */
+	unsigned hold, seg;      /* in samples */
+	uint64_t inflight;
+	unsigned closing;        /* calls in CS_CLOSING */
+	unsigned open;
+
+	struct sb_rec_prod *prod; /* nprod, cache aligned */
+	struct sb_ring *cmd, *ev;
+
+	struct rec_call *calls;
+	uint32_t *call_free, ncall_free;
+	uint32_t *hash, hmask;   /* call slot + 1, 0 = empty (linear probing) */
+
+	struct rec_buf *bufs;
+	uint32_t *buf_free, nbuf_free;
+	uint8_t *pool, *hdr_slab, *win_slab;
+
+	uint64_t cnt[SB_REC_C_N];
+
+	pthread_t thr;
+	_Atomic bool run;
+	bool thr_started;
+	void *ring_mem[2];       /* command and event rings */
+};
+
+static const char *const ev_desc[SB_REC_EV_N] = {
+	[SB_REC_EV_NONE] = "none",
+#define _(s, d) [SB_REC_EV_##s] = d,
+	SB_REC_EVENTS(_)
+#undef _
+};
+
+static const char *const cnt_name[SB_REC_C_N] = {
+#define _(s, d) [SB_REC_C_##s] = #s,
+	SB_REC_COUNTERS(_)
+#undef _
+};
+
+const char *sb_rec_ev_desc(unsigned type)
+{
+	return type < SB_REC_EV_N ? ev_desc[type] : "?";
+}
+
+const char *sb_rec_cnt_name(unsigned c)
+{
+	return c < SB_REC_C_N ? cnt_name[c] : "?";
+}
+
+/* single writer (the recorder thread); readers see a torn-free value */
+static void cnt_add(struct sb_rec *r, enum sb_rec_cnt c, uint64_t v)
+{
+	__atomic_store_n(&r->cnt[c], r->cnt[c] + v, __ATOMIC_RELAXED);
+}
+
+uint64_t sb_rec_counter(const struct sb_rec *r, enum sb_rec_cnt c)
+{
+	return c < SB_REC_C_N ? __atomic_load_n(&r->cnt[c], __ATOMIC_RELAXED) : 0;
+}
+
+unsigned sb_rec_calls_open(const struct sb_rec *r)
+{
+	return __atomic_load_n(&r->open, __ATOMIC_RELAXED);
+}
+
+static uint32_t pow2_ge(uint32_t x)
+{
+	uint32_t p = 1;
+
+	while (p < x)
+		p <<= 1;
+	return p;
+}
+
+/* ---- call table: open addressing on call id, backward-shift delete ---- */
+
+static uint32_t h32(uint32_t x)
+{
+	x ^= x >> 16;
+	x *= 0x7feb352du;
+	x ^= x >> 15;
+	return x;
+}
+
+static struct rec_call *call_find(struct sb_rec *r, uint32_t id)
+{
+	for (uint32_t i = h32(id) & r->hmask;; i = (i + 1) & r->hmask) {
+		uint32_t s = r->hash[i];
+
+		if (s == 0)
+			return NULL;
+		if (r->calls[s - 1].id == id)
+			return &r->calls[s - 1];
+	}
+}
+
+static void hash_insert(struct sb_rec *r, uint32_t id, uint32_t slot)
+{
+	uint32_t i = h32(id) & r->hmask;
+
+	while (r->hash[i] != 0)
+		i = (i + 1) & r->hmask;
+	r->hash[i] = slot + 1;
+}
+
+static void hash_delete(struct sb_rec *r, uint32_t id)
+{
+	uint32_t i = h32(id) & r->hmask, j;
+
+	while (r->calls[r->hash[i] - 1].id != id)
+		i = (i + 1) & r->hmask;
+	/* shift back every later entry of the cluster that may move into
+	 * the hole (its home is not cyclically in (i, j]) */
+	for (j = (i + 1) & r->hmask; r->hash[j] != 0; j = (j + 1) & r->hmask) {
+		uint32_t home = h32(r->calls[r->hash[j] - 1].id) & r->hmask;
+
+		if (((j - home) & r->hmask) >= ((j - i) & r->hmask)) {
+			r->hash[i] = r->hash[j];
+			i = j;
+		}
+	}
+	r->hash[i] = 0;
+}
+
+/* ---- events ---- */
+
+static void ev_push(struct sb_rec *r, unsigned type, const struct rec_call *c, int err)
+{
+	struct sb_rec_event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.type = type;
+	ev.err = err;
+	if (c != NULL) {
+		ev.call_id = c->id;
+		memcpy(ev.path, c->path, sizeof(ev.path));
+	}
+	if (sb_ring_enqueue_burst(r->ev, &ev, 1) == 0)
+		cnt_add(r, SB_REC_C_EV_DROPPED, 1);
+}
+
+unsigned sb_rec_event_poll(struct sb_rec *r, struct sb_rec_event *ev, unsigned n)
+{
+	return sb_ring_dequeue_burst(r->ev, ev, n);
+}
+
+/* ---- I/O ---- */
+
+static uint32_t buf_get(struct sb_rec *r)
+{
+	return r->nbuf_free ? r->buf_free[--r->nbuf_free] : NOBUF;
+}
+
+static void buf_put(struct sb_rec *r, uint32_t b)
+{
+	r->buf_free[r->nbuf_free++] = b;
+}
+
+static struct io_uring_sqe *rec_sqe(struct sb_rec *r, unsigned need)
+{
+	/* a linked pair must go in one submission: make room for both */
+	if (io_uring_sq_space_left(&r->ring) < need) {
+		io_uring_submit(&r->ring);
+		cnt_add(r, SB_REC_C_SUBMITS, 1);
+	}
+	return io_uring_get_sqe(&r->ring);
+}
+
+static uint64_t ud_make(unsigned op, const struct sb_rec *r, const struct rec_call *c, uint32_t b)
+{
+	return op | (uint64_t)(c - r->calls) << 2 | (uint64_t)b << 32;
+}
+
+static void call_fail(struct sb_rec *r, struct rec_call *c, int err, unsigned type);
+
+/* Write len bytes of buffer b (or the header when b == NOBUF) for c. */
+static void submit_write(struct sb_rec *r, struct rec_call *c, uint32_t b, uint32_t len)
+{
+	struct io_uring_sqe *sqe = rec_sqe(r, 1);
+	uint8_t *p = b == NOBUF ? c->hdr : r->bufs[b].data;
+	uint64_t off = b == NOBUF ? 0 : r->bufs[b].off;
+	unsigned idx = b == NOBUF ? r->cfg.nbufs : b;
+
+	if (sqe == NULL) {
+		if (b != NOBUF)
+			buf_put(r, b);
+		call_fail(r, c, -EBUSY, SB_REC_EV_WRITE_FAILED);
+		return;
+	}
+	if (b != NOBUF)
+		r->bufs[b].wlen = len;
+	if (r->fixed)
+		io_uring_prep_write_fixed(sqe, c->fd, p, len, off, idx);
+	else
+		io_uring_prep_write(sqe, c->fd, p, len, off);
+	io_uring_sqe_set_data64(sqe, ud_make(OP_WRITE, r, c, b));
+	c->inflight_w++;
+	r->inflight++;
+}
+
+static uint64_t call_held(const struct rec_call *c)
+{
+	uint64_t end = c->ok_end < c->fail_off ? c->ok_end : c->fail_off;
+	uint64_t held = end > SB_REC_HDR_SIZE ? (end - SB_REC_HDR_SIZE) / c->fb : 0;
+
+	if (c->fd < 0)
+		return 0;
+	if (held > c->emit_pos)
+		held = c->emit_pos;
+	return held > c->holes ? held - c->holes : 0;
+}
+
+static void call_fail(struct sb_rec *r, struct rec_call *c, int err, unsigned type)
+{
+	if (c->failed)
+		return;
+	c->failed = true;
+	c->err = err;
+	cnt_add(r, err == -ENOSPC ? SB_REC_C_ERR_ENOSPC :
+		   err == -EIO ? SB_REC_C_ERR_EIO : SB_REC_C_ERR_OTHER, 1);
+	if (c->cur != NOBUF) {
+		buf_put(r, c->cur);
+		c->cur = NOBUF;
+	}
+	ev_push(r, type, c, err);
+}
+
+/* The data (and header) of c so far: write the partial buffer, then
+ * (call_progress) fdatasync + header once no write is in flight. */
+static void call_progress(struct sb_rec *r, struct rec_call *c);
+
+static void flush_begin(struct sb_rec *r, struct rec_call *c, bool final)
+{
+	if (c->failed || c->fd < 0)
+		return;
+	if (c->flush != FL_IDLE) {
+		/* the disk is behind by a whole segment: flush again as soon as
+		 * this one ends rather than skip a segment */
+		c->flush_again = !final;
+		return;
+	}
+	if (c->cur != NOBUF && r->bufs[c->cur].fill > 0) {
+		struct rec_buf *b = &r->bufs[c->cur];
+		uint32_t len = b->fill;
+
+		if (final) {
+			if (c->direct) { /* pad to a block; ftruncate cuts it at close */
+				len = (len + ALIGN - 1) & ~(ALIGN - 1);
+				memset(b->data + b->fill, c->sil, len - b->fill);
+			}
+			submit_write(r, c, c->cur, len);
+			c->cur = NOBUF;
+		} else {
+			uint32_t nb;
+
+			if (c->direct)
+				len &= ~(ALIGN - 1);
+			/* no spare buffer: the segment covers the full buffers only */
+			if (len > 0 && (nb = buf_get(r)) != NOBUF) {
+				struct rec_buf *n = &r->bufs[nb];
+
+				memcpy(n->data, b->data, b->fill);
+				n->off = b->off;
+				n->fill = b->fill;
+				submit_write(r, c, c->cur, len);
+				c->cur = nb;
+			}
+		}
+	}
+	c->sync_end = c->file_off;
+	c->flush = FL_WAIT;
+	call_progress(r, c);
+}
+
+static void call_finish(struct sb_rec *r, struct rec_call *c)
+{
+	uint64_t total = c->emit_pos, held = call_held(c);
+	struct sb_rec_event ev;
+	char part[SB_REC_PATH_MAX + 8];
+
+	snprintf(part, sizeof(part), "%s.part", c->path);
+	if (c->fd >= 0) {
+		uint64_t size = c->failed ? SB_REC_HDR_SIZE + held * c->fb : c->file_off;
+
+		if (c->failed) {
+			/* the header block exists already: overwriting it needs
+			 * no new space even on a full disk */
+			sb_rec_wav_header(c->hdr, c->fmt, size - SB_REC_HDR_SIZE);
+			if (pwrite(c->fd, c->hdr, ALIGN, 0) != ALIGN)
+				cnt_add(r, SB_REC_C_ERR_OTHER, 1);
+		}
+		/* exact size: cuts an O_DIRECT pad, extends a final hole */
+		if (ftruncate(c->fd, size) < 0)
+			cnt_add(r, SB_REC_C_ERR_OTHER, 1);
+		close(c->fd);
+		if (rename(part, c->path) < 0)
+			cnt_add(r, SB_REC_C_ERR_OTHER, 1);
+	}
+	memset(&ev, 0, sizeof(ev));
+	ev.type = SB_REC_EV_CLOSED;
+	ev.call_id = c->id;
+	ev.err = c->err;
+	ev.complete = c->fd >= 0 && !c->failed && c->holes == 0 && held == total;
+	ev.share_pm = total ? (uint32_t)(held * 1000 / total) : (c->fd >= 0 && !c->failed ? 1000 : 0);
+	ev.file_ms = held * 1000 / SB_REC_RATE;
+	ev.call_ms = total * 1000 / SB_REC_RATE;
+	memcpy(ev.path, c->path, sizeof(ev.path));
+	if (sb_ring_enqueue_burst(r->ev, &ev, 1) == 0)
+		cnt_add(r, SB_REC_C_EV_DROPPED, 1);
+	cnt_add(r, SB_REC_C_CALLS_CLOSED, 1);
+	if (!ev.complete)
+		cnt_add(r, SB_REC_C_CALLS_INCOMPLETE, 1);
+
+	hash_delete(r, c->id);
+	c->state = CS_FREE;
+	r->call_free[r->ncall_free++] = (uint32_t)(c - r->calls);
+	r->closing--;
+	__atomic_store_n(&r->open, r->open - 1, __ATOMIC_RELAXED);
+}
+
+static void call_progress(struct sb_rec *r, struct rec_call *c)
+{
+	if (c->flush == FL_WAIT && c->inflight_w == 0) {
+		struct io_uring_sqe *sqe;
+		/* the header claims only what the sync covers; at close the
+		 * whole length (call_finish sets it: a trailing hole left by an
+		 * empty pool is silence the file must still span) */
+		uint64_t end = c->final_started || c->sync_end < c->ok_end ? c->sync_end : c->ok_end;
+
+		if (c->failed) {
+			c->flush = FL_IDLE;
+		} else if ((sqe = rec_sqe(r, 2)) == NULL) {
+			c->flush = FL_IDLE;
+			call_fail(r, c, -EBUSY, SB_REC_EV_SYNC_FAILED);
+		} else {
+			io_uring_prep_fsync(sqe, c->fd, IORING_FSYNC_DATASYNC);
+			io_uring_sqe_set_data64(sqe, ud_make(OP_SYNC, r, c, NOBUF));
+			sqe->flags |= IOSQE_IO_LINK;
+			end -= (end - SB_REC_HDR_SIZE) % c->fb;
+			c->sync_goal = end;
+			sb_rec_wav_header(c->hdr, c->fmt, end - SB_REC_HDR_SIZE);
+			sqe = io_uring_get_sqe(&r->ring);
+			if (r->fixed)
+				io_uring_prep_write_fixed(sqe, c->fd, c->hdr, ALIGN, 0, r->cfg.nbufs);
+			else
+				io_uring_prep_write(sqe, c->fd, c->hdr, ALIGN, 0);
+			io_uring_sqe_set_data64(sqe, ud_make(OP_HDR, r, c, NOBUF));
+			c->inflight_s += 2;
+			r->inflight += 2;
+			c->flush = FL_SYNC;
+		}
+	}
+	if (c->flush == FL_IDLE && c->flush_again && !c->final_started) {
+		c->flush_again = false;
+		flush_begin(r, c, false);
+		return;
+	}
+	if (c->state != CS_CLOSING || c->flush != FL_IDLE)
+		return;
+	if (!c->final_started && !c->failed && c->fd >= 0) {
+		c->final_started = true;
+		flush_begin(r, c, true);
+		return;
+	}
+	if (c->inflight_w == 0 && c->inflight_s == 0)
+		call_finish(r, c);
+}
+
+static void complete_one(struct sb_rec *r, uint64_t ud, int res)
+{
+	unsigned op = ud & 3;
+	struct rec_call *c = &r->calls[(ud >> 2) & 0x3fffffff];
+	uint32_t b = (uint32_t)(ud >> 32);
+
+	r->inflight--;
+	switch (op) {
+	case OP_WRITE: {
+		uint64_t off = b == NOBUF ? 0 : r->bufs[b].off;
+		uint32_t len = b == NOBUF ? ALIGN : r->bufs[b].wlen;
+
+		c->inflight_w--;
+		if (b != NOBUF)
+			buf_put(r, b);
+		if (res == (int)len) {
+			if (off + len > c->ok_end)
+				c->ok_end = off + len;
+			cnt_add(r, SB_REC_C_WRITES, 1);
+			cnt_add(r, SB_REC_C_WRITE_BYTES, len);
+		} else {
+			/* a short write is the file system running out of room */
+			if (off < c->fail_off)
+				c->fail_off = off;
+			call_fail(r, c, res < 0 ? res : -ENOSPC, SB_REC_EV_WRITE_FAILED);
+		}
+		break;
+	}
+	case OP_SYNC:
+		c->inflight_s--;
+		if (res < 0) {
+			/* the page cache took the writes but the disk did not:
+			 * only what an earlier sync covered is known to be there */
+			if (c->synced_end < c->fail_off)
+				c->fail_off = c->synced_end;
+			call_fail(r, c, res, SB_REC_EV_SYNC_FAILED);
+		} else {
+			c->synced_end = c->sync_goal;
+			cnt_add(r, SB_REC_C_SYNCS, 1);
+		}
+		break;
+	case OP_HDR:
+		c->inflight_s--;
+		if (res < 0 && res != -ECANCELED)
+			call_fail(r, c, res, SB_REC_EV_WRITE_FAILED);
+		break;
+	}
+	if (c->flush == FL_SYNC && c->inflight_s == 0)
+		c->flush = FL_IDLE;
+	call_progress(r, c);
+}
+
+static unsigned reap(struct sb_rec *r)
+{
+	struct io_uring_cqe *cqe;
+	unsigned head, n = 0;
+
+	io_uring_for_each_cqe(&r->ring, head, cqe) {
+		complete_one(r, cqe->user_data, cqe->res);
+		n++;
+	}
+	io_uring_cq_advance(&r->ring, n);
+	return n;
+}
+
+/* ---- assembly ---- */
+
+/* Append bytes (whole sample frames) of c's timeline to its file. */
+static void out_append(struct sb_rec *r, struct rec_call *c, const uint8_t *src, uint64_t bytes)
+{
+	while (bytes > 0) {
+		struct rec_buf *b;
+		uint64_t k;
+
+		if (c->failed || c->fd < 0) {
+			cnt_add(r, SB_REC_C_SAMPLES_LOST, bytes / c->fb);
+			c->file_off += bytes;
+			return;
+		}
+		if (c->cur == NOBUF) {
+			c->cur = buf_get(r);
+			if (c->cur == NOBUF) {
+				/* degrade, never wait: a hole keeps the channels in time */
+				cnt_add(r, SB_REC_C_SAMPLES_LOST, bytes / c->fb);
+				cnt_add(r, SB_REC_C_POOL_EXHAUSTED, 1);
+				if (!c->degraded)
+					ev_push(r, SB_REC_EV_DEGRADED, c, -ENOBUFS);
+				c->degraded = true;
+				c->holes += bytes / c->fb;
+				c->file_off += bytes;
+				return;
+			}
+			b = &r->bufs[c->cur];
+			b->off = c->file_off & ~(uint64_t)(ALIGN - 1);
+			b->fill = (uint32_t)(c->file_off - b->off);
+			memset(b->data, c->sil, b->fill);
+		}
+		b = &r->bufs[c->cur];
+		k = r->cfg.buf_size - b->fill;
+		if (k > bytes)
+			k = bytes;
+		memcpy(b->data + b->fill, src, k);
+		b->fill += (uint32_t)k;
+		c->file_off += k;
+		src += k;
+		bytes -= k;
+		if (b->fill == r->cfg.buf_size) {
+			submit_write(r, c, c->cur, r->cfg.buf_size);
+			c->cur = NOBUF;
+		}
+	}
+}
+
+/* Move the window start to target: samples go to the file, slots back to
+ * silence; a segment boundary starts a flush. */
+static void emit_to(struct sb_rec *r, struct rec_call *c, uint64_t target)
+{
+	unsigned W = r->wmask + 1;
+
+	while (c->emit_pos < target) {
+		uint64_t slot = c->emit_pos & r->wmask, k = target - c->emit_pos;
+
+		if (k > W - slot)
+			k = W - slot;
+		if (k > c->seg_next - c->emit_pos)
+			k = c->seg_next - c->emit_pos;
+		out_append(r, c, c->win + slot * c->fb, k * c->fb);
+		memset(c->win + slot * c->fb, c->sil, k * c->fb);
+		c->emit_pos += k;
+		if (c->emit_pos == c->seg_next) {
+			c->seg_next += r->seg;
+			flush_begin(r, c, false);
+		}
+	}
+}
+
+/* n samples of one channel into window slots from slot (no wrap inside):
+ * one loop per case, no branch per sample. */
+static void put_run(struct rec_call *c, uint8_t *o, const uint8_t *in, unsigned n,
+		    unsigned codec)
+{
+	const int16_t *dec = codec == SB_REC_PCMU ? sb_g711_ulaw_dec_tab : sb_g711_alaw_dec_tab;
+	unsigned fb = c->fb;
+
+	if (c->fmt == SB_REC_FMT_PCM16) {
+		for (unsigned i = 0; i < n; i++, o += 4) {
+			uint16_t s = (uint16_t)dec[in[i]];
+
+			o[0] = (uint8_t)s; /* little-endian on any host */
+			o[1] = (uint8_t)(s >> 8);
+		}
+	} else if ((c->fmt == SB_REC_FMT_ULAW) == (codec == SB_REC_PCMU)) {
+		for (unsigned i = 0; i < n; i++, o += fb)
+			*o = in[i];
+	} else if (c->fmt == SB_REC_FMT_ULAW) {
+		for (unsigned i = 0; i < n; i++, o += fb)
+			*o = sb_g711_ulaw_enc1(dec[in[i]]);
+	} else {
+		for (unsigned i = 0; i < n; i++, o += fb)
+			*o = sb_g711_alaw_enc1(dec[in[i]]);
+	}
+}
+
+static void put_samples(struct rec_call *c, unsigned mask, uint64_t pos,
+			const struct sb_rec_frame *f)
+{
+	unsigned slot = (unsigned)(pos & mask), first = mask + 1 - slot;
+	uint8_t *base = c->win + f->chan * c->bps;
+
+	if (first > f->len)
+		first = f->len;
+	put_run(c, base + (size_t)slot * c->fb, f->payload, first, f->codec);
+	if (first < f->len) /* the window wraps inside this frame */
+		put_run(c, base, f->payload + first, f->len - first, f->codec);
+}
+
+static void frame_in(struct sb_rec *r, const struct sb_rec_frame *f)
+{
+	const int64_t jump = (int64_t)SB_REC_MAX_JUMP_S * SB_REC_RATE;
+	struct rec_call *c;
+	unsigned ch = f->chan;
+	int64_t pos;
+
+	if (ch > SB_REC_AGENT || f->len == 0 || f->len > SB_REC_PAYLOAD_MAX ||
+	    (f->codec != SB_REC_PCMU && f->codec != SB_REC_PCMA)) {
+		cnt_add(r, SB_REC_C_DROP_BAD, 1);
+		return;
+	}
+	c = call_find(r, f->call_id);
+	if (c == NULL || c->state != CS_OPEN) {
+		cnt_add(r, SB_REC_C_DROP_NO_CALL, 1);
+		return;
+	}
+	if (!c->anchored[ch]) {
+		/* a channel that starts later lines up with the other one's
+		 * newest sample: the best guess without a shared clock */
+		int64_t at = (int64_t)c->emit_pos, other = (int64_t)c->chan_end[!ch] - f->len;
+
+		if (c->anchored[!ch] && other > at)
+			at = other;
+		c->anchored[ch] = true;
+		c->base_ts[ch] = f->ts;
+		c->base_pos[ch] = at;
+		c->chan_end[ch] = (uint64_t)at;
+	}
+	pos = c->base_pos[ch] + (int32_t)(f->ts - c->base_ts[ch]);
+	if (pos > (int64_t)c->chan_end[ch] + jump || pos < (int64_t)c->chan_end[ch] - jump) {
+		/* new timestamp base (SSRC change, reset): continue where it was */
+		cnt_add(r, SB_REC_C_REANCHOR, 1);
+		c->base_ts[ch] = f->ts;
+		c->base_pos[ch] = (int64_t)c->chan_end[ch];
+		pos = c->base_pos[ch];
+	}
+	if (pos < (int64_t)c->emit_pos) {
+		cnt_add(r, SB_REC_C_DROP_LATE, 1);
+		return;
+	}
+	if ((uint64_t)pos + f->len > c->emit_pos + r->wmask + 1)
+		emit_to(r, c, (uint64_t)pos + f->len - (r->wmask + 1));
+	put_samples(c, r->wmask, (uint64_t)pos, f);
+	if ((uint64_t)pos + f->len > c->chan_end[ch])
+		c->chan_end[ch] = (uint64_t)pos + f->len;
+	if (c->chan_end[ch] > c->max_pos)
+		c->max_pos = c->chan_end[ch];
+	if (c->max_pos > c->emit_pos + r->hold)
+		emit_to(r, c, c->max_pos - r->hold);
+}
+
+/* ---- commands ---- */
+
+static void call_open(struct sb_rec *r, const struct rec_cmd *cmd)
+{
+	char part[SB_REC_PATH_MAX + 8];
+	struct rec_call *c;
+	uint32_t slot;
+	int flags = O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC;
+
+	if (call_find(r, cmd->call_id) != NULL)
+		return; /* already recording: a repeated start is harmless */
+	if (r->ncall_free == 0) {
+		struct rec_call tmp = { .id = cmd->call_id };
+
+		memcpy(tmp.path, cmd->path, sizeof(tmp.path));
+		cnt_add(r, SB_REC_C_CALL_TABLE_FULL, 1);
+		ev_push(r, SB_REC_EV_OPEN_FAILED, &tmp, -EMFILE);
+		return;
+	}
+	slot = r->call_free[--r->ncall_free];
+	c = &r->calls[slot];
+	{
+		uint8_t *win = c->win, *hdr = c->hdr;
+
+		memset(c, 0, sizeof(*c));
+		c->win = win;
+		c->hdr = hdr;
+	}
+	c->id = cmd->call_id;
+	c->state = CS_OPEN;
+	c->fmt = (uint8_t)cmd->fmt;
+	c->bps = cmd->fmt == SB_REC_FMT_PCM16 ? 2 : 1;
+	c->fb = 2 * c->bps;
+	c->sil = cmd->fmt == SB_REC_FMT_PCM16 ? 0 : cmd->fmt == SB_REC_FMT_ULAW ? 0xff : 0xd5;
+	c->cur = NOBUF;
+	c->seg_next = r->seg;
+	c->file_off = SB_REC_HDR_SIZE;
+	c->fail_off = UINT64_MAX;
+	c->synced_end = SB_REC_HDR_SIZE;
+	memcpy(c->path, cmd->path, sizeof(c->path));
+	memset(c->win, c->sil, (size_t)(r->wmask + 1) * c->fb);
+	hash_insert(r, c->id, slot);
+	__atomic_store_n(&r->open, r->open + 1, __ATOMIC_RELAXED);
+	cnt_add(r, SB_REC_C_CALLS_OPENED, 1);
+
+	/* one synchronous open per call, on the recorder thread, never on
+	 * a worker */
+	snprintf(part, sizeof(part), "%s.part", c->path);
+	if (r->cfg.o_direct) {
+		c->fd = open(part, flags | O_DIRECT, 0644);
+		if (c->fd >= 0)
+			c->direct = true;
+		else if (errno == EINVAL)
+			cnt_add(r, SB_REC_C_DIRECT_FALLBACK, 1);
+	}
+	if (!c->direct)
+		c->fd = open(part, flags, 0644);
+	if (c->fd < 0) {
+		c->err = -errno;
+		cnt_add(r, SB_REC_C_OPEN_FAILED, 1);
+		ev_push(r, SB_REC_EV_OPEN_FAILED, c, c->err);
+		return; /* the call stays in the table: its share is 0 */
+	}
+	/* a valid (empty) WAV from the first moment */
+	sb_rec_wav_header(c->hdr, c->fmt, 0);
+	submit_write(r, c, NOBUF, ALIGN);
+	ev_push(r, SB_REC_EV_OPENED, c, 0);
+}
+
+static void call_close_begin(struct sb_rec *r, struct rec_call *c)
+{
+	c->stop_pending = false;
+	emit_to(r, c, c->max_pos);
+	c->state = CS_CLOSING;
+	r->closing++;
+	call_progress(r, c);
+}
+
+/* ---- the loop ---- */
+
+unsigned sb_rec_poll(struct sb_rec *r)
+{
+	struct rec_cmd cmds[16];
+	struct sb_rec_frame fr[FRAME_BURST];
+	struct rec_call *stops[16];
+	unsigned work = reap(r), ncmd, nstop = 0;
+
+	ncmd = sb_ring_dequeue_burst(r->cmd, cmds, 16);
+	work += ncmd;
+	for (unsigned i = 0; i < ncmd; i++) {
+		struct rec_call *c;
+
+		if (cmds[i].op == CMD_START) {
+			call_open(r, &cmds[i]);
+		} else if ((c = call_find(r, cmds[i].call_id)) != NULL &&
+			   c->state == CS_OPEN && !c->stop_pending) {
+			/* after this pass's frames: they may belong to it */
+			c->stop_pending = true;
+			stops[nstop++] = c;
+		}
+	}
+	for (unsigned p = 0; p < r->cfg.nprod; p++) {
+		/* bounded per ring per pass so one busy worker cannot starve
+		 * completions */
+		for (unsigned round = 0; round < 8; round++) {
+			unsigned n = sb_ring_dequeue_burst(r->prod[p].ring, fr, FRAME_BURST);
+
+			for (unsigned i = 0; i < n; i++)
+				frame_in(r, &fr[i]);
+			cnt_add(r, SB_REC_C_FRAMES, n);
+			work += n;
+			if (n < FRAME_BURST)
+				break;
+		}
+	}
+	for (unsigned i = 0; i < nstop; i++)
+		call_close_begin(r, stops[i]);
+	if (io_uring_sq_ready(&r->ring) > 0) {
+		io_uring_submit(&r->ring);
+		cnt_add(r, SB_REC_C_SUBMITS, 1);
+	}
+	return work;
+}
+
+int sb_rec_drain(struct sb_rec *r, unsigned timeout_ms)
+{
+	struct timespec t0, t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		unsigned w = sb_rec_poll(r);
+
+		if (w == 0 && r->closing == 0 && r->inflight == 0 && sb_ring_count(r->cmd) == 0)
+			return 0;
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		if ((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000 > timeout_ms)
+			return -ETIMEDOUT;
+		if (w == 0 && r->inflight > 0) {
+			struct io_uring_cqe *cqe;
+			struct __kernel_timespec ts = { .tv_nsec = 1000000 };
+
+			io_uring_wait_cqe_timeout(&r->ring, &cqe, &ts);
+		}
+	}
+}
+
+static void *rec_thread(void *arg)
+{
+	struct sb_rec *r = arg;
+
+	while (atomic_load_explicit(&r->run, memory_order_acquire)) {
+		if (sb_rec_poll(r) == 0) {
+			struct timespec ts = { .tv_nsec = 1000000 };
+
+			nanosleep(&ts, NULL);
+		}
+	}
+	return NULL;
+}
+
+int sb_rec_thread_start(struct sb_rec *r)
+{
+	int rc;
+
+	if (r->thr_started)
+		return -EALREADY;
+	atomic_store(&r->run, true);
+	rc = pthread_create(&r->thr, NULL, rec_thread, r);
+	if (rc != 0)
+		return -rc;
+	r->thr_started = true;
+	return 0;
+}
+
+void sb_rec_thread_stop(struct sb_rec *r)
+{
+	if (!r->thr_started)
+		return;
+	atomic_store(&r->run, false);
+	pthread_join(r->thr, NULL);
+	r->thr_started = false;
+}
+
+/* ---- control side ---- */
+
+static int cmd_push(struct sb_rec *r, const struct rec_cmd *cmd)
+{
+	return sb_ring_enqueue_bulk(r->cmd, cmd, 1) ? 0 : -EAGAIN;
+}
+
+int sb_rec_start(struct sb_rec *r, uint32_t call_id, const char *path, enum sb_rec_fmt fmt)
+{
+	struct rec_cmd cmd = { .op = CMD_START, .call_id = call_id, .fmt = fmt };
+	size_t l = strlen(path);
+
+	if (fmt != SB_REC_FMT_PCM16 && fmt != SB_REC_FMT_ULAW && fmt != SB_REC_FMT_ALAW)
+		return -EINVAL;
+	if (l == 0 || l >= sizeof(cmd.path))
+		return -ENAMETOOLONG;
+	memcpy(cmd.path, path, l + 1);
+	return cmd_push(r, &cmd);
+}
+
+int sb_rec_stop(struct sb_rec *r, uint32_t call_id)
+{
+	struct rec_cmd cmd = { .op = CMD_STOP, .call_id = call_id };
+
+	return cmd_push(r, &cmd);
+}
+
+struct sb_rec_prod *sb_rec_prod(struct sb_rec *r, unsigned i)
+{
+	return i < r->cfg.nprod ? &r->prod[i] : NULL;
+}
+
+/* ---- create / free ---- */
+
+static struct sb_ring *ring_new(struct sb_rec *r, unsigned k, uint32_t slots, uint32_t esz)
+{
+	size_t sz = sb_ring_memsize(slots, esz);
+	void *m = NULL;
+
+	if (sz == 0 || posix_memalign(&m, SB_CACHE_LINE, sz) != 0)
+		return NULL;
+	sb_ring_init(m, slots, esz);
+	r->ring_mem[k] = m;
+	return m;
+}
+
+/* sb_rec_create's unwind and sb_rec_free (which the compiler pairs with
+ * the create only, so the create cannot call it) */
+static void rec_destroy(struct sb_rec *r)
+{
+	sb_rec_thread_stop(r);
+	if (r->calls != NULL)
+		for (unsigned i = 0; i < r->cfg.max_calls; i++)
+			if (r->calls[i].state != CS_FREE && r->calls[i].fd >= 0)
+				close(r->calls[i].fd); /* left as .part, like a crash */
+	if (r->ring.ring_fd > 0)
+		io_uring_queue_exit(&r->ring); /* waits for what is in flight */
+	if (r->prod != NULL)
+		for (unsigned i = 0; i < r->cfg.nprod; i++)
+			free(r->prod[i].ring);
+	free(r->prod);
+	for (unsigned i = 0; i < 2; i++)
+		free(r->ring_mem[i]);
+	free(r->calls);
+	free(r->call_free);
+	free(r->hash);
+	free(r->bufs);
+	free(r->buf_free);
+	free(r->pool);
+	free(r->hdr_slab);
+	free(r->win_slab);
+	free(r);
+}
+
+void sb_rec_free(struct sb_rec *r)
+{
+	if (r != NULL)
+		rec_destroy(r);
+}
+
+struct sb_rec *sb_rec_create(const struct sb_rec_cfg *cfg_in)
+{
+	struct io_uring_params p;
+	struct sb_rec_cfg cfg = *cfg_in;
+	struct iovec *iov = NULL;
+	struct sb_rec *r;
+	unsigned W;
+	int rc;
+
+	if (cfg.segment_ms == 0)
+		cfg.segment_ms = 60000;
+	if (cfg.hold_ms == 0)
+		cfg.hold_ms = 200;
+	if (cfg.sq_entries == 0)
+		cfg.sq_entries = 256;
+	if (cfg.nprod == 0 || cfg.max_calls == 0 || cfg.max_calls > (1u << 24) ||
+	    cfg.nbufs == 0 || cfg.buf_size == 0 || cfg.buf_size % ALIGN != 0 ||
+	    sb_ring_memsize(cfg.ring_slots, sizeof(struct sb_rec_frame)) == 0 ||
+	    cfg.hold_ms > 2000 || cfg.segment_ms < 100) {
+		errno = EINVAL;
+		return NULL;
+	}
+	r = calloc(1, sizeof(*r));
+	if (r == NULL)
+		return NULL;
+	r->cfg = cfg;
+	r->hold = cfg.hold_ms * (SB_REC_RATE / 1000);
+	r->seg = cfg.segment_ms * (SB_REC_RATE / 1000);
+	/* room for the hold plus a jittered frame on either side */
+	W = pow2_ge(2 * (r->hold + 2 * SB_REC_PAYLOAD_MAX));
+	r->wmask = W - 1;
+	r->hmask = pow2_ge(2 * cfg.max_calls) - 1;
+
+	r->prod = aligned_alloc(SB_CACHE_LINE, cfg.nprod * sizeof(*r->prod));
+	r->calls = calloc(cfg.max_calls, sizeof(*r->calls));
+	r->call_free = calloc(cfg.max_calls, sizeof(uint32_t));
+	r->hash = calloc(r->hmask + 1, sizeof(uint32_t));
+	r->bufs = calloc(cfg.nbufs, sizeof(*r->bufs));
+	r->buf_free = calloc(cfg.nbufs, sizeof(uint32_t));
+	r->win_slab = malloc((size_t)cfg.max_calls * W * 4);
+	if (r->prod == NULL || r->calls == NULL || r->call_free == NULL || r->hash == NULL ||
+	    r->bufs == NULL || r->buf_free == NULL || r->win_slab == NULL ||
+	    posix_memalign((void **)&r->pool, ALIGN, (size_t)cfg.nbufs * cfg.buf_size) != 0 ||
+	    posix_memalign((void **)&r->hdr_slab, ALIGN, (size_t)cfg.max_calls * ALIGN) != 0)
+		goto out_nomem;
+	memset(r->prod, 0, cfg.nprod * sizeof(*r->prod));
+	for (unsigned i = 0; i < cfg.nprod; i++) {
+		size_t sz = sb_ring_memsize(cfg.ring_slots, sizeof(struct sb_rec_frame));
+		void *m = NULL;
+
+		if (posix_memalign(&m, SB_CACHE_LINE, sz) != 0)
+			goto out_nomem;
+		sb_ring_init(m, cfg.ring_slots, sizeof(struct sb_rec_frame));
+		r->prod[i].ring = m;
+	}
+	r->cmd = ring_new(r, 0, CMD_SLOTS, sizeof(struct rec_cmd));
+	r->ev = ring_new(r, 1, EV_SLOTS, sizeof(struct sb_rec_event));
+	if (r->cmd == NULL || r->ev == NULL)
+		goto out_nomem;
+	for (unsigned i = 0; i < cfg.max_calls; i++) {
+		r->calls[i].win = r->win_slab + (size_t)i * W * 4;
+		r->calls[i].hdr = r->hdr_slab + (size_t)i * ALIGN;
+		r->calls[i].fd = -1;
+		r->call_free[i] = cfg.max_calls - 1 - i;
+	}
+	r->ncall_free = cfg.max_calls;
+	for (unsigned i = 0; i < cfg.nbufs; i++) {
+		r->bufs[i].data = r->pool + (size_t)i * cfg.buf_size;
+		r->buf_free[i] = cfg.nbufs - 1 - i;
+	}
+	r->nbuf_free = cfg.nbufs;
+
+	/* every request that can be in flight fits in the CQ: one write per
+	 * buffer, a header write and a sync + header pair per call */
+	memset(&p, 0, sizeof(p));
+	p.flags = IORING_SETUP_CQSIZE;
+	p.cq_entries = pow2_ge(cfg.nbufs + 3 * cfg.max_calls + cfg.sq_entries);
+	rc = io_uring_queue_init_params(cfg.sq_entries, &r->ring, &p);
+	if (rc < 0) {
+		r->ring.ring_fd = -1;
+		free(iov);
+		rec_destroy(r);
+		errno = -rc;
+		return NULL;
+	}
+	if (!cfg.no_fixed) {
+		iov = calloc(cfg.nbufs + 1, sizeof(*iov));
+		if (iov == NULL)
+			goto out_nomem;
+		for (unsigned i = 0; i < cfg.nbufs; i++)
+			iov[i] = (struct iovec){ r->bufs[i].data, cfg.buf_size };
+		iov[cfg.nbufs] = (struct iovec){ r->hdr_slab, (size_t)cfg.max_calls * ALIGN };
+		/* pinned memory may be refused (RLIMIT_MEMLOCK): plain writes then */
+		r->fixed = io_uring_register_buffers(&r->ring, iov, cfg.nbufs + 1) == 0;
+		free(iov);
+	}
+	return r;
+
+out_nomem:
+	free(iov);
+	rec_destroy(r);
+	errno = ENOMEM;
+	return NULL;
+}
+
+bool sb_rec_fixed_buffers(const struct sb_rec *r)
+{
+	return r->fixed;
+}
