@@ -395,9 +395,135 @@ static int parse_agents(struct cfg_ctx *x, yaml_node_t *s)
 	return 0;
 }
 
+/* queues: the distribution engine's (acd/acd.h; strategy values are its
+ * enum sb_acd_strategy, in this order) */
+static const char *const strategy_names[] = { "ring-all", "longest-idle", "round-robin",
+					      "fewest-calls", "least-talk-time", "random",
+					      "linear" };
+
+static int parse_queues(struct cfg_ctx *x, yaml_node_t *s)
+{
+	static const char *const keys[] = { "name", "strategy", "members", "ring_timeout",
+					    "wrap_up", "max_len", "max_wait", "overflow",
+					    "join_empty", "leave_empty" };
+	enum { NK = sizeof(keys) / sizeof(keys[0]) };
+	size_t n;
+
+	if (s->type != YAML_SEQUENCE_NODE)
+		return cfg_err(x, s, "'queues' must be a list");
+	n = (size_t)(s->data.sequence.items.top - s->data.sequence.items.start);
+	x->c->queues = calloc(n ? n : 1, sizeof(*x->c->queues));
+	if (x->c->queues == NULL)
+		return cfg_err(x, s, "out of memory");
+	/* names first: overflow may name a queue defined further down */
+	for (yaml_node_item_t *it = s->data.sequence.items.start; it < s->data.sequence.items.top; it++) {
+		yaml_node_t *e = node(x, *it), *v[NK] = { 0 }, *k[NK] = { 0 };
+		struct sb_cfg_queue *q = &x->c->queues[x->c->n_queues];
+		int rc = map_keys(x, e, "a queue", keys, NK, v, k);
+
+		if (rc)
+			return rc;
+		if (v[0] == NULL)
+			return cfg_err(x, e, "queue needs a 'name'");
+		rc = get_string(x, k[0], v[0], q->name, sizeof(q->name));
+		if (rc)
+			return rc;
+		if (sb_config_queue_find(x->c, q->name, strlen(q->name)) >= 0)
+			return cfg_err(x, v[0], "queue '%s' is defined twice", q->name);
+		x->c->n_queues++;
+	}
+	for (unsigned qi = 0; qi < x->c->n_queues; qi++) {
+		yaml_node_t *e = node(x, s->data.sequence.items.start[qi]), *v[NK] = { 0 },
+			    *k[NK] = { 0 };
+		struct sb_cfg_queue *q = &x->c->queues[qi];
+		uint32_t t;
+		int rc = map_keys(x, e, "a queue", keys, NK, v, k);
+
+		if (rc)
+			return rc;
+		q->strategy = 6; /* linear */
+		q->ring_ms = x->c->ring_timeout_s * 1000u;
+		q->overflow = -1;
+		q->join_empty = true;
+		if (v[1]) {
+			unsigned i;
+
+			for (i = 0; i < sizeof(strategy_names) / sizeof(strategy_names[0]); i++)
+				if (v[1]->type == YAML_SCALAR_NODE &&
+				    strcmp(scalar(v[1]), strategy_names[i]) == 0)
+					break;
+			if (i == sizeof(strategy_names) / sizeof(strategy_names[0]))
+				return cfg_err(x, v[1], "queue '%s': 'strategy' must be one of "
+					       "ring-all, longest-idle, round-robin, fewest-calls, "
+					       "least-talk-time, random, linear", q->name);
+			if (i == 0) /* the B2BUA offers a call to one agent at a time */
+				return cfg_err(x, v[1], "queue '%s': 'strategy' ring-all is not "
+					       "supported by the B2BUA yet", q->name);
+			q->strategy = i;
+		}
+		if (v[2] == NULL)
+			return cfg_err(x, e, "queue '%s' needs a 'members' list", q->name);
+		if (v[2]->type != YAML_SEQUENCE_NODE)
+			return cfg_err(x, v[2], "'members' of queue '%s' must be a list", q->name);
+		for (yaml_node_item_t *ai = v[2]->data.sequence.items.start;
+		     ai < v[2]->data.sequence.items.top; ai++) {
+			yaml_node_t *an = node(x, *ai);
+			int idx;
+
+			if (an->type != YAML_SCALAR_NODE)
+				return cfg_err(x, an, "'members' of queue '%s' must be agent names",
+					       q->name);
+			idx = sb_config_agent_find(x->c, scalar(an), an->data.scalar.length);
+			if (idx < 0)
+				return cfg_err(x, an, "queue '%s' names unknown agent '%s'",
+					       q->name, scalar(an));
+			for (unsigned j = 0; j < q->n_members; j++)
+				if (q->members[j] == idx)
+					return cfg_err(x, an, "queue '%s' lists agent '%s' twice",
+						       q->name, scalar(an));
+			if (q->n_members == SB_CFG_QUEUE_MEMBERS)
+				return cfg_err(x, an, "queue '%s' has more than %u members",
+					       q->name, SB_CFG_QUEUE_MEMBERS);
+			q->members[q->n_members++] = (uint16_t)idx;
+		}
+		if (v[3]) {
+			if ((rc = get_u32(x, k[3], v[3], 1, 3600, &t)))
+				return rc;
+			q->ring_ms = t * 1000u;
+		}
+		if (v[4]) {
+			if ((rc = get_u32(x, k[4], v[4], 0, 3600, &t)))
+				return rc;
+			q->wrapup_ms = t * 1000u;
+		}
+		if (v[5] && (rc = get_u32(x, k[5], v[5], 0, 1000000, &q->max_len)))
+			return rc;
+		if (v[6]) {
+			if ((rc = get_u32(x, k[6], v[6], 0, 86400, &t)))
+				return rc;
+			q->max_wait_ms = t * 1000u;
+		}
+		if (v[7]) {
+			if (v[7]->type != YAML_SCALAR_NODE ||
+			    (q->overflow = sb_config_queue_find(x->c, scalar(v[7]),
+								v[7]->data.scalar.length)) < 0)
+				return cfg_err(x, v[7], "queue '%s': 'overflow' names no queue",
+					       q->name);
+			if (q->overflow == (int)qi)
+				return cfg_err(x, v[7], "queue '%s': 'overflow' is the queue itself",
+					       q->name);
+		}
+		if (v[8] && (rc = get_bool(x, k[8], v[8], &q->join_empty)))
+			return rc;
+		if (v[9] && (rc = get_bool(x, k[9], v[9], &q->leave_empty)))
+			return rc;
+	}
+	return 0;
+}
+
 static int parse_hotlines(struct cfg_ctx *x, yaml_node_t *s)
 {
-	static const char *const keys[] = { "number", "agents" };
+	static const char *const keys[] = { "number", "agents", "queue" };
 	size_t n;
 
 	if (s->type != YAML_SEQUENCE_NODE)
@@ -407,9 +533,9 @@ static int parse_hotlines(struct cfg_ctx *x, yaml_node_t *s)
 	if (x->c->hotlines == NULL)
 		return cfg_err(x, s, "out of memory");
 	for (yaml_node_item_t *it = s->data.sequence.items.start; it < s->data.sequence.items.top; it++) {
-		yaml_node_t *e = node(x, *it), *v[2] = { 0 }, *k[2] = { 0 };
+		yaml_node_t *e = node(x, *it), *v[3] = { 0 }, *k[3] = { 0 };
 		struct sb_cfg_hotline *h = &x->c->hotlines[x->c->n_hotlines];
-		int rc = map_keys(x, e, "a hotline", keys, 2, v, k);
+		int rc = map_keys(x, e, "a hotline", keys, 3, v, k);
 
 		if (rc)
 			return rc;
@@ -420,8 +546,22 @@ static int parse_hotlines(struct cfg_ctx *x, yaml_node_t *s)
 			return rc;
 		if (sb_config_hotline_find(x->c, h->number, strlen(h->number)) >= 0)
 			return cfg_err(x, v[0], "hotline '%s' is defined twice", h->number);
+		h->queue = -1;
+		if (v[2]) { /* the caller waits in a queue (acd/acd.h) */
+			if (v[1])
+				return cfg_err(x, k[2], "hotline '%s' has both 'agents' and 'queue'",
+					       h->number);
+			if (v[2]->type != YAML_SCALAR_NODE ||
+			    (h->queue = sb_config_queue_find(x->c, scalar(v[2]),
+							     v[2]->data.scalar.length)) < 0)
+				return cfg_err(x, v[2], "hotline '%s': 'queue' names no queue",
+					       h->number);
+			x->c->n_hotlines++;
+			continue;
+		}
 		if (v[1] == NULL)
-			return cfg_err(x, e, "hotline '%s' needs an 'agents' list", h->number);
+			return cfg_err(x, e, "hotline '%s' needs an 'agents' list or a 'queue'",
+				       h->number);
 		if (v[1]->type != YAML_SEQUENCE_NODE)
 			return cfg_err(x, v[1], "'agents' of hotline '%s' must be a list", h->number);
 		for (yaml_node_item_t *ai = v[1]->data.sequence.items.start;
@@ -533,13 +673,13 @@ static int parse_media(struct cfg_ctx *x, yaml_node_t *m)
 static int parse_root(struct cfg_ctx *x)
 {
 	static const char *const keys[] = { "instance", "sip", "store", "agents", "hotlines",
-					    "auth", "registrar", "media" };
-	yaml_node_t *root = yaml_document_get_root_node(&x->doc), *v[8] = { 0 }, *k[8] = { 0 };
+					    "auth", "registrar", "media", "queues" };
+	yaml_node_t *root = yaml_document_get_root_node(&x->doc), *v[9] = { 0 }, *k[9] = { 0 };
 	int rc;
 
 	if (root == NULL)
 		return cfg_err(x, NULL, "empty configuration");
-	rc = map_keys(x, root, "the top level", keys, 8, v, k);
+	rc = map_keys(x, root, "the top level", keys, 9, v, k);
 	if (rc)
 		return rc;
 	if (v[0] == NULL)
@@ -564,6 +704,11 @@ static int parse_root(struct cfg_ctx *x)
 		rc = parse_media(x, v[7]);
 	if (rc == 0 && v[3])
 		rc = parse_agents(x, v[3]);
+	if (rc == 0 && v[8]) {
+		if (v[3] == NULL)
+			return cfg_err(x, v[8], "'queues' need an 'agents' list first");
+		rc = parse_queues(x, v[8]);
+	}
 	if (rc == 0 && v[4]) {
 		if (v[3] == NULL)
 			return cfg_err(x, v[4], "'hotlines' need an 'agents' list first");
@@ -646,9 +791,11 @@ void sb_config_free(struct sb_config *c)
 {
 	free(c->agents);
 	free(c->hotlines);
+	free(c->queues);
 	c->agents = NULL;
 	c->hotlines = NULL;
-	c->n_agents = c->n_hotlines = 0;
+	c->queues = NULL;
+	c->n_agents = c->n_hotlines = c->n_queues = 0;
 }
 
 int sb_config_agent_find(const struct sb_config *c, const char *user, size_t len)
@@ -663,6 +810,14 @@ int sb_config_hotline_find(const struct sb_config *c, const char *number, size_t
 {
 	for (unsigned i = 0; i < c->n_hotlines; i++)
 		if (strlen(c->hotlines[i].number) == len && memcmp(c->hotlines[i].number, number, len) == 0)
+			return (int)i;
+	return -1;
+}
+
+int sb_config_queue_find(const struct sb_config *c, const char *name, size_t len)
+{
+	for (unsigned i = 0; i < c->n_queues; i++)
+		if (strlen(c->queues[i].name) == len && memcmp(c->queues[i].name, name, len) == 0)
 			return (int)i;
 	return -1;
 }

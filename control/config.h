@@ -61,9 +61,25 @@
  *     - user: agent2            # or precomputed H(user:realm:password), hex:
  *       ha1_md5: 0123...        #   32 digits, and/or
  *       ha1_sha256: 0123...     #   64 digits (only valid for the realm above)
+ *   queues:                     # optional: the distribution engine (acd/acd.h)
+ *     - name: support
+ *       strategy: longest-idle  # ring-all (refused for now: one offer per call),
+ *                               # longest-idle, round-robin, fewest-calls,
+ *                               # least-talk-time, random, linear (default)
+ *       members: [agent1, agent2]  # agent users, join order (ties, linear)
+ *       ring_timeout: 15        # seconds an offer rings (default: sip ring_timeout)
+ *       wrap_up: 5              # seconds after a call before the next (default 0)
+ *       max_len: 10             # callers waiting or ringing (default 0 = unlimited)
+ *       max_wait: 300           # seconds (default 0 = unlimited) ...
+ *       overflow: other         # ... then (and when full) to this queue, else 480
+ *       join_empty: false       # join with no member registered (default true)
+ *       leave_empty: false      # waiting callers leave when the last member
+ *                               # unregisters (default false)
  *   hotlines:
  *     - number: "800100"
- *       agents: [agent1, agent2]
+ *       agents: [agent1, agent2]  # first registered idle agent, else 480 (as before)
+ *     - number: "800200"
+ *       queue: support          # or: the caller waits in that queue
  *
  * The snapshot is immutable after sb_config_load(); a reload builds a new one.
  */
@@ -97,8 +113,22 @@ struct sb_cfg_registrar {
 	unsigned max_contacts;   /* 1..SB_CFG_MAX_CONTACTS */
 };
 
+#define SB_CFG_QUEUE_MEMBERS 64
+
+/* strategy: enum sb_acd_strategy (acd/acd.h); times in milliseconds */
+struct sb_cfg_queue {
+	char name[SB_CFG_NAME_MAX];
+	unsigned strategy;
+	uint32_t ring_ms, wrapup_ms, max_len, max_wait_ms;
+	int overflow;            /* queue index, -1 none */
+	bool join_empty, leave_empty;
+	unsigned n_members;
+	uint16_t members[SB_CFG_QUEUE_MEMBERS]; /* indexes into sb_config.agents */
+};
+
 struct sb_cfg_hotline {
 	char number[SB_CFG_NAME_MAX];
+	int queue;               /* `queue:` index into sb_config.queues; -1: agents list */
 	unsigned n_agents;
 	uint16_t agents[SB_CFG_HOTLINE_AGENTS]; /* indexes into sb_config.agents */
 };
@@ -130,6 +160,8 @@ struct sb_config {
 	char sqlite[256]; /* "" = no store */
 	unsigned n_agents;
 	struct sb_cfg_agent *agents;
+	unsigned n_queues;
+	struct sb_cfg_queue *queues;
 	unsigned n_hotlines;
 	struct sb_cfg_hotline *hotlines;
 	struct sb_auth_cfg auth;
@@ -152,5 +184,6 @@ void sb_config_free(struct sb_config *c);
 /* Index or -1. */
 int sb_config_agent_find(const struct sb_config *c, const char *user, size_t len);
 int sb_config_hotline_find(const struct sb_config *c, const char *number, size_t len);
+int sb_config_queue_find(const struct sb_config *c, const char *name, size_t len);
 
 #endif

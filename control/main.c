@@ -19,6 +19,7 @@
 #include "b2bua/call.h"
 #include "b2bua/dialog.h"
 #include "b2bua/cp.h"
+#include "b2bua/queue.h"
 #include "log.h"
 #include "media/kernel.h"
 
@@ -109,6 +110,11 @@ int main(int argc, char **argv)
 	cp.calls = sb_calls_create(&cp, MAX_CALLS);
 	if (cp.calls == NULL)
 		goto out_reg;
+	rc = sb_cpq_init(&cp, MAX_CALLS); /* hotline queues (b2bua/queue.h) */
+	if (rc < 0) {
+		sb_err("cannot set up the queues: %s", strerror(-rc));
+		goto out_calls;
+	}
 	{
 		struct sb_sip_tx_params tp = { .tcp = cfg.tcp, .tcp_max_conns = cfg.tcp_max_conns,
 					       .tcp_idle_ms = cfg.tcp_idle_s * 1000u };
@@ -223,6 +229,7 @@ out_tx:
 	sb_sip_tx_close(&cp.tx);
 out_calls:
 	sb_calls_free(cp.calls);
+	sb_cpq_fini(&cp);
 out_reg:
 	sb_registrar_fini(&cp.reg);
 out_loop:

@@ -7,6 +7,10 @@
  *   agent 200 ─▶ ACK ─▶ LEG_MOD b + CONNECT ─▶ 200 to caller (until ACK)
  *   BYE either side ─▶ 200, BYE other side, counters, LEG_DEL, CDR
  *
+ * A hotline with `queue:` (config.h) instead: after the legs are added
+ * the caller gets 180 and waits in the queue; its engine picks the agent,
+ * and a failed offer goes to the next one (b2bua/queue.c).
+ *
  * An INVITE from a registered agent (digest-checked by the registrar) to
  * another agent's user name is a call too: the consultation before an
  * attended transfer (b2bua/xfer.c); anyone else calling a name that is
@@ -21,6 +25,7 @@
 #include <string.h>
 
 #include "b2bua/call_priv.h"
+#include "b2bua/queue.h"
 #include "log.h"
 #include "sip/hdr.h"
 #include "sip/uri.h"
@@ -168,6 +173,7 @@ void call_end(struct sb_call *c, const char *hangup_by, int status)
 		    md->ops->leg_counters(md, &c->leg[s], &ctr[s]) < 0)
 			memset(&ctr[s], 0, sizeof(ctr[s]));
 	c->state = CALL_GONE;
+	cpq_call_end(c); /* queue: abandoned, or the agent goes to wrap-up */
 	calltab_gone(c);
 	xfer_call_end(c); /* a transfer in flight, a transferor still on */
 	sb_timer_cancel(c->cp->loop, &c->t_ring);
@@ -182,8 +188,13 @@ void call_end(struct sb_call *c, const char *hangup_by, int status)
 
 void call_fail(struct sb_call *c, unsigned code, const char *hangup_by)
 {
+	call_fail_hdr(c, code, NULL, hangup_by);
+}
+
+void call_fail_hdr(struct sb_call *c, unsigned code, const char *extra, const char *hangup_by)
+{
 	if (c->a_final == 0)
-		reply_caller(c, code, NULL, NULL, SB_STR_EMPTY);
+		reply_caller(c, code, NULL, extra, SB_STR_EMPTY);
 	call_end(c, hangup_by, (int)code);
 }
 
@@ -218,6 +229,10 @@ static void legs_added(struct sb_call *c)
 	if (c->media_err) {
 		sb_warn("call %u: dataplane refused the legs: %s", c->idx, strerror(-c->media_err));
 		call_fail(c, 503, "system");
+		return;
+	}
+	if (c->hotline >= 0 && c->cp->cfg->hotlines[c->hotline].queue >= 0) {
+		cpq_enqueue(c); /* the queue picks the agent (b2bua/queue.c) */
 		return;
 	}
 	c->state = CALL_RINGING;
@@ -377,6 +392,7 @@ void call_agent_answered(struct sb_call *c)
 	int rc;
 
 	sb_timer_cancel(c->cp->loop, &c->t_ring);
+	cpq_agent_answered(c);
 	/* the caller's offer and the agent's answer: our answer to the
 	 * caller and what each leg carries (payload-type maps both ways) */
 	rc = sb_sdp_oa_bridge(&c->a_neg, &c->b_neg, &c->a_ans, &la, &c->leg[SIDE_B].sdp, &f);
@@ -484,7 +500,9 @@ static void start_call(struct sb_call *c)
 		call_fail_488(c, &f, "system");
 		return;
 	}
-	if (c->hotline >= 0) {
+	if (c->hotline >= 0 && cp->cfg->hotlines[c->hotline].queue >= 0) {
+		c->agent = -1; /* the queue's engine offers it after the legs are up */
+	} else if (c->hotline >= 0) {
 		c->agent = sb_registrar_pick(cp, &cp->cfg->hotlines[c->hotline]);
 	} else { /* an agent calls another by name: that one or nobody */
 		struct sb_cfg_hotline one;
@@ -494,14 +512,15 @@ static void start_call(struct sb_call *c)
 		one.agents[0] = (uint16_t)c->callee_agent;
 		c->agent = sb_registrar_pick(cp, &one);
 	}
-	if (c->agent < 0) {
+	if (c->agent < 0 && !(c->hotline >= 0 && cp->cfg->hotlines[c->hotline].queue >= 0)) {
 		sb_info("call %u: no free registered agent for %s", c->idx,
 			c->hotline >= 0 ? cp->cfg->hotlines[c->hotline].number
 					: cp->cfg->agents[c->callee_agent].user);
 		call_fail(c, c->hotline >= 0 ? 480 : 486, "system");
 		return;
 	}
-	cp->reg.e[c->agent].busy_call = c->idx;
+	if (c->agent >= 0)
+		cp->reg.e[c->agent].busy_call = c->idx;
 
 	/* an agent's call (a consultation) goes on the worker of the call it
 	 * is already on, so that an attended transfer can connect a leg of

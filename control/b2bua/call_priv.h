@@ -153,6 +153,8 @@ struct sb_call {
 	/* CDR */
 	int64_t start_ms, answer_ms;
 	int hotline;             /* config index, -1 none */
+	bool acd_in;             /* the queue engine knows it (b2bua/queue.c) */
+	bool acd_answered;       /* ... and an agent it offered answered */
 	int callee_agent;        /* called by agent name (an agent's call), -1 */
 	int caller_agent;        /* the caller is this registered agent, -1 */
 	char caller[128];
@@ -198,6 +200,8 @@ bool xfer_check_replaces(struct sb_cp *cp, const struct sb_sip_msg *m, unsigned 
 
 /* call.c */
 void call_fail(struct sb_call *c, unsigned code, const char *hangup_by);
+/* the same with extra header lines ("Name: value\r\n") in the response */
+void call_fail_hdr(struct sb_call *c, unsigned code, const char *extra, const char *hangup_by);
 void call_end(struct sb_call *c, const char *hangup_by, int status);
 void call_agent_answered(struct sb_call *c);
 void call_relay_ringing(struct sb_call *c);

@@ -26,6 +26,7 @@
 #define SB_SIP_MAX_MSG 8192u
 
 struct sb_calls;
+struct sb_cpq;
 
 struct sb_cp_counters {
 	uint64_t rx_msgs;
@@ -56,6 +57,7 @@ struct sb_cp {
 	struct sb_rand rnd;
 	struct sb_cp_counters cnt;
 	struct sb_ovl ovl;        /* overload shedding state (b2bua/overload.h) */
+	struct sb_cpq *q;         /* hotline queues (b2bua/queue.h); NULL: none */
 };
 
 /* One message from flow sock (a UDP datagram or a framed TCP message;

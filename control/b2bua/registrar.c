@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "b2bua/cp.h"
+#include "b2bua/queue.h"
 #include "b2bua/registrar.h"
 #include "log.h"
 #include "sip/hdr.h"
@@ -605,6 +606,7 @@ void sb_registrar_on_register(struct sb_cp *cp, const struct sb_sip_msg *m, unsi
 	}
 	/* no Contact at all: a query, answered with the current bindings */
 	reply_bindings(cp, m, sock, src, (unsigned)idx, now);
+	sb_cpq_sync_agent(cp, (unsigned)idx); /* queues: registered = logged in (b2bua/queue.h) */
 }
 
 bool sb_registrar_authorize(struct sb_cp *cp, const struct sb_sip_msg *m, unsigned sock,

@@ -13,6 +13,7 @@
 
 #include "b2bua/call_priv.h"
 #include "b2bua/dlg_parse.h"
+#include "b2bua/queue.h"
 #include "log.h"
 #include "sip/hdr.h"
 #include "sip/uri.h"
@@ -223,7 +224,9 @@ static void on_invite_response(void *arg, struct sb_ctx *ct, const struct sb_sip
 	if (m == NULL) {
 		/* timer B (408) or the transport failed (503): no answer at all */
 		c->b_final = true;
-		if (c->state == CALL_RINGING) {
+		if (c->state == CALL_RINGING && c->acd_in) {
+			cpq_agent_failed(c, status); /* the queue offers the next agent */
+		} else if (c->state == CALL_RINGING) {
 			sb_info("call %u: agent did not respond to INVITE (%u)", c->idx, status);
 			call_fail(c, 480, "timeout");
 		}
@@ -234,7 +237,10 @@ static void on_invite_response(void *arg, struct sb_ctx *ct, const struct sb_sip
 		if ((status == 180 || status == 183) && c->state == CALL_RINGING &&
 		    !c->b_ringing_relayed) {
 			c->b_ringing_relayed = true;
-			call_relay_ringing(c);
+			if (c->acd_in)
+				cpq_agent_ringing(c); /* the caller has its 180 already */
+			else
+				call_relay_ringing(c);
 		}
 		return;
 	}
@@ -248,6 +254,10 @@ static void on_invite_response(void *arg, struct sb_ctx *ct, const struct sb_sip
 	if (c->b_final)
 		return;
 	c->b_final = true;
+	if (c->state == CALL_RINGING && c->acd_in) {
+		cpq_agent_failed(c, status); /* the queue offers the next agent */
+		return;
+	}
 	if (c->state == CALL_RINGING) {
 		sb_info("call %u: agent answered %u", c->idx, status);
 		if (status == 488) { /* our offer was the caller's: so is the failure */

@@ -253,7 +253,81 @@ int main(void)
 		      "  - number: 1\n    agents: [a1]\n", 9, "hotline '1' is defined twice");
 	bad(GOOD_HEAD "agents:\n  - user: a1\nhotlines:\n  - number: 1\n", 7, "needs an 'agents' list");
 	bad(GOOD_HEAD "agents:\n  - user: a1\nhotlines:\n  - number: 1\n    queue: q\n", 8,
-	    "unknown key 'queue' in a hotline");
+	    "hotline '1': 'queue' names no queue");
+
+	/* queues (b2bua/queue.h): a full one, defaults, the hotline form */
+#define Q_AGENTS GOOD_HEAD "agents:\n  - user: a1\n  - user: a2\n  - user: a3\n"
+	T_ASSERT(sb_config_load(&c, write_cfg(Q_AGENTS
+		"queues:\n"
+		"  - name: sales\n"
+		"    strategy: longest-idle\n"
+		"    members: [a2, a1]\n"
+		"    ring_timeout: 7\n"
+		"    wrap_up: 3\n"
+		"    max_len: 5\n"
+		"    max_wait: 60\n"
+		"    overflow: spill\n"
+		"    join_empty: false\n"
+		"    leave_empty: true\n"
+		"  - name: spill\n"
+		"    members: [a3]\n"
+		"hotlines:\n"
+		"  - number: \"800\"\n"
+		"    queue: sales\n"
+		"  - number: \"801\"\n"
+		"    agents: [a1]\n"), err, sizeof(err)) == 0);
+	T_ASSERT(c.n_queues == 2 && strcmp(c.queues[0].name, "sales") == 0);
+	T_ASSERT(c.queues[0].strategy == 1 && c.queues[0].n_members == 2);
+	T_ASSERT(c.queues[0].members[0] == 1 && c.queues[0].members[1] == 0);
+	T_ASSERT(c.queues[0].ring_ms == 7000 && c.queues[0].wrapup_ms == 3000);
+	T_ASSERT(c.queues[0].max_len == 5 && c.queues[0].max_wait_ms == 60000);
+	T_ASSERT(c.queues[0].overflow == 1 && !c.queues[0].join_empty && c.queues[0].leave_empty);
+	/* defaults: linear, the sip ring_timeout (30 s), no limits, join when empty */
+	T_ASSERT(c.queues[1].strategy == 6 && c.queues[1].ring_ms == 30000);
+	T_ASSERT(c.queues[1].wrapup_ms == 0 && c.queues[1].max_len == 0 &&
+		 c.queues[1].max_wait_ms == 0 && c.queues[1].overflow == -1);
+	T_ASSERT(c.queues[1].join_empty && !c.queues[1].leave_empty);
+	T_ASSERT(c.hotlines[0].queue == 0 && c.hotlines[1].queue == -1 &&
+		 c.hotlines[1].n_agents == 1);
+	T_ASSERT(sb_config_queue_find(&c, "spill", 5) == 1 && sb_config_queue_find(&c, "x", 1) < 0);
+	sb_config_free(&c);
+	/* line 9 is the first queue's first key */
+	bad(Q_AGENTS "queues:\n  - name: q\n    strategy: fastest\n    members: [a1]\n", 10,
+	    "queue 'q': 'strategy' must be one of");
+	bad(Q_AGENTS "queues:\n  - name: q\n    strategy: ring-all\n    members: [a1]\n", 10,
+	    "ring-all is not supported");
+	bad(Q_AGENTS "queues:\n  - name: q\n", 9, "queue 'q' needs a 'members' list");
+	bad(Q_AGENTS "queues:\n  - strategy: linear\n", 9, "queue needs a 'name'");
+	bad(Q_AGENTS "queues:\n  - name: q\n    members: [a1, a9]\n", 10,
+	    "queue 'q' names unknown agent 'a9'");
+	bad(Q_AGENTS "queues:\n  - name: q\n    members: [a1, a1]\n", 10,
+	    "queue 'q' lists agent 'a1' twice");
+	bad(Q_AGENTS "queues:\n  - name: q\n    members: a1\n", 10,
+	    "'members' of queue 'q' must be a list");
+	bad(Q_AGENTS "queues:\n  - name: q\n    members: [a1]\n    ring_timeout: 0\n", 11,
+	    "'ring_timeout' must be a number in 1..3600");
+	bad(Q_AGENTS "queues:\n  - name: q\n    members: [a1]\n    wrap_up: -1\n", 11,
+	    "'wrap_up' must be a number");
+	bad(Q_AGENTS "queues:\n  - name: q\n    members: [a1]\n    max_wait: 99999\n", 11,
+	    "'max_wait' must be a number in 0..86400");
+	bad(Q_AGENTS "queues:\n  - name: q\n    members: [a1]\n    max_len: lots\n", 11,
+	    "'max_len' must be a number");
+	bad(Q_AGENTS "queues:\n  - name: q\n    members: [a1]\n    overflow: nowhere\n", 11,
+	    "queue 'q': 'overflow' names no queue");
+	bad(Q_AGENTS "queues:\n  - name: q\n    members: [a1]\n    overflow: q\n", 11,
+	    "'overflow' is the queue itself");
+	bad(Q_AGENTS "queues:\n  - name: q\n    members: [a1]\n    join_empty: maybe\n", 11,
+	    "'join_empty' must be true or false");
+	bad(Q_AGENTS "queues:\n  - name: q\n    members: [a1]\n    leave_empty: 1\n", 11,
+	    "'leave_empty' must be true or false");
+	bad(Q_AGENTS "queues:\n  - name: q\n    members: [a1]\n    skills: [x]\n", 11,
+	    "unknown key 'skills' in a queue");
+	bad(Q_AGENTS "queues:\n  - name: q\n    members: [a1]\n  - name: q\n    members: [a2]\n",
+	    11, "queue 'q' is defined twice");
+	bad(Q_AGENTS "queues:\n  - name: q\n    members: [a1]\nhotlines:\n  - number: 1\n"
+		     "    agents: [a1]\n    queue: q\n", 14, "hotline '1' has both 'agents' and 'queue'");
+	bad(GOOD_HEAD "queues:\n  - name: q\n    members: [a1]\n", 5,
+	    "'queues' need an 'agents' list first");
 	bad(GOOD_HEAD "sip: {}\n", 4, "duplicate key 'sip'");
 
 	/* transaction timers and TCP (sip/txn.h, sip/tx.h) */
