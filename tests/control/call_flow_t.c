@@ -26,6 +26,7 @@
 #include "sb/dp_shm.h"
 
 #include "cpdb.h"
+#include "fake_dp.h"
 #include "sipc_auth.h"
 
 #define MEDIA_IP "203.0.113.10"
@@ -35,10 +36,7 @@ static pid_t pid;
 
 static void fail_dump(const char *what, int line)
 {
-	fprintf(stderr, "FAILED line %d: %s\n--- sb-control log ---\n", line, what);
-	dump_file(logp);
-	if (pid > 0)
-		control_stop(pid);
+	control_fail_report(what, line, logp, pid);
 	exit(1);
 }
 
@@ -56,82 +54,72 @@ struct fake_dp {
 	uint32_t connect_a, connect_b;
 };
 
-static void *fake_dp_main(void *arg)
+/* One command: recorded as the test wants; returns the RESULT status. */
+static int32_t fake_dp_cmd(void *arg, unsigned w, const union sb_msg *m)
 {
 	struct fake_dp *d = arg;
 	const struct sb_dp_shm_hdr *h = d->shm.hdr;
+	int32_t status = 0;
+	struct sb_leg_stats *ls = NULL;
 
-	while (!atomic_load(&d->stop)) {
-		atomic_store(&d->shm.hdr->heartbeat_ns, sb_now_ns());
-		for (unsigned w = 0; w < h->n_workers; w++) {
-			union sb_msg m, ev;
-
-			while (sb_ring_dequeue_burst(sb_dp_shm_cmd_ring(&d->shm, w), &m, 1) == 1) {
-				int32_t status = 0;
-				struct sb_leg_stats *ls = NULL;
-
-				if (m.h.type >= SB_CMD_N || m.h.len != sb_cmd_size[m.h.type] ||
-				    (m.h.type != SB_CMD_NOP && m.h.leg >= h->max_legs)) {
-					atomic_fetch_add(&d->n_bad, 1);
-					status = -EINVAL;
-				} else if (m.h.type != SB_CMD_NOP) {
-					ls = sb_dp_shm_leg_stats(&d->shm, m.h.leg);
-				}
-				if (status == 0) {
-					switch (m.h.type) {
-					case SB_CMD_LEG_ADD:
-						if (sb_dp_port_worker(h, m.leg.local_port) != (int)w ||
-						    m.leg.worker != w) {
-							status = -EINVAL;
-							atomic_fetch_add(&d->n_bad, 1);
-							break;
-						}
-						memset(ls, 0, sizeof(*ls));
-						ls->leg_gen = m.h.leg_gen;
-						ls->local_port = m.leg.local_port;
-						ls->peer_ip = m.leg.peer_ip;
-						ls->peer_port = m.leg.peer_port;
-						ls->active = 1;
-						d->last_leg[m.h.leg] = m.leg;
-						atomic_fetch_add(&d->n_add, 1);
-						break;
-					case SB_CMD_LEG_MOD:
-						ls->peer_ip = m.leg.peer_ip;
-						ls->peer_port = m.leg.peer_port;
-						d->last_leg[m.h.leg] = m.leg;
-						atomic_fetch_add(&d->n_mod, 1);
-						break;
-					case SB_CMD_LEG_CONNECT: {
-						struct sb_leg_stats *lb =
-							sb_dp_shm_leg_stats(&d->shm, m.connect.leg_b);
-						/* pretend media flowed: a = caller, b = agent */
-						ls->rx_pkts = 100, ls->rx_bytes = 17200, ls->tx_pkts = 90;
-						lb->rx_pkts = 90, lb->rx_bytes = 15480, lb->tx_pkts = 100;
-						d->connect_a = m.h.leg;
-						d->connect_b = m.connect.leg_b;
-						atomic_fetch_add(&d->n_connect, 1);
-						break;
-					}
-					case SB_CMD_LEG_DEL:
-						if (ls->leg_gen != m.h.leg_gen)
-							atomic_fetch_add(&d->n_bad, 1);
-						ls->active = 0;
-						atomic_fetch_add(&d->n_del, 1);
-						break;
-					}
-				}
-				memset(&ev, 0, sizeof(ev));
-				ev.result.h = (struct sb_msg_hdr){ .type = SB_EVT_RESULT,
-					.len = sizeof(struct sb_evt_result), .req_id = m.h.req_id,
-					.leg = m.h.leg, .leg_gen = m.h.leg_gen };
-				ev.result.status = status;
-				ev.result.cmd_type = m.h.type;
-				while (sb_ring_enqueue_bulk(sb_dp_shm_evt_ring(&d->shm, w), &ev, 1) != 1)
-					usleep(100);
-			}
-		}
-		usleep(200);
+	if (m->h.type >= SB_CMD_N || m->h.len != sb_cmd_size[m->h.type] ||
+	    (m->h.type != SB_CMD_NOP && m->h.leg >= h->max_legs)) {
+		atomic_fetch_add(&d->n_bad, 1);
+		status = -EINVAL;
+	} else if (m->h.type != SB_CMD_NOP) {
+		ls = sb_dp_shm_leg_stats(&d->shm, m->h.leg);
 	}
+	if (status == 0) {
+		switch (m->h.type) {
+		case SB_CMD_LEG_ADD:
+			if (sb_dp_port_worker(h, m->leg.local_port) != (int)w ||
+			    m->leg.worker != w) {
+				status = -EINVAL;
+				atomic_fetch_add(&d->n_bad, 1);
+				break;
+			}
+			memset(ls, 0, sizeof(*ls));
+			ls->leg_gen = m->h.leg_gen;
+			ls->local_port = m->leg.local_port;
+			ls->peer_ip = m->leg.peer_ip;
+			ls->peer_port = m->leg.peer_port;
+			ls->active = 1;
+			d->last_leg[m->h.leg] = m->leg;
+			atomic_fetch_add(&d->n_add, 1);
+			break;
+		case SB_CMD_LEG_MOD:
+			ls->peer_ip = m->leg.peer_ip;
+			ls->peer_port = m->leg.peer_port;
+			d->last_leg[m->h.leg] = m->leg;
+			atomic_fetch_add(&d->n_mod, 1);
+			break;
+		case SB_CMD_LEG_CONNECT: {
+			struct sb_leg_stats *lb =
+				sb_dp_shm_leg_stats(&d->shm, m->connect.leg_b);
+			/* pretend media flowed: a = caller, b = agent */
+			ls->rx_pkts = 100, ls->rx_bytes = 17200, ls->tx_pkts = 90;
+			lb->rx_pkts = 90, lb->rx_bytes = 15480, lb->tx_pkts = 100;
+			d->connect_a = m->h.leg;
+			d->connect_b = m->connect.leg_b;
+			atomic_fetch_add(&d->n_connect, 1);
+			break;
+		}
+		case SB_CMD_LEG_DEL:
+			if (ls->leg_gen != m->h.leg_gen)
+				atomic_fetch_add(&d->n_bad, 1);
+			ls->active = 0;
+			atomic_fetch_add(&d->n_del, 1);
+			break;
+		}
+	}
+	return status;
+}
+
+static void *fake_dp_main(void *arg)
+{
+	struct fake_dp *d = arg;
+
+	fake_dp_serve(&d->shm, &d->stop, fake_dp_cmd, NULL, d);
 	return NULL;
 }
 
@@ -201,38 +189,28 @@ static void ring(struct sipc *caller, struct sipc *agent, const char *callid, ch
 int main(int argc, char **argv)
 {
 	struct fake_dp dp = { 0 };
-	struct sb_dp_shm_params prm = {
-		.n_workers = 2, .max_legs = 64, .cmd_slots = 64, .evt_slots = 64,
-		.port_min = 20000, .port_span = 100,
-	};
 	char inst[32], cfg[128], db[128], buf[8192], inv[8192], v[1024], to[1024], contact[300];
 	struct sipc caller, agent;
 	uint16_t p_car, p_agt;
 	unsigned caller_port, agent_leg_port;
-	FILE *f;
 
 	if (argc < 2)
 		return T_SKIP;
-	inet_pton(AF_INET, MEDIA_IP, &prm.media_ip);
 	snprintf(inst, sizeof(inst), "cf%d", (int)getpid());
-	if (sb_dp_shm_create(&dp.shm, inst, &prm) < 0) {
+	if (fake_dp_create(&dp.shm, inst, 2, 100, MEDIA_IP) < 0) {
 		fprintf(stderr, "no /dev/shm: skipping\n");
 		return T_SKIP;
 	}
-	sb_dp_shm_set_state(&dp.shm, SB_DP_READY);
 	T_ASSERT(pthread_create(&dp.thread, NULL, fake_dp_main, &dp) == 0);
 
 	cp_workdir("/tmp/sb_call_flow_t", dir, cfg, db, logp);
 	p_car = sipc_free_port();
 	p_agt = sipc_free_port();
-	f = fopen(cfg, "w");
-	T_ASSERT(f);
-	fprintf(f, "instance: %s\nsip:\n  listen: [127.0.0.1:%u, 127.0.0.1:%u]\n"
-		   "  ring_timeout: 10\nstore:\n  sqlite: %s\n"
-		   "agents:\n  - user: agent1\n    password: secret\n  - user: agent2\n"
-		   "hotlines:\n  - number: \"800100\"\n    agents: [agent2, agent1]\n",
+	cp_write_cfg(cfg, "instance: %s\nsip:\n  listen: [127.0.0.1:%u, 127.0.0.1:%u]\n"
+			  "  ring_timeout: 10\nstore:\n  sqlite: %s\n"
+			  "agents:\n  - user: agent1\n    password: secret\n  - user: agent2\n"
+			  "hotlines:\n  - number: \"800100\"\n    agents: [agent2, agent1]\n",
 		inst, p_car, p_agt, db);
-	fclose(f);
 
 	pid = control_start(argv[1], cfg, logp);
 	sipc_open(&caller, p_car);

@@ -46,6 +46,7 @@
 #include "sb/dp_shm.h"
 
 #include "cpdb.h"
+#include "fake_dp.h"
 #include "sipc_auth.h"
 
 #define MEDIA_IP "203.0.113.10"
@@ -55,10 +56,7 @@ static pid_t pid;
 
 static void fail_dump(const char *what, int line)
 {
-	fprintf(stderr, "FAILED line %d: %s\n--- sb-control log ---\n", line, what);
-	dump_file(logp);
-	if (pid > 0)
-		control_stop(pid);
+	control_fail_report(what, line, logp, pid);
 	shm_unlink(shm_name);
 	exit(1);
 }
@@ -67,108 +65,9 @@ static void fail_dump(const char *what, int line)
 
 /* ---- the fake dataplane ---- */
 
-#define MAX_MODS 32
+#define MAX_MODS FAKE_DP_MAX
 
-struct fake_dp {
-	struct sb_dp_shm shm;
-	pthread_t thread;
-	atomic_int stop;
-	atomic_int n_add, n_mod, n_connect, n_del;
-	struct sb_cmd_leg mod[MAX_MODS];
-};
-
-static void *fake_dp_main(void *arg)
-{
-	struct fake_dp *d = arg;
-
-	while (!atomic_load(&d->stop)) {
-		atomic_store(&d->shm.hdr->heartbeat_ns, sb_now_ns());
-		for (unsigned w = 0; w < d->shm.hdr->n_workers; w++) {
-			union sb_msg m, ev;
-
-			while (sb_ring_dequeue_burst(sb_dp_shm_cmd_ring(&d->shm, w), &m, 1) == 1) {
-				struct sb_leg_stats *ls = sb_dp_shm_leg_stats(&d->shm, m.h.leg % 64);
-
-				switch (m.h.type) {
-				case SB_CMD_LEG_ADD:
-					memset(ls, 0, sizeof(*ls));
-					ls->leg_gen = m.h.leg_gen;
-					ls->local_port = m.leg.local_port;
-					ls->active = 1;
-					atomic_fetch_add(&d->n_add, 1);
-					break;
-				case SB_CMD_LEG_MOD: {
-					int n = atomic_load(&d->n_mod);
-
-					if (n < MAX_MODS)
-						d->mod[n] = m.leg;
-					atomic_fetch_add(&d->n_mod, 1);
-					break;
-				}
-				case SB_CMD_LEG_CONNECT:
-					atomic_fetch_add(&d->n_connect, 1);
-					break;
-				case SB_CMD_LEG_DEL:
-					ls->active = 0;
-					atomic_fetch_add(&d->n_del, 1);
-					break;
-				default:
-					break;
-				}
-				memset(&ev, 0, sizeof(ev));
-				ev.result.h = (struct sb_msg_hdr){ .type = SB_EVT_RESULT,
-					.len = sizeof(struct sb_evt_result), .req_id = m.h.req_id,
-					.leg = m.h.leg, .leg_gen = m.h.leg_gen };
-				ev.result.status = 0;
-				ev.result.cmd_type = m.h.type;
-				while (sb_ring_enqueue_bulk(sb_dp_shm_evt_ring(&d->shm, w), &ev, 1) != 1)
-					usleep(100);
-			}
-		}
-		usleep(200);
-	}
-	return NULL;
-}
-
-static void dp_start(struct fake_dp *d, const char *inst)
-{
-	struct sb_dp_shm_params prm = {
-		.n_workers = 1, .max_legs = 64, .cmd_slots = 64, .evt_slots = 64,
-		.port_min = 20000, .port_span = 100,
-	};
-
-	memset(d, 0, sizeof(*d));
-	inet_pton(AF_INET, MEDIA_IP, &prm.media_ip);
-	T_ASSERT(sb_dp_shm_create(&d->shm, inst, &prm) == 0);
-	sb_dp_shm_set_state(&d->shm, SB_DP_READY);
-	T_ASSERT(pthread_create(&d->thread, NULL, fake_dp_main, d) == 0);
-}
-
-static void dp_stop(struct fake_dp *d)
-{
-	atomic_store(&d->stop, 1);
-	pthread_join(d->thread, NULL);
-	sb_dp_shm_set_state(&d->shm, SB_DP_STOPPED);
-	sb_dp_shm_detach(&d->shm, 0);
-}
-
-static struct fake_dp dp;
-
-/* A LEG_MOD since mark of the leg on local_port toward peer_port; waits. */
-static const struct sb_cmd_leg *find_mod(int mark, unsigned local_port, unsigned peer_port)
-{
-	for (int t = 0; t < 400; t++) {
-		int n = atomic_load(&dp.n_mod);
-
-		for (int i = mark; i < n && i < MAX_MODS; i++)
-			if (dp.mod[i].local_port == local_port &&
-			    (peer_port == 0 || ntohs(dp.mod[i].peer_port) == peer_port ||
-			     dp.mod[i].peer_port == peer_port))
-				return &dp.mod[i];
-		usleep(5000);
-	}
-	return NULL;
-}
+static struct fake_dp_rec dp;
 
 /* ---- SIP ---- */
 
@@ -436,7 +335,6 @@ int main(int argc, char **argv)
 	char inst[32], cfg[128], db[128], buf[8192], req[8192], v[1024], contact[300];
 	uint16_t p_car, p_agt;
 	int mark;
-	FILE *f;
 
 	bool timer_mode;
 
@@ -445,20 +343,17 @@ int main(int argc, char **argv)
 	timer_mode = argc > 2 && strcmp(argv[2], "timers") == 0;
 	snprintf(inst, sizeof(inst), "sipgdlg%d", (int)getpid());
 	snprintf(shm_name, sizeof(shm_name), "/switchboard.%s", inst);
-	dp_start(&dp, inst);
+	fake_dp_rec_start(&dp, inst, MEDIA_IP);
 
 	cp_workdir("/tmp/sb_dialog_t", dir, cfg, db, logp);
 	p_car = sipc_free_port();
 	p_agt = sipc_free_port();
-	f = fopen(cfg, "w");
-	T_ASSERT(f);
-	fprintf(f, "instance: %s\nsip:\n  listen: [127.0.0.1:%u, 127.0.0.1:%u]\n"
-		   "  session_expires: %u\n  min_se: %u\n  options_interval: 0\n"
-		   "store:\n  sqlite: %s\n"
-		   "agents:\n  - user: agent1\n    password: secret\n"
-		   "hotlines:\n  - number: \"800100\"\n    agents: [agent1]\n",
+	cp_write_cfg(cfg, "instance: %s\nsip:\n  listen: [127.0.0.1:%u, 127.0.0.1:%u]\n"
+			  "  session_expires: %u\n  min_se: %u\n  options_interval: 0\n"
+			  "store:\n  sqlite: %s\n"
+			  "agents:\n  - user: agent1\n    password: secret\n"
+			  "hotlines:\n  - number: \"800100\"\n    agents: [agent1]\n",
 		inst, p_car, p_agt, timer_mode ? 4 : 1800, timer_mode ? 2 : 90, db);
-	fclose(f);
 
 	pid = control_start(argv[1], cfg, logp);
 	sipc_open(&caller, p_car);
@@ -478,7 +373,7 @@ int main(int argc, char **argv)
 
 	if (timer_mode) {
 		timers(db);
-		dp_stop(&dp);
+		fake_dp_rec_stop(&dp);
 		shm_unlink(shm_name);
 		snprintf(buf, sizeof(buf), "rm -rf %s", dir);
 		T_ASSERT(system(buf) == 0);
@@ -514,8 +409,8 @@ int main(int argc, char **argv)
 	CHECK(sdp_port(buf) == port_a);
 	CHECK(strstr(sip_body(buf), "a=recvonly") != NULL);
 	CHECK(strstr(sip_body(buf), "c=IN IP4 " MEDIA_IP) != NULL);
-	CHECK(find_mod(mark, port_a, 40010) != NULL);
-	CHECK(find_mod(mark, port_b, 40012) != NULL);
+	CHECK(fake_dp_rec_find_mod(&dp, mark, port_a, 40010) != NULL);
+	CHECK(fake_dp_rec_find_mod(&dp, mark, port_b, 40012) != NULL);
 	caller_ack(c_cseq);
 	/* ACKed: no 200 retransmission (T1 = 500 ms) */
 	CHECK(sipc_recv(&caller, buf, sizeof(buf), 1200) < 0);
@@ -546,8 +441,8 @@ int main(int argc, char **argv)
 	CHECK(has_hdr_val(buf, "CSeq", "1 ACK"));
 	CHECK(sipc_expect_status(&agent, buf, sizeof(buf), 200, 2000) == 0);
 	CHECK(sdp_port(buf) == port_b);
-	CHECK(find_mod(mark, port_b, 40014) != NULL);
-	CHECK(find_mod(mark, port_a, 40016) != NULL);
+	CHECK(fake_dp_rec_find_mod(&dp, mark, port_b, 40014) != NULL);
+	CHECK(fake_dp_rec_find_mod(&dp, mark, port_a, 40016) != NULL);
 	agent_ack(a_cseq);
 	usleep(100000);
 	drain(&caller);
@@ -576,7 +471,7 @@ int main(int argc, char **argv)
 	CHECK(sipc_expect_status(&agent, buf, sizeof(buf), 200, 2000) == 0);
 	CHECK(has_hdr_val(buf, "CSeq", " UPDATE"));
 	CHECK(sdp_port(buf) == port_b);
-	CHECK(find_mod(mark, port_b, 40020) != NULL);
+	CHECK(fake_dp_rec_find_mod(&dp, mark, port_b, 40020) != NULL);
 
 	/* ---------- 6. hold with c=0.0.0.0 from the caller ---------- */
 	mark = atomic_load(&dp.n_mod);
@@ -590,7 +485,7 @@ int main(int argc, char **argv)
 	CHECK(sipc_expect_status(&caller, buf, sizeof(buf), 200, 2000) == 0);
 	caller_ack(c_cseq);
 	{
-		const struct sb_cmd_leg *lm = find_mod(mark, port_a, 0);
+		const struct sb_cmd_leg *lm = fake_dp_rec_find_mod(&dp, mark, port_a, 0);
 
 		CHECK(lm != NULL && lm->peer_ip != 0); /* the caller's leg keeps its peer */
 	}
@@ -679,7 +574,7 @@ int main(int argc, char **argv)
 
 	CHECK(control_stop(pid) == 0);
 	pid = 0;
-	dp_stop(&dp);
+	fake_dp_rec_stop(&dp);
 	shm_unlink(shm_name);
 	CHECK(cp_db_int(db, "SELECT count(*) FROM cdr") == 1);
 	{ /* the counters at shutdown: every case above counted once */

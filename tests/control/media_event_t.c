@@ -22,6 +22,7 @@
 #include "sb/dp_shm.h"
 
 #include "cpdb.h"
+#include "fake_dp.h"
 #include "sipc_auth.h"
 
 #define MEDIA_IP "203.0.113.10"
@@ -31,10 +32,7 @@ static pid_t pid;
 
 static void fail_dump(const char *what, int line)
 {
-	fprintf(stderr, "FAILED line %d: %s\n--- sb-control log ---\n", line, what);
-	dump_file(logp);
-	if (pid > 0)
-		control_stop(pid);
+	control_fail_report(what, line, logp, pid);
 	shm_unlink(shm_name); /* the dataplane thread's segment */
 	exit(1);
 }
@@ -54,80 +52,65 @@ struct fake_dp {
 	union sb_msg inject[4];
 };
 
+/* One command: recorded as the test wants; returns the RESULT status. */
+static int32_t fake_dp_cmd(void *arg, unsigned w, const union sb_msg *m)
+{
+	struct fake_dp *d = arg;
+	struct sb_leg_stats *ls = sb_dp_shm_leg_stats(&d->shm, m->h.leg % 64);
+	int32_t status = 0;
+
+	(void)w;
+	switch (m->h.type) {
+	case SB_CMD_LEG_ADD:
+		if (atomic_load(&d->refuse_add)) {
+			status = -EEXIST;
+			break;
+		}
+		fake_dp_leg_add(&d->shm, m);
+		if (atomic_load(&d->n_add) < 8)
+			d->add[atomic_load(&d->n_add)] = m->leg;
+		atomic_fetch_add(&d->n_add, 1);
+		break;
+	case SB_CMD_LEG_CONNECT: {
+		struct sb_leg_stats *lb =
+			sb_dp_shm_leg_stats(&d->shm, m->connect.leg_b % 64);
+		/* media flowed in this generation: 100 each way */
+		ls->rx_pkts = lb->rx_pkts = 100;
+		ls->tx_pkts = lb->tx_pkts = 100;
+		atomic_fetch_add(&d->n_connect, 1);
+		break;
+	}
+	case SB_CMD_LEG_DEL:
+		ls->active = 0;
+		atomic_fetch_add(&d->n_del, 1);
+		break;
+	default:
+		break;
+	}
+	return status;
+}
+
+static void fake_dp_idle(void *arg)
+{
+	struct fake_dp *d = arg;
+
+	fake_dp_send(&d->shm, 0, d->inject, (unsigned)atomic_load(&d->n_inject));
+	atomic_store(&d->n_inject, 0);
+}
+
 static void *fake_dp_main(void *arg)
 {
 	struct fake_dp *d = arg;
 
-	while (!atomic_load(&d->stop)) {
-		atomic_store(&d->shm.hdr->heartbeat_ns, sb_now_ns());
-		for (unsigned w = 0; w < d->shm.hdr->n_workers; w++) {
-			union sb_msg m, ev;
-
-			while (sb_ring_dequeue_burst(sb_dp_shm_cmd_ring(&d->shm, w), &m, 1) == 1) {
-				struct sb_leg_stats *ls = sb_dp_shm_leg_stats(&d->shm, m.h.leg % 64);
-				int32_t status = 0;
-
-				switch (m.h.type) {
-				case SB_CMD_LEG_ADD:
-					if (atomic_load(&d->refuse_add)) {
-						status = -EEXIST;
-						break;
-					}
-					memset(ls, 0, sizeof(*ls));
-					ls->leg_gen = m.h.leg_gen;
-					ls->local_port = m.leg.local_port;
-					ls->active = 1;
-					if (atomic_load(&d->n_add) < 8)
-						d->add[atomic_load(&d->n_add)] = m.leg;
-					atomic_fetch_add(&d->n_add, 1);
-					break;
-				case SB_CMD_LEG_CONNECT: {
-					struct sb_leg_stats *lb =
-						sb_dp_shm_leg_stats(&d->shm, m.connect.leg_b % 64);
-					/* media flowed in this generation: 100 each way */
-					ls->rx_pkts = lb->rx_pkts = 100;
-					ls->tx_pkts = lb->tx_pkts = 100;
-					atomic_fetch_add(&d->n_connect, 1);
-					break;
-				}
-				case SB_CMD_LEG_DEL:
-					ls->active = 0;
-					atomic_fetch_add(&d->n_del, 1);
-					break;
-				default:
-					break;
-				}
-				memset(&ev, 0, sizeof(ev));
-				ev.result.h = (struct sb_msg_hdr){ .type = SB_EVT_RESULT,
-					.len = sizeof(struct sb_evt_result), .req_id = m.h.req_id,
-					.leg = m.h.leg, .leg_gen = m.h.leg_gen };
-				ev.result.status = status;
-				ev.result.cmd_type = m.h.type;
-				while (sb_ring_enqueue_bulk(sb_dp_shm_evt_ring(&d->shm, w), &ev, 1) != 1)
-					usleep(100);
-			}
-		}
-		for (int i = 0; i < atomic_load(&d->n_inject); i++)
-			while (sb_ring_enqueue_bulk(sb_dp_shm_evt_ring(&d->shm, 0), &d->inject[i], 1) != 1)
-				usleep(100);
-		atomic_store(&d->n_inject, 0);
-		usleep(200);
-	}
+	fake_dp_serve(&d->shm, &d->stop, fake_dp_cmd, fake_dp_idle, d);
 	return NULL;
 }
 
 static void dp_start(struct fake_dp *d, const char *inst, bool refuse)
 {
-	struct sb_dp_shm_params prm = {
-		.n_workers = 2, .max_legs = 64, .cmd_slots = 64, .evt_slots = 64,
-		.port_min = 20000, .port_span = 100,
-	};
-
 	memset(d, 0, sizeof(*d));
-	inet_pton(AF_INET, MEDIA_IP, &prm.media_ip);
 	atomic_store(&d->refuse_add, refuse);
-	T_ASSERT(sb_dp_shm_create(&d->shm, inst, &prm) == 0);
-	sb_dp_shm_set_state(&d->shm, SB_DP_READY);
+	T_ASSERT(fake_dp_create(&d->shm, inst, 2, 100, MEDIA_IP) == 0);
 	T_ASSERT(pthread_create(&d->thread, NULL, fake_dp_main, d) == 0);
 }
 
@@ -215,7 +198,6 @@ int main(int argc, char **argv)
 	struct sipc caller, agent;
 	uint16_t p_car, p_agt;
 	unsigned port_a;
-	FILE *f;
 
 	if (argc < 2)
 		return T_SKIP;
@@ -226,14 +208,11 @@ int main(int argc, char **argv)
 	cp_workdir("/tmp/sb_media_event_t", dir, cfg, db, logp);
 	p_car = sipc_free_port();
 	p_agt = sipc_free_port();
-	f = fopen(cfg, "w");
-	T_ASSERT(f);
-	fprintf(f, "instance: %s\nsip:\n  listen: [127.0.0.1:%u, 127.0.0.1:%u]\n"
-		   "store:\n  sqlite: %s\nmedia:\n  timeout: 5\n"
-		   "agents:\n  - user: agent1\n    password: secret\n"
-		   "hotlines:\n  - number: \"800100\"\n    agents: [agent1]\n",
+	cp_write_cfg(cfg, "instance: %s\nsip:\n  listen: [127.0.0.1:%u, 127.0.0.1:%u]\n"
+			  "store:\n  sqlite: %s\nmedia:\n  timeout: 5\n"
+			  "agents:\n  - user: agent1\n    password: secret\n"
+			  "hotlines:\n  - number: \"800100\"\n    agents: [agent1]\n",
 		inst, p_car, p_agt, db);
-	fclose(f);
 
 	pid = control_start(argv[1], cfg, logp);
 	sipc_open(&caller, p_car);

@@ -22,59 +22,22 @@
 #include <stdbool.h>
 
 #include "sb/dp_shm.h"
+#include "fake_dp.h"
 #include "sipc_auth.h"
-
-struct fake_dp {
-	struct sb_dp_shm shm;
-	pthread_t thread;
-	atomic_int stop;
-};
 
 static char dir[64], logp[128];
 static pid_t pid;
-static struct fake_dp *seg; /* removed on failure too: no stale segments */
+static struct fake_dp_ok *seg; /* removed on failure too: no stale segments */
 
 static void fail_dump(const char *what, int line)
 {
-	fprintf(stderr, "FAILED line %d: %s\n--- sb-control log ---\n", line, what);
-	dump_file(logp);
-	if (pid > 0)
-		control_stop(pid);
-	if (seg) {
-		atomic_store(&seg->stop, 1);
-		pthread_join(seg->thread, NULL);
-		sb_dp_shm_detach(&seg->shm, 1);
-	}
+	control_fail_report(what, line, logp, pid);
+	if (seg)
+		fake_dp_ok_stop(seg);
 	exit(1);
 }
 
 #define CHECK(c) do { if (!(c)) fail_dump(#c, __LINE__); } while (0)
-
-/* Every command answered ok: enough for calls to be set up and torn down. */
-static void *fake_dp_main(void *arg)
-{
-	struct fake_dp *d = arg;
-	const struct sb_dp_shm_hdr *h = d->shm.hdr;
-
-	while (!atomic_load(&d->stop)) {
-		atomic_store(&d->shm.hdr->heartbeat_ns, sb_now_ns());
-		for (unsigned w = 0; w < h->n_workers; w++) {
-			union sb_msg m, ev;
-
-			while (sb_ring_dequeue_burst(sb_dp_shm_cmd_ring(&d->shm, w), &m, 1) == 1) {
-				memset(&ev, 0, sizeof(ev));
-				ev.result.h = (struct sb_msg_hdr){ .type = SB_EVT_RESULT,
-					.len = sizeof(struct sb_evt_result), .req_id = m.h.req_id,
-					.leg = m.h.leg, .leg_gen = m.h.leg_gen };
-				ev.result.cmd_type = m.h.type;
-				while (sb_ring_enqueue_bulk(sb_dp_shm_evt_ring(&d->shm, w), &ev, 1) != 1)
-					usleep(100);
-			}
-		}
-		usleep(200);
-	}
-	return NULL;
-}
 
 #define SDP "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n" \
 	    "m=audio 40000 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n"
@@ -137,11 +100,7 @@ static void drain(struct sipc *c)
 
 int main(int argc, char **argv)
 {
-	struct fake_dp dp = { 0 };
-	struct sb_dp_shm_params prm = {
-		.n_workers = 1, .max_legs = 64, .cmd_slots = 64, .evt_slots = 64,
-		.port_min = 20000, .port_span = 100,
-	};
+	struct fake_dp_ok dp = { 0 };
 	char inst[32], cfg[128], buf[8192], inv[8192], v[1024], to[1024], ct[300];
 	struct sipc caller, agent, burst, other;
 	uint16_t p_car, p_agt;
@@ -152,12 +111,11 @@ int main(int argc, char **argv)
 	if (argc < 2)
 		return T_SKIP;
 	snprintf(inst, sizeof(inst), "ovl%d", (int)getpid());
-	if (sb_dp_shm_create(&dp.shm, inst, &prm) < 0) {
+	if (fake_dp_create(&dp.shm, inst, 1, 100, NULL) < 0) {
 		fprintf(stderr, "no /dev/shm: skipping\n");
 		return T_SKIP;
 	}
-	sb_dp_shm_set_state(&dp.shm, SB_DP_READY);
-	T_ASSERT(pthread_create(&dp.thread, NULL, fake_dp_main, &dp) == 0);
+	T_ASSERT(pthread_create(&dp.thread, NULL, fake_dp_ok_main, &dp) == 0);
 	seg = &dp;
 
 	snprintf(dir, sizeof(dir), "/tmp/sb_overload_t.XXXXXX");
@@ -166,15 +124,12 @@ int main(int argc, char **argv)
 	snprintf(logp, sizeof(logp), "%s/sb-control.log", dir);
 	p_car = sipc_free_port();
 	p_agt = sipc_free_port();
-	f = fopen(cfg, "w");
-	T_ASSERT(f);
-	fprintf(f, "instance: %s\nsip:\n  listen: [127.0.0.1:%u, 127.0.0.1:%u]\n"
-		   "  ring_timeout: 10\n  overload:\n    max_cps: 2\n    retry_after: 2\n"
-		   "    source_rps: 20\n    ban_seconds: 2\n"
-		   "agents:\n  - user: agent1\n    password: secret\n"
-		   "hotlines:\n  - number: \"800100\"\n    agents: [agent1]\n",
+	cp_write_cfg(cfg, "instance: %s\nsip:\n  listen: [127.0.0.1:%u, 127.0.0.1:%u]\n"
+			  "  ring_timeout: 10\n  overload:\n    max_cps: 2\n    retry_after: 2\n"
+			  "    source_rps: 20\n    ban_seconds: 2\n"
+			  "agents:\n  - user: agent1\n    password: secret\n"
+			  "hotlines:\n  - number: \"800100\"\n    agents: [agent1]\n",
 		inst, p_car, p_agt);
-	fclose(f);
 
 	pid = control_start(argv[1], cfg, logp);
 	open_at(&caller, "127.0.0.5", p_car);
@@ -272,9 +227,7 @@ int main(int argc, char **argv)
 	rc = control_stop(pid);
 	pid = 0;
 	seg = NULL;
-	atomic_store(&dp.stop, 1);
-	pthread_join(dp.thread, NULL);
-	sb_dp_shm_detach(&dp.shm, 1);
+	fake_dp_ok_stop(&dp);
 	CHECK(rc == 0);
 	{
 		char line[1024];

@@ -26,6 +26,7 @@
 #include "sb/dp_shm.h"
 
 #include "cpdb.h"
+#include "fake_dp.h"
 #include "sipc_auth.h"
 
 #define MEDIA_IP "203.0.113.10"
@@ -35,10 +36,7 @@ static pid_t pid;
 
 static void fail_dump(const char *what, int line)
 {
-	fprintf(stderr, "FAILED line %d: %s\n--- sb-control log ---\n", line, what);
-	dump_file(logp);
-	if (pid > 0)
-		control_stop(pid);
+	control_fail_report(what, line, logp, pid);
 	exit(1);
 }
 
@@ -53,51 +51,41 @@ struct fake_dp {
 	struct sb_cmd_leg last_leg[64]; /* last LEG_ADD/MOD per leg index */
 };
 
+/* One command: recorded as the test wants; returns the RESULT status. */
+static int32_t fake_dp_cmd(void *arg, unsigned w, const union sb_msg *m)
+{
+	struct fake_dp *d = arg;
+	int32_t status = 0;
+
+	(void)w;
+	if (m->h.type >= SB_CMD_N || m->h.len != sb_cmd_size[m->h.type] ||
+	    (m->h.type != SB_CMD_NOP && m->h.leg >= 64)) {
+		status = -EINVAL;
+	} else if (m->h.type == SB_CMD_LEG_ADD || m->h.type == SB_CMD_LEG_MOD) {
+		struct sb_leg_stats *ls = sb_dp_shm_leg_stats(&d->shm, m->h.leg);
+
+		if (m->h.type == SB_CMD_LEG_ADD) {
+			memset(ls, 0, sizeof(*ls));
+			ls->leg_gen = m->h.leg_gen;
+			ls->active = 1;
+		}
+		ls->local_port = m->leg.local_port;
+		pthread_mutex_lock(&d->lock);
+		d->last_leg[m->h.leg] = m->leg;
+		pthread_mutex_unlock(&d->lock);
+		atomic_fetch_add(m->h.type == SB_CMD_LEG_ADD ? &d->n_add : &d->n_mod, 1);
+	} else if (m->h.type == SB_CMD_LEG_DEL) {
+		sb_dp_shm_leg_stats(&d->shm, m->h.leg)->active = 0;
+		atomic_fetch_add(&d->n_del, 1);
+	}
+	return status;
+}
+
 static void *fake_dp_main(void *arg)
 {
 	struct fake_dp *d = arg;
-	const struct sb_dp_shm_hdr *h = d->shm.hdr;
 
-	while (!atomic_load(&d->stop)) {
-		atomic_store(&d->shm.hdr->heartbeat_ns, sb_now_ns());
-		for (unsigned w = 0; w < h->n_workers; w++) {
-			union sb_msg m, ev;
-
-			while (sb_ring_dequeue_burst(sb_dp_shm_cmd_ring(&d->shm, w), &m, 1) == 1) {
-				int32_t status = 0;
-
-				if (m.h.type >= SB_CMD_N || m.h.len != sb_cmd_size[m.h.type] ||
-				    (m.h.type != SB_CMD_NOP && m.h.leg >= 64)) {
-					status = -EINVAL;
-				} else if (m.h.type == SB_CMD_LEG_ADD || m.h.type == SB_CMD_LEG_MOD) {
-					struct sb_leg_stats *ls = sb_dp_shm_leg_stats(&d->shm, m.h.leg);
-
-					if (m.h.type == SB_CMD_LEG_ADD) {
-						memset(ls, 0, sizeof(*ls));
-						ls->leg_gen = m.h.leg_gen;
-						ls->active = 1;
-					}
-					ls->local_port = m.leg.local_port;
-					pthread_mutex_lock(&d->lock);
-					d->last_leg[m.h.leg] = m.leg;
-					pthread_mutex_unlock(&d->lock);
-					atomic_fetch_add(m.h.type == SB_CMD_LEG_ADD ? &d->n_add : &d->n_mod, 1);
-				} else if (m.h.type == SB_CMD_LEG_DEL) {
-					sb_dp_shm_leg_stats(&d->shm, m.h.leg)->active = 0;
-					atomic_fetch_add(&d->n_del, 1);
-				}
-				memset(&ev, 0, sizeof(ev));
-				ev.result.h = (struct sb_msg_hdr){ .type = SB_EVT_RESULT,
-					.len = sizeof(struct sb_evt_result), .req_id = m.h.req_id,
-					.leg = m.h.leg, .leg_gen = m.h.leg_gen };
-				ev.result.status = status;
-				ev.result.cmd_type = m.h.type;
-				while (sb_ring_enqueue_bulk(sb_dp_shm_evt_ring(&d->shm, w), &ev, 1) != 1)
-					usleep(100);
-			}
-		}
-		usleep(200);
-	}
+	fake_dp_serve(&d->shm, &d->stop, fake_dp_cmd, NULL, d);
 	return NULL;
 }
 
@@ -157,37 +145,27 @@ static void rejected(struct sipc *caller, const char *callid, const char *sdp, c
 int main(int argc, char **argv)
 {
 	struct fake_dp dp = { .lock = PTHREAD_MUTEX_INITIALIZER };
-	struct sb_dp_shm_params prm = {
-		.n_workers = 1, .max_legs = 64, .cmd_slots = 64, .evt_slots = 64,
-		.port_min = 20000, .port_span = 100,
-	};
 	char inst[32], cfg[128], db[128], buf[8192], inv[8192], v[1024], to[1024], ct[300];
 	struct sipc caller, agent;
 	unsigned cseq = 1, caller_port, agent_port;
 	uint16_t p_sip;
 	struct sb_cmd_leg la, lb;
-	FILE *f;
 
 	if (argc < 2)
 		return T_SKIP;
-	inet_pton(AF_INET, MEDIA_IP, &prm.media_ip);
 	snprintf(inst, sizeof(inst), "sdp%d", (int)getpid());
-	if (sb_dp_shm_create(&dp.shm, inst, &prm) < 0) {
+	if (fake_dp_create(&dp.shm, inst, 1, 100, MEDIA_IP) < 0) {
 		fprintf(stderr, "no /dev/shm: skipping\n");
 		return T_SKIP;
 	}
-	sb_dp_shm_set_state(&dp.shm, SB_DP_READY);
 	T_ASSERT(pthread_create(&dp.thread, NULL, fake_dp_main, &dp) == 0);
 
 	cp_workdir("/tmp/sb_sdp_call_t", dir, cfg, db, logp);
 	p_sip = sipc_free_port();
-	f = fopen(cfg, "w");
-	T_ASSERT(f);
-	fprintf(f, "instance: %s\nsip:\n  listen: [127.0.0.1:%u]\n  ring_timeout: 10\n"
-		   "store:\n  sqlite: %s\nmedia:\n  codecs: [PCMU, PCMA, opus, telephone-event]\n"
-		   "agents:\n  - user: agent1\n    password: secret\n"
-		   "hotlines:\n  - number: \"800100\"\n    agents: [agent1]\n", inst, p_sip, db);
-	fclose(f);
+	cp_write_cfg(cfg, "instance: %s\nsip:\n  listen: [127.0.0.1:%u]\n  ring_timeout: 10\n"
+			  "store:\n  sqlite: %s\nmedia:\n  codecs: [PCMU, PCMA, opus, telephone-event]\n"
+			  "agents:\n  - user: agent1\n    password: secret\n"
+			  "hotlines:\n  - number: \"800100\"\n    agents: [agent1]\n", inst, p_sip, db);
 
 	pid = control_start(argv[1], cfg, logp);
 	sipc_open(&caller, p_sip);

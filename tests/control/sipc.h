@@ -266,6 +266,33 @@ static inline void dump_file(const char *path)
 	fclose(f);
 }
 
+/* What a failed control test prints first: the check WHAT that failed at
+ * LINE, then sb-control's log (LOGP); the child PID (if > 0) is stopped.
+ * The test then removes what else it made and exits 1. */
+static inline void control_fail_report(const char *what, int line, const char *logp, pid_t pid)
+{
+	fprintf(stderr, "FAILED line %d: %s\n--- sb-control log ---\n", line, what);
+	dump_file(logp);
+	if (pid > 0)
+		control_stop(pid);
+}
+
+/* Write sb-control's config file CFG (printf FMT); the test fails here if
+ * the file cannot be created. */
+static inline void cp_write_cfg(const char *cfg, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static inline void cp_write_cfg(const char *cfg, const char *fmt, ...)
+{
+	FILE *f = fopen(cfg, "w");
+	va_list ap;
+
+	T_ASSERT(f);
+	va_start(ap, fmt);
+	vfprintf(f, fmt, ap);
+	va_end(ap);
+	fclose(f);
+}
+
 /* Wait until sb-control answers OPTIONS on this client's server port. */
 static inline void control_wait_up(struct sipc *c)
 {

@@ -29,6 +29,7 @@
 #include "sb/dp_shm.h"
 
 #include "cpdb.h"
+#include "fake_dp.h"
 #include "sipc.h"
 
 #define MEDIA_IP "203.0.113.10"
@@ -65,42 +66,6 @@ static void fail_dump(const char *what, int line)
 }
 
 #define CHECK(c) do { if (!(c)) fail_dump(#c, __LINE__); } while (0)
-
-/* ---- the fake dataplane: answers every command ok ---- */
-
-struct fake_dp {
-	struct sb_dp_shm shm;
-	pthread_t thread;
-	atomic_int stop;
-	atomic_int n_cmds;
-};
-
-static void *fake_dp_main(void *arg)
-{
-	struct fake_dp *d = arg;
-	const struct sb_dp_shm_hdr *h = d->shm.hdr;
-
-	while (!atomic_load(&d->stop)) {
-		atomic_store(&d->shm.hdr->heartbeat_ns, sb_now_ns());
-		for (unsigned w = 0; w < h->n_workers; w++) {
-			union sb_msg m, ev;
-
-			while (sb_ring_dequeue_burst(sb_dp_shm_cmd_ring(&d->shm, w), &m, 1) == 1) {
-				memset(&ev, 0, sizeof(ev));
-				ev.result.h = (struct sb_msg_hdr){ .type = SB_EVT_RESULT,
-					.len = sizeof(struct sb_evt_result), .req_id = m.h.req_id,
-					.leg = m.h.leg, .leg_gen = m.h.leg_gen };
-				ev.result.status = 0;
-				ev.result.cmd_type = m.h.type;
-				atomic_fetch_add(&d->n_cmds, 1);
-				while (sb_ring_enqueue_bulk(sb_dp_shm_evt_ring(&d->shm, w), &ev, 1) != 1)
-					usleep(100);
-			}
-		}
-		usleep(200);
-	}
-	return NULL;
-}
 
 /* ---- SIPp ---- */
 
@@ -258,14 +223,9 @@ static long long log_figure(const char *line, const char *what)
 
 int main(int argc, char **argv)
 {
-	struct fake_dp dp = { 0 };
-	struct sb_dp_shm_params prm = {
-		.n_workers = 1, .max_legs = 64, .cmd_slots = 64, .evt_slots = 64,
-		.port_min = 20000, .port_span = 200,
-	};
+	struct fake_dp_ok dp = { 0 };
 	char inst[32], cfg[128], db[128], ev[4][160], buf[256];
 	struct sipc ua;
-	FILE *f;
 
 	if (argc < 3)
 		return T_SKIP;
@@ -274,33 +234,28 @@ int main(int argc, char **argv)
 		return T_SKIP;
 	}
 	scen = argv[2];
-	inet_pton(AF_INET, MEDIA_IP, &prm.media_ip);
 	snprintf(inst, sizeof(inst), "sipe%d", (int)getpid());
-	if (sb_dp_shm_create(&dp.shm, inst, &prm) < 0) {
+	if (fake_dp_create(&dp.shm, inst, 1, 200, MEDIA_IP) < 0) {
 		fprintf(stderr, "no /dev/shm: skipping\n");
 		return T_SKIP;
 	}
-	sb_dp_shm_set_state(&dp.shm, SB_DP_READY);
-	T_ASSERT(pthread_create(&dp.thread, NULL, fake_dp_main, &dp) == 0);
+	T_ASSERT(pthread_create(&dp.thread, NULL, fake_dp_ok_main, &dp) == 0);
 
 	cp_workdir("/tmp/sb_sipp_txn_t", dir, cfg, db, logp);
 	for (int i = 0; i < 4; i++)
 		snprintf(ev[i], sizeof(ev[i]), "%s/agent%d.events", dir, i + 1);
 	port = sipc_free_port();
-	f = fopen(cfg, "w");
-	T_ASSERT(f);
-	fprintf(f, "instance: %s\nsip:\n  listen: [127.0.0.1:%u]\n  ring_timeout: 2\n  tcp: true\n"
-		   "store:\n  sqlite: %s\n"
-		   "auth:\n  algorithms: [MD5]\n" /* all SIPp speaks */
-		   "agents:\n  - user: agent1\n    password: secret\n"
-		   "  - user: agent2\n    password: secret\n  - user: agent3\n    password: secret\n"
-		   "  - user: agent4\n    password: secret\n"
-		   "hotlines:\n  - number: \"800100\"\n    agents: [agent1]\n"
-		   "  - number: \"800200\"\n    agents: [agent2]\n"
-		   "  - number: \"800300\"\n    agents: [agent3]\n"
-		   "  - number: \"800400\"\n    agents: [agent4]\n",
+	cp_write_cfg(cfg, "instance: %s\nsip:\n  listen: [127.0.0.1:%u]\n  ring_timeout: 2\n  tcp: true\n"
+			  "store:\n  sqlite: %s\n"
+			  "auth:\n  algorithms: [MD5]\n" /* all SIPp speaks */
+			  "agents:\n  - user: agent1\n    password: secret\n"
+			  "  - user: agent2\n    password: secret\n  - user: agent3\n    password: secret\n"
+			  "  - user: agent4\n    password: secret\n"
+			  "hotlines:\n  - number: \"800100\"\n    agents: [agent1]\n"
+			  "  - number: \"800200\"\n    agents: [agent2]\n"
+			  "  - number: \"800300\"\n    agents: [agent3]\n"
+			  "  - number: \"800400\"\n    agents: [agent4]\n",
 		inst, port, db);
-	fclose(f);
 
 	pid = control_start(argv[1], cfg, logp);
 	sipc_open(&ua, port);
@@ -344,9 +299,7 @@ int main(int argc, char **argv)
 	stop_agents();
 	CHECK(control_stop(pid) == 0);
 	pid = 0;
-	atomic_store(&dp.stop, 1);
-	pthread_join(dp.thread, NULL);
-	sb_dp_shm_detach(&dp.shm, 1);
+	fake_dp_ok_stop(&dp);
 
 	CHECK(cp_db_int(db, "SELECT count(*) FROM cdr") == 5);
 	CHECK(cp_db_int(db, "SELECT count(*) FROM cdr WHERE hotline='800400' AND status=200 AND "

@@ -48,6 +48,7 @@
 #include "sb/dp_shm.h"
 
 #include "cpdb.h"
+#include "fake_dp.h"
 #include "sipc_auth.h"
 
 #define MEDIA_IP "203.0.113.10"
@@ -57,10 +58,7 @@ static pid_t pid;
 
 static void fail_dump(const char *what, int line)
 {
-	fprintf(stderr, "FAILED line %d: %s\n--- sb-control log ---\n", line, what);
-	dump_file(logp);
-	if (pid > 0)
-		control_stop(pid);
+	control_fail_report(what, line, logp, pid);
 	shm_unlink(shm_name);
 	exit(1);
 }
@@ -69,116 +67,9 @@ static void fail_dump(const char *what, int line)
 
 /* ---- the fake dataplane ---- */
 
-#define MAX_MODS 64
+#define MAX_MODS FAKE_DP_MAX
 
-struct fake_dp {
-	struct sb_dp_shm shm;
-	pthread_t thread;
-	atomic_int stop;
-	atomic_int n_add, n_mod, n_connect, n_del, n_inject;
-	struct sb_cmd_leg mod[MAX_MODS];
-	struct sb_cmd_leg add[MAX_MODS];
-	union sb_msg inject[2];   /* events to send once (worker 0) */
-};
-
-static void *fake_dp_main(void *arg)
-{
-	struct fake_dp *d = arg;
-
-	while (!atomic_load(&d->stop)) {
-		atomic_store(&d->shm.hdr->heartbeat_ns, sb_now_ns());
-		for (unsigned w = 0; w < d->shm.hdr->n_workers; w++) {
-			union sb_msg m, ev;
-
-			while (sb_ring_dequeue_burst(sb_dp_shm_cmd_ring(&d->shm, w), &m, 1) == 1) {
-				struct sb_leg_stats *ls = sb_dp_shm_leg_stats(&d->shm, m.h.leg % 64);
-
-				switch (m.h.type) {
-				case SB_CMD_LEG_ADD:
-					memset(ls, 0, sizeof(*ls));
-					ls->leg_gen = m.h.leg_gen;
-					ls->local_port = m.leg.local_port;
-					ls->active = 1;
-					if (atomic_load(&d->n_add) < MAX_MODS)
-						d->add[atomic_load(&d->n_add)] = m.leg;
-					atomic_fetch_add(&d->n_add, 1);
-					break;
-				case SB_CMD_LEG_MOD: {
-					int n = atomic_load(&d->n_mod);
-
-					if (n < MAX_MODS)
-						d->mod[n] = m.leg;
-					atomic_fetch_add(&d->n_mod, 1);
-					break;
-				}
-				case SB_CMD_LEG_CONNECT:
-					atomic_fetch_add(&d->n_connect, 1);
-					break;
-				case SB_CMD_LEG_DEL:
-					ls->active = 0;
-					atomic_fetch_add(&d->n_del, 1);
-					break;
-				default:
-					break;
-				}
-				memset(&ev, 0, sizeof(ev));
-				ev.result.h = (struct sb_msg_hdr){ .type = SB_EVT_RESULT,
-					.len = sizeof(struct sb_evt_result), .req_id = m.h.req_id,
-					.leg = m.h.leg, .leg_gen = m.h.leg_gen };
-				ev.result.status = 0;
-				ev.result.cmd_type = m.h.type;
-				while (sb_ring_enqueue_bulk(sb_dp_shm_evt_ring(&d->shm, w), &ev, 1) != 1)
-					usleep(100);
-			}
-		}
-		for (int i = 0; i < atomic_load(&d->n_inject); i++)
-			while (sb_ring_enqueue_bulk(sb_dp_shm_evt_ring(&d->shm, 0), &d->inject[i], 1) != 1)
-				usleep(100);
-		atomic_store(&d->n_inject, 0);
-		usleep(200);
-	}
-	return NULL;
-}
-
-static struct fake_dp dp;
-
-static void dp_start(const char *inst)
-{
-	struct sb_dp_shm_params prm = {
-		.n_workers = 1, .max_legs = 64, .cmd_slots = 64, .evt_slots = 64,
-		.port_min = 20000, .port_span = 100,
-	};
-
-	memset(&dp, 0, sizeof(dp));
-	inet_pton(AF_INET, MEDIA_IP, &prm.media_ip);
-	T_ASSERT(sb_dp_shm_create(&dp.shm, inst, &prm) == 0);
-	sb_dp_shm_set_state(&dp.shm, SB_DP_READY);
-	T_ASSERT(pthread_create(&dp.thread, NULL, fake_dp_main, &dp) == 0);
-}
-
-static void dp_stop(void)
-{
-	atomic_store(&dp.stop, 1);
-	pthread_join(dp.thread, NULL);
-	sb_dp_shm_set_state(&dp.shm, SB_DP_STOPPED);
-	sb_dp_shm_detach(&dp.shm, 0);
-}
-
-/* A LEG_MOD since mark of the leg on local_port toward peer_port; waits. */
-static const struct sb_cmd_leg *find_mod(int mark, unsigned local_port, unsigned peer_port)
-{
-	for (int t = 0; t < 400; t++) {
-		int n = atomic_load(&dp.n_mod);
-
-		for (int i = mark; i < n && i < MAX_MODS; i++)
-			if (dp.mod[i].local_port == local_port &&
-			    (ntohs(dp.mod[i].peer_port) == peer_port ||
-			     dp.mod[i].peer_port == peer_port))
-				return &dp.mod[i];
-		usleep(5000);
-	}
-	return NULL;
-}
+static struct fake_dp_rec dp;
 
 /* ---- SIP ---- */
 
@@ -383,27 +274,23 @@ int main(int argc, char **argv)
 	char inst[32], cfg[128], db[128], buf[8192], req[8192], old_callid[256];
 	uint16_t p_car, p_agt;
 	int mark, connects;
-	FILE *f;
 
 	if (argc < 2)
 		return T_SKIP;
 	snprintf(inst, sizeof(inst), "sbxfer%d", (int)getpid());
 	snprintf(shm_name, sizeof(shm_name), "/switchboard.%s", inst);
-	dp_start(inst);
+	fake_dp_rec_start(&dp, inst, MEDIA_IP);
 
 	cp_workdir("/tmp/sb_transfer_t", dir, cfg, db, logp);
 	p_car = sipc_free_port();
 	p_agt = sipc_free_port();
-	f = fopen(cfg, "w");
-	T_ASSERT(f);
-	fprintf(f, "instance: %s\nsip:\n  listen: [127.0.0.1:%u, 127.0.0.1:%u]\n"
-		   "  options_interval: 0\n"
-		   "store:\n  sqlite: %s\n"
-		   "agents:\n  - user: agent1\n    password: secret\n"
-		   "  - user: agent2\n    password: secret\n"
-		   "hotlines:\n  - number: \"800100\"\n    agents: [agent1]\n",
+	cp_write_cfg(cfg, "instance: %s\nsip:\n  listen: [127.0.0.1:%u, 127.0.0.1:%u]\n"
+			  "  options_interval: 0\n"
+			  "store:\n  sqlite: %s\n"
+			  "agents:\n  - user: agent1\n    password: secret\n"
+			  "  - user: agent2\n    password: secret\n"
+			  "hotlines:\n  - number: \"800100\"\n    agents: [agent1]\n",
 		inst, p_car, p_agt, db);
-	fclose(f);
 
 	pid = control_start(argv[1], cfg, logp);
 	sipc_open(&caller.s, p_car);
@@ -469,7 +356,7 @@ int main(int argc, char **argv)
 	CHECK(sipc_expect_method(&ag2.s, buf, sizeof(buf), "ACK", 2000) == 0);
 	CHECK(has_hdr_val(buf, "CSeq", "1 ACK") && has_hdr_val(buf, "To", "tag=ag2-1"));
 	{ /* the agent leg now sends to agent2: LEG_MOD, no new CONNECT */
-		const struct sb_cmd_leg *lm = find_mod(mark, port_b, 40100);
+		const struct sb_cmd_leg *lm = fake_dp_rec_find_mod(&dp, mark, port_b, 40100);
 
 		CHECK(lm != NULL);
 		CHECK(lm->peer_ip == htonl(INADDR_LOOPBACK));
@@ -509,7 +396,7 @@ int main(int argc, char **argv)
 	CHECK(!has_hdr_val(req, "Call-ID", old_callid));
 	agent_answer(&ag1, req, "ag1-2", 40200);
 	CHECK(sipc_expect_method(&ag1.s, buf, sizeof(buf), "ACK", 2000) == 0);
-	CHECK(find_mod(mark, port_b, 40200) != NULL);
+	CHECK(fake_dp_rec_find_mod(&dp, mark, port_b, 40200) != NULL);
 	/* agent2 is gone: no NOTIFY, no BYE for it; the caller hears nothing */
 	CHECK(sipc_recv(&ag2.s, buf, sizeof(buf), 500) < 0);
 	CHECK(sipc_recv(&caller.s, buf, sizeof(buf), 10) < 0);
@@ -630,8 +517,8 @@ int main(int argc, char **argv)
 		expect_notify(&ag1, "SIP/2.0 200 OK\r\n", true);
 		/* media: the caller's leg and agent2's leg re-programmed and
 		 * connected; the old agent1-facing legs deleted */
-		CHECK(find_mod(mark, port_a, 40000) != NULL);
-		CHECK(find_mod(mark, port_cb, 40400) != NULL);
+		CHECK(fake_dp_rec_find_mod(&dp, mark, port_a, 40000) != NULL);
+		CHECK(fake_dp_rec_find_mod(&dp, mark, port_cb, 40400) != NULL);
 		for (int i = 0; i < 100 && atomic_load(&dp.n_del) < n_del + 2; i++)
 			usleep(10000);
 		CHECK(atomic_load(&dp.n_connect) == n_conn + 1);
@@ -676,7 +563,7 @@ int main(int argc, char **argv)
 
 	CHECK(control_stop(pid) == 0);
 	pid = 0;
-	dp_stop();
+	fake_dp_rec_stop(&dp);
 	shm_unlink(shm_name);
 	{ /* the counters at shutdown: 7 REFERs got 202 (2: 481, 3: 404, 4: 486,
 	   * 5, 6, 8: 481 and the join) */

@@ -25,62 +25,37 @@ set -eu
 . "$(dirname "$0")/lib.sh"
 
 it_need_bins "$@"
-command -v sqlite3 >/dev/null || it_skip "no sqlite3 CLI"
-command -v tcpdump >/dev/null || it_skip "no tcpdump"
-it_need_root_netns_sipp
-
-it_init attended
-SB_INSTANCE="ia$TAG"
-export SB_INSTANCE
-DB="$WORK/switchboard.db"
-
-it_up
-it_log "topology $TAG up; work dir $WORK"
-
-it_start_dataplane
+it_need_call_env sqlite3 tcpdump
+it_gateway_begin attended ia
 it_control_yaml
-sed -i 's/^hotlines:/  - user: agent2\n    password: secret\nhotlines:/' "$WORK/control.yaml"
-grep -q 'user: agent2' "$WORK/control.yaml" || it_fail "control.yaml: agent2 not added"
+it_control_yaml_agent agent2
 it_start_control
 
 it_bg agent1 agt "$PYTHON" "$IT_DIR/attended_agent.py" agent1 secret 198.51.100.10 5070 \
 	198.51.100.1:5060 agent2
 it_sipp_agent agent2 agent2 5064 6020
-it_bg tcpdump_agt agt tcpdump -nn -i agt0 -w "$WORK/agt0.pcap" udp and host 203.0.113.10
-it_bg tcpdump_car car tcpdump -nn -i car0 -w "$WORK/car0.pcap" udp and src host 203.0.113.10
+it_capture agt host 203.0.113.10
+it_capture car src host 203.0.113.10
 it_wait 10 "agent1 REGISTER answered 200" grep -q '^REGISTERED agent1' "$WORK/agent1.log"
 it_wait_registered agent2 agent2
 sleep 0.5
 
-set +e
-it_sipp_caller caller 1 1
-rc=$?
-wait "${IT_PIDS[agent1]}"
-a1rc=$?
-set -e
+it_caller_argv caller 1 1
+it_run_caller caller
+a1rc=0
+wait "${IT_PIDS[agent1]}" || a1rc=$?
 unset "IT_PIDS[agent1]"
-read -r ok failed _ < <(it_sipp_counts "$WORK/caller.csv")
-it_log "caller: exit $rc, $ok successful, $failed failed; agent1 exit $a1rc"
-for _ in $(seq 100); do
-	[ "$(sqlite3 "$DB" 'select count(*) from cdr' 2>/dev/null || echo 0)" -ge 2 ] && break
-	sleep 0.1
-done
+it_log "agent1 exit $a1rc"
+it_wait_cdr 2
 sleep 0.5
 it_stop tcpdump_agt
 it_stop tcpdump_car
 
-fails=0
-check() { # cond-result msg
-	if [ "$1" = 0 ]; then echo "  ok   $2"; else echo "  FAIL $2"; fails=$((fails + 1)); fi
-}
-count() { # pcap filter
-	tcpdump -nn -r "$1" "$2" 2>/dev/null | wc -l
-}
-to_a1=$(count "$WORK/agt0.pcap" "src host 203.0.113.10 and dst host 198.51.100.10 and dst port 5080")
-to_a2=$(count "$WORK/agt0.pcap" "src host 203.0.113.10 and dst host 198.51.100.10 and dst port 6020")
-to_car=$(count "$WORK/car0.pcap" "src host 203.0.113.10 and dst host 192.0.2.10 and dst port 6000")
-last_a1=$(tcpdump -tt -nn -r "$WORK/agt0.pcap" "src host 203.0.113.10 and dst port 5080" 2>/dev/null | tail -1 | cut -d' ' -f1)
-first_a2=$(tcpdump -tt -nn -r "$WORK/agt0.pcap" "src host 203.0.113.10 and dst port 6020" 2>/dev/null | head -1 | cut -d' ' -f1)
+to_a1=$(it_pcap_count "$WORK/agt0.pcap" "src host 203.0.113.10 and dst host 198.51.100.10 and dst port 5080")
+to_a2=$(it_pcap_count "$WORK/agt0.pcap" "src host 203.0.113.10 and dst host 198.51.100.10 and dst port 6020")
+to_car=$(it_pcap_count "$WORK/car0.pcap" "src host 203.0.113.10 and dst host 192.0.2.10 and dst port 6000")
+last_a1=$(it_pcap_ts last "$WORK/agt0.pcap" "src host 203.0.113.10 and dst port 5080")
+first_a2=$(it_pcap_ts first "$WORK/agt0.pcap" "src host 203.0.113.10 and dst port 6020")
 cdr=$(sqlite3 "$DB" "select agent || ' ' || transferred_by || ' ' || caller_rx_pkts || ' ' || agent_rx_pkts || ' ' || status from cdr where transferred_by is not null" 2>/dev/null || true)
 cons=$(sqlite3 "$DB" "select caller || ' ' || agent || ' ' || hangup_by from cdr where transferred_by is null" 2>/dev/null || true)
 echo "---- RTP to agent1 $to_a1, to agent2 $to_a2 (last to agent1 $last_a1, first to agent2 $first_a2), to the caller $to_car"
@@ -91,18 +66,18 @@ a=1
 	grep -q '^TRANSFERRED agent1 to agent2' "$WORK/agent1.log" &&
 	grep -q '^ANSWERED agent2' "$WORK/agent2.events" &&
 	grep -q '^ENDED agent2' "$WORK/agent2.events" && a=0
-check $a "(a) call ok (exit $rc, $ok ok, $failed failed); agent1 transferred (exit $a1rc); agent2 answered and got the BYE"
+it_check $a "(a) call ok (exit $rc, $ok ok, $failed failed); agent1 transferred (exit $a1rc); agent2 answered and got the BYE"
 b=1
 [ "$to_a1" -gt 0 ] && [ "$to_a2" -gt 0 ] && [ $((to_a1 + to_a2)) = "$PCAP_PKTS" ] &&
 	[ -n "$last_a1" ] && [ -n "$first_a2" ] &&
 	awk -v a="$last_a1" -v b="$first_a2" 'BEGIN { exit !(a < b) }' && b=0
-check $b "(b) caller's RTP: $to_a1 to agent1 then $to_a2 to agent2, sum $((to_a1 + to_a2)) (want $PCAP_PKTS)"
+it_check $b "(b) caller's RTP: $to_a1 to agent1 then $to_a2 to agent2, sum $((to_a1 + to_a2)) (want $PCAP_PKTS)"
 c=1; [ "$to_a2" -gt 0 ] && [ "$to_car" = "$to_a2" ] && c=0
-check $c "(c) the caller got $to_car echoes back (want $to_a2, all of agent2's)"
+it_check $c "(c) the caller got $to_car echoes back (want $to_a2, all of agent2's)"
 d=1
 [ "$cdr" = "agent2 agent1 $PCAP_PKTS $to_a2 200" ] && [ "$cons" = "agent1 agent2 transfer" ] && d=0
-check $d "(d) CDRs '$cdr' (want 'agent2 agent1 $PCAP_PKTS $to_a2 200'), consultation '$cons'"
+it_check $d "(d) CDRs '$cdr' (want 'agent2 agent1 $PCAP_PKTS $to_a2 200'), consultation '$cons'"
 e=1; grep -q "attended transfer by agent1 to agent2" "$WORK/control.log" 2>/dev/null && e=0
-check $e "(e) sb-control logged the join"
-[ "$fails" = 0 ] || it_fail "attended transfer checks failed"
+it_check $e "(e) sb-control logged the join"
+[ "$IT_FAILS" = 0 ] || it_fail "attended transfer checks failed"
 echo "PASS: attended transfer; the caller's RTP moved from agent1 to agent2 on the dataplane, $to_a2 echoes back"

@@ -22,22 +22,11 @@ set -eu
 CALLS=${CALLS:-2}
 
 it_need_bins "$@"
-command -v sqlite3 >/dev/null || it_skip "no sqlite3 CLI"
-it_need_root_netns_sipp
-
-it_init call
-SB_INSTANCE="it$TAG"
-export SB_INSTANCE
-DB="$WORK/switchboard.db"
+it_need_call_env sqlite3
 EXPECT_RELAYED=$((CALLS * 2 * PCAP_PKTS))
 
-sbctl() { ip netns exec "sb-gw-$TAG" "$SBCTL" --instance "$SB_INSTANCE" "$@"; }
-
-it_up
-it_log "topology $TAG up; work dir $WORK"
-
-# ---- sb-dataplane
-it_start_dataplane
+# ---- the topology and sb-dataplane
+it_gateway_begin call it
 
 # ---- sb-control
 it_control_yaml
@@ -65,32 +54,13 @@ IT_NAMES+=(midcall)
 
 # ---- the caller
 it_log "placing $CALLS call(s) to 800100"
-set +e
-it_sipp_caller caller "$CALLS" 1
-rc=$?
-set -e
-read -r ok failed _ < <(it_sipp_counts "$WORK/caller.csv")
-it_log "caller: exit $rc, $ok successful, $failed failed"
-fails=0
-check() { # cond-result msg
-	if [ "$1" = 0 ]; then
-		echo "  ok   $2"
-	else
-		echo "  FAIL $2"
-		fails=$((fails + 1))
-	fi
-}
+it_caller_argv caller "$CALLS" 1
+it_run_caller caller
 a_rc=1
 [ "$rc" = 0 ] && [ "$ok" = "$CALLS" ] && [ "$failed" = 0 ] && a_rc=0
 
 # ---- CDRs (the store writes off the call path: give it a moment)
-cdr_count() {
-	sqlite3 "$DB" "select count(*) from cdr" 2>/dev/null || echo 0
-}
-for _ in $(seq 100); do
-	[ "$(cdr_count)" -ge "$CALLS" ] && break
-	sleep 0.1
-done
+it_wait_cdr "$CALLS"
 wait "${IT_PIDS["midcall"]}" 2>/dev/null || true
 unset "IT_PIDS[midcall]"
 sbctl stats >"$WORK/stats-end.json" 2>"$WORK/stats-end.stderr" || true
@@ -107,29 +77,19 @@ echo "---- sbctl stats, at the end"
 cat "$WORK/stats-end.json" "$WORK/stats-end.stderr" 2>/dev/null || true
 echo
 echo "---- checks"
-check $a_rc "(a) SIPp caller: exit 0, $CALLS successful, 0 failed (got exit $rc, $ok, $failed)"
+it_check $a_rc "(a) SIPp caller: exit 0, $CALLS successful, 0 failed (got exit $rc, $ok, $failed)"
 
 set +e
-"$PYTHON" - "$DB" "$CALLS" "$PCAP_PKTS" "$WORK/stats-mid.json" "$WORK/stats-end.json" "$EXPECT_RELAYED" <<'PY'
-import json, sqlite3, sys
+it_py_checks "$DB" "$CALLS" "$PCAP_PKTS" "$WORK/stats-mid.json" "$WORK/stats-end.json" "$EXPECT_RELAYED" <<'PY'
+import json, sys
+
+import itcheck
+from itcheck import cdr_rows, check
 
 db, calls, pkts, mid, end, relayed_want = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], sys.argv[5], int(sys.argv[6])
-fails = 0
 
-def check(cond, msg):
-    global fails
-    print(("  ok   " if cond else "  FAIL ") + msg)
-    if not cond:
-        fails += 1
-
-# (c) + (b): the CDR rows
-try:
-    con = sqlite3.connect(db)
-    con.row_factory = sqlite3.Row
-    rows = [dict(r) for r in con.execute("select * from cdr order by id")]
-except Exception as e:  # no file, no table
-    rows = []
-    check(False, f"(c) read cdr from {db}: {e}")
+# (c) + (b): the CDR rows (none if the file or the table is missing)
+rows = cdr_rows(db)
 check(len(rows) == calls, f"(c) {calls} CDR row(s) (got {len(rows)})")
 for r in rows:
     tag = f"cdr {r.get('id')} ({r.get('call_id')})"
@@ -183,9 +143,9 @@ if isinstance(e, dict):
     rel = [v for v in walk(e, "relayed") if isinstance(v, int)]
     check(len(rel) > 0 and sum(rel) == relayed_want,
           f"(b) workers relayed {relayed_want} packets in all (got {rel})")
-sys.exit(1 if fails else 0)
+sys.exit(1 if itcheck.fails else 0)
 PY
 prc=$?
 set -e
-[ "$fails" = 0 ] && [ "$prc" = 0 ] || it_fail "end-to-end checks failed"
+[ "$IT_FAILS" = 0 ] && [ "$prc" = 0 ] || it_fail "end-to-end checks failed"
 echo "PASS: $CALLS call(s) through sb-control and sb-dataplane, $PCAP_PKTS RTP packets each way per call"

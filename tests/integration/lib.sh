@@ -13,6 +13,13 @@
 #   it_sipp_agent NAME USER PORT MPORT   the agent phone (agent.xml) in sb-agt
 #   it_need_bins, it_start_dataplane, it_control_yaml [EXTRA], it_start_control,
 #   it_wait_registered NAME USER   the gateway as the call tests start it
+#   it_need_call_env [CMD...], it_gateway_begin NAME PREFIX, sbctl,
+#   it_control_yaml_agent USER, it_sipp_agent_with NAME USER PORT MPORT SF
+#   [OPT...], it_run_caller NAME, it_wait_cdr N, it_control_counters,
+#   it_check RESULT MSG (IT_FAILS), it_py_checks ARGS (itcheck.py),
+#   it_pcap_count PCAP FILTER, it_pcap_ts first|last PCAP FILTER,
+#   it_capture NS FILTER, it_end_stats NAME..., it_check_caller CALLS
+#                         what the call tests repeat (see each below)
 # On exit the trap ends every started process, removes the topology, prints
 # the logs when the exit status is not 0 or 77 (or IT_VERBOSE=1), and
 # removes WORK unless IT_KEEP=1 (or it failed: then WORK is kept and named).
@@ -290,4 +297,138 @@ it_wait_registered() { # name user
 it_agent_ok() {
 	it_alive "$1" || it_fail "SIPp $1 exited"
 	it_registered "$1" "$2"
+}
+
+# ---- what the call tests repeat around the gateway -------------------------
+
+# Skip (77) unless root, ip netns, veth and SIPp are there, and each
+# command named (sqlite3, tcpdump ...) is on PATH.
+it_need_call_env() { # [cmd...]
+	local c
+	for c in "$@"; do
+		command -v "$c" >/dev/null || it_skip "no $c"
+	done
+	it_need_root_netns_sipp
+}
+
+# it_init NAME; SB_INSTANCE=PREFIX$TAG (exported: sbctl and the cleanup use
+# it; PREFIX is unique per test), DB in WORK; the topology up and
+# sb-dataplane started.  sb-control is left to the test (its config varies).
+it_gateway_begin() { # name instance-prefix
+	it_init "$1"
+	SB_INSTANCE="$2$TAG"
+	export SB_INSTANCE
+	DB="$WORK/switchboard.db"
+	it_up
+	it_log "topology $TAG up; work dir $WORK"
+	it_start_dataplane
+}
+
+# sbctl on this test's dataplane, from the gateway namespace.
+sbctl() { ip netns exec "sb-gw-$TAG" "$SBCTL" --instance "$SB_INSTANCE" "$@"; }
+
+# Add agent USER (password secret) to $WORK/control.yaml, before hotlines:
+# an agent on no hotline, reached by name (transfers).
+it_control_yaml_agent() { # user
+	sed -i "s/^hotlines:/  - user: $1\n    password: secret\nhotlines:/" "$WORK/control.yaml"
+	grep -q "user: $1\$" "$WORK/control.yaml" || it_fail "control.yaml: $1 not added"
+}
+
+# A SIPp agent phone like it_sipp_agent's (REGISTER by agent.xml at the
+# gateway's agent side, traced to $WORK/NAME.events/.msg/.err), answering
+# calls with sipp/SCENARIO and given SIPp options (-rtp_echo, -lost P ...).
+it_sipp_agent_with() { # name user sip-port media-port scenario [sipp-option...]
+	local name=$1 user=$2 port=$3 mport=$4 sf=$5
+	shift 5
+	it_bg "$name" agt sipp 198.51.100.1:5060 -sf "$SIPP_DIR/agent.xml" \
+		-oocsf "$SIPP_DIR/$sf" -m 1 \
+		-s "$user" -au "$user" -ap "${AGENT_PASSWORD:-secret}" \
+		-i 198.51.100.10 -p "$port" -mi 198.51.100.10 -mp "$mport" "$@" \
+		-nostdin -default_behaviors all,-abortunexp \
+		-trace_logs -log_file "$WORK/$name.events" \
+		-trace_msg -message_file "$WORK/$name.msg" \
+		-trace_err -error_file "$WORK/$name.err"
+}
+
+# Run CALLER_ARGV (from it_caller_argv NAME ..., then adjusted) in the
+# carrier namespace in the foreground; set rc (SIPp's exit status, 0: all
+# calls succeeded) and ok/failed (its cumulative counts in $WORK/NAME.csv).
+it_run_caller() { # name
+	rc=0
+	ip netns exec "sb-car-$TAG" "${CALLER_ARGV[@]}" >"$WORK/$1.log" 2>&1 </dev/null || rc=$?
+	read -r ok failed _ < <(it_sipp_counts "$WORK/$1.csv")
+	it_log "$1: exit $rc, $ok successful, $failed failed"
+}
+
+# Wait up to 10 s for N rows in $DB's cdr table; no failure here: the
+# checks that follow say what is missing.
+it_wait_cdr() { # n
+	local i
+	for i in $(seq 100); do
+		[ "$(sqlite3 "$DB" 'select count(*) from cdr' 2>/dev/null || echo 0)" -ge "$1" ] &&
+			return 0
+		sleep 0.1
+	done
+	return 0
+}
+
+# sb-control's SIP counters and leftover calls, as it logs them at exit.
+it_control_counters() {
+	echo "---- sb-control's counters"
+	grep -E "sip: (transactions|[0-9]+ messages in)|calls still in memory" \
+		"$WORK/control.log" || true
+}
+
+# One check's line; RESULT 0 is ok, anything else counts in IT_FAILS.
+IT_FAILS=0
+it_check() { # result msg
+	if [ "$1" = 0 ]; then
+		echo "  ok   $2"
+	else
+		echo "  FAIL $2"
+		IT_FAILS=$((IT_FAILS + 1))
+	fi
+}
+
+# The checks written in Python (heredoc on stdin) with itcheck.py importable.
+it_py_checks() { # args...
+	PYTHONPATH="$IT_DIR${PYTHONPATH:+:$PYTHONPATH}" "$PYTHON" - "$@"
+}
+
+# Packets in a capture that match a tcpdump filter.
+it_pcap_count() { # pcap filter
+	tcpdump -nn -r "$1" "$2" 2>/dev/null | wc -l
+}
+
+# The time stamp (s.us) of the first or the last packet matching FILTER.
+it_pcap_ts() { # first|last pcap filter
+	local pick="head"
+	[ "$1" = last ] && pick=tail
+	tcpdump -tt -nn -r "$2" "$3" 2>/dev/null | $pick -1 | cut -d' ' -f1
+}
+
+# Capture UDP on NS's interface (car|agt: car0, agt0) into $WORK/NS0.pcap,
+# as process tcpdump_NS; FILTER is tcpdump's (after "udp and").
+it_capture() { # ns filter...
+	local ns=$1
+	shift
+	it_bg "tcpdump_$ns" "$ns" tcpdump -nn -i "${ns}0" -w "$WORK/${ns}0.pcap" udp and "$@"
+}
+
+# After the calls: sbctl stats into $WORK/stats-end.json, then the named
+# processes ended in order (sb-control last: it logs its counters at exit).
+it_end_stats() { # name...
+	local n
+	sbctl stats >"$WORK/stats-end.json" 2>"$WORK/stats-end.stderr" || true
+	for n in "$@"; do
+		it_stop "$n"
+	done
+}
+
+# Check (a) of the tests that place CALLS calls: the caller (it_run_caller)
+# exited 0 with CALLS successful and none failed.
+it_check_caller() { # calls
+	local a=1
+	[ "$rc" = 0 ] && [ "$ok" = "$1" ] && [ "$failed" = 0 ] && a=0
+	it_check $a "(a) caller: exit 0, $1 successful, 0 failed (got exit $rc, $ok, $failed)"
 }

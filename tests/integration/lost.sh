@@ -32,29 +32,13 @@ CALLS=${CALLS:-30}
 LOST=${LOST:-10}
 
 it_need_bins "$@"
-command -v sqlite3 >/dev/null || it_skip "no sqlite3 CLI"
-it_need_root_netns_sipp
-
-it_init lost
-SB_INSTANCE="il$TAG"
-export SB_INSTANCE
-DB="$WORK/switchboard.db"
-
-sbctl() { ip netns exec "sb-gw-$TAG" "$SBCTL" --instance "$SB_INSTANCE" "$@"; }
-
-it_up
-it_log "topology $TAG up; work dir $WORK"
-it_start_dataplane
+it_need_call_env sqlite3
+it_gateway_begin lost il
 it_control_yaml
 it_start_control
 
 # the agent phone, losing LOST % both ways (REGISTER included)
-it_bg agent agt sipp 198.51.100.1:5060 -sf "$SIPP_DIR/agent.xml" \
-	-oocsf "$SIPP_DIR/agent-answer.xml" -m 1 -s agent1 -au agent1 -ap secret \
-	-i 198.51.100.10 -p 5060 -mi 198.51.100.10 -mp 6000 -lost "$LOST" \
-	-nostdin -default_behaviors all,-abortunexp \
-	-trace_logs -log_file "$WORK/agent.events" \
-	-trace_msg -message_file "$WORK/agent.msg" -trace_err -error_file "$WORK/agent.err"
+it_sipp_agent_with agent agent1 5060 6000 agent-answer.xml -lost "$LOST"
 it_wait_registered agent agent1
 
 # ~0.8 s a call on average (retransmissions wait 500 ms and more)
@@ -63,56 +47,26 @@ it_caller_argv caller "$CALLS" 1 192.0.2.1:5060 10
 CALLER_ARGV[3]="$SIPP_DIR/caller-short.xml"
 CALLER_ARGV+=(-d 200 -lost "$LOST")
 it_log "placing $CALLS calls to 800100 with $LOST % loss at both SIPp ends"
-t0=$(date +%s)
-set +e
-ip netns exec "sb-car-$TAG" "${CALLER_ARGV[@]}" >"$WORK/caller.log" 2>&1 </dev/null
-rc=$?
-set -e
-read -r ok failed _ < <(it_sipp_counts "$WORK/caller.csv")
-it_log "caller: exit $rc, $ok successful, $failed failed in $(($(date +%s) - t0)) s"
-
-for _ in $(seq 100); do
-	[ "$(sqlite3 "$DB" 'select count(*) from cdr' 2>/dev/null || echo 0)" -ge "$CALLS" ] && break
-	sleep 0.1
-done
+it_run_caller caller
+it_wait_cdr "$CALLS"
 # the agent's BYE transactions may still be retransmitting: give them a
 # moment, then look at the dataplane's legs and stop control for its counters
 sleep 2
-sbctl stats >"$WORK/stats-end.json" 2>"$WORK/stats-end.stderr" || true
-it_stop agent
-it_stop control
+it_end_stats agent control
 
-fails=0
-check() { # cond-result msg
-	if [ "$1" = 0 ]; then echo "  ok   $2"; else echo "  FAIL $2"; fails=$((fails + 1)); fi
-}
-echo "---- sb-control's counters"
-grep -E "sip: (transactions|[0-9]+ messages in)|calls still in memory" "$WORK/control.log" || true
+it_control_counters
 echo "---- checks"
-a=1; [ "$rc" = 0 ] && [ "$ok" = "$CALLS" ] && [ "$failed" = 0 ] && a=0
-check $a "(a) caller: exit 0, $CALLS successful, 0 failed (got exit $rc, $ok, $failed)"
+it_check_caller "$CALLS"
 
 set +e
-"$PYTHON" - "$DB" "$CALLS" "$WORK" <<'PY'
-import json, re, sqlite3, sys
+it_py_checks "$DB" "$CALLS" "$WORK" <<'PY'
+import re, sys
+
+import itcheck
+from itcheck import cdr_rows, check, no_active_legs
 
 db, calls, work = sys.argv[1], int(sys.argv[2]), sys.argv[3]
-fails = 0
-
-
-def check(cond, msg):
-    global fails
-    print(("  ok   " if cond else "  FAIL ") + msg)
-    fails += 0 if cond else 1
-
-
-try:
-    con = sqlite3.connect(db)
-    con.row_factory = sqlite3.Row
-    rows = [dict(r) for r in con.execute("select * from cdr order by id")]
-except Exception as e:
-    rows = []
-    print("  cdr: %s" % e)
+rows = cdr_rows(db)
 bad = []
 for r in rows:
     s, a, e = r.get("start_ms"), r.get("answer_ms"), r.get("end_ms")
@@ -164,17 +118,10 @@ if m:
 else:
     check(False, "(c) sb-control's transaction counters in its log")
 check("calls still in memory" not in log, "(d) sb-control: no call left at shutdown")
-try:
-    st = json.load(open(work + "/stats-end.json"))
-    legs = st.get("legs", [])
-    legs = list(legs.values()) if isinstance(legs, dict) else legs
-    active = [l for l in legs if not isinstance(l, dict) or l.get("active", 1)]
-    check(len(active) == 0, "(d) dataplane: no active leg after the calls (got %d)" % len(active))
-except Exception as e:
-    check(False, "(d) sbctl stats after the calls: %s" % e)
-sys.exit(1 if fails else 0)
+no_active_legs(work + "/stats-end.json", "(d)")
+sys.exit(1 if itcheck.fails else 0)
 PY
 prc=$?
 set -e
-[ "$fails" = 0 ] && [ "$prc" = 0 ] || it_fail "lossy signalling checks failed"
+[ "$IT_FAILS" = 0 ] && [ "$prc" = 0 ] || it_fail "lossy signalling checks failed"
 echo "PASS: $CALLS calls through sb-control with $LOST % SIP loss at both SIPp ends"

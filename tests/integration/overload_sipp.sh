@@ -33,19 +33,8 @@ RETRY_AFTER=2
 AGENTS=4
 
 it_need_bins "$@"
-command -v sqlite3 >/dev/null || it_skip "no sqlite3 CLI"
-it_need_root_netns_sipp
-
-it_init overload
-SB_INSTANCE="io$TAG"
-export SB_INSTANCE
-DB="$WORK/switchboard.db"
-
-sbctl() { ip netns exec "sb-gw-$TAG" "$SBCTL" --instance "$SB_INSTANCE" "$@"; }
-
-it_up
-it_log "topology $TAG up; work dir $WORK"
-it_start_dataplane
+it_need_call_env sqlite3
+it_gateway_begin overload io
 
 {
 	cat <<EOF2
@@ -72,12 +61,7 @@ EOF2
 it_start_control
 
 for i in $(seq "$AGENTS"); do
-	it_bg "agent$i" agt sipp 198.51.100.1:5060 -sf "$SIPP_DIR/agent.xml" \
-		-oocsf "$SIPP_DIR/agent-answer.xml" -m 1 -s "agent$i" -au "agent$i" -ap secret \
-		-i 198.51.100.10 -p $((5058 + 2 * i)) -mi 198.51.100.10 -mp $((5990 + 10 * i)) \
-		-nostdin -default_behaviors all,-abortunexp \
-		-trace_logs -log_file "$WORK/agent$i.events" \
-		-trace_msg -message_file "$WORK/agent$i.msg" -trace_err -error_file "$WORK/agent$i.err"
+	it_sipp_agent_with "agent$i" "agent$i" $((5058 + 2 * i)) $((5990 + 10 * i)) agent-answer.xml
 done
 for i in $(seq "$AGENTS"); do
 	it_wait_registered "agent$i" "agent$i"
@@ -87,48 +71,27 @@ it_caller_argv caller "$CALLS" "$CALLS" 192.0.2.1:5060 "$RATE"
 CALLER_ARGV[3]="$SIPP_DIR/caller-overload.xml"
 CALLER_ARGV+=(-d 1000 -trace_logs -log_file "$WORK/caller.events")
 it_log "offering $CALLS calls at $RATE/s; max_cps $MAX_CPS, max_calls $AGENTS"
-set +e
-ip netns exec "sb-car-$TAG" "${CALLER_ARGV[@]}" >"$WORK/caller.log" 2>&1 </dev/null
-rc=$?
-set -e
-read -r ok failed _ < <(it_sipp_counts "$WORK/caller.csv")
-it_log "caller: exit $rc, $ok successful, $failed failed"
+it_run_caller caller
 
 completed=$(grep -c '^COMPLETED' "$WORK/caller.events" 2>/dev/null || true)
-for _ in $(seq 100); do
-	[ "$(sqlite3 "$DB" 'select count(*) from cdr' 2>/dev/null || echo 0)" -ge "${completed:-0}" ] &&
-		break
-	sleep 0.1
-done
+it_wait_cdr "${completed:-0}"
 sleep 1 # the agents' BYE transactions
-sbctl stats >"$WORK/stats-end.json" 2>"$WORK/stats-end.stderr" || true
-it_stop control
+it_end_stats control
 
-fails=0
-check() { # cond-result msg
-	if [ "$1" = 0 ]; then echo "  ok   $2"; else echo "  FAIL $2"; fails=$((fails + 1)); fi
-}
 echo "---- sb-control's counters"
 grep -E "overload: [0-9]+ INVITEs|calls still in memory|[0-9]+ messages in" "$WORK/control.log" || true
 echo "---- checks"
-a=1; [ "$rc" = 0 ] && [ "$ok" = "$CALLS" ] && [ "$failed" = 0 ] && a=0
-check $a "(a) caller: exit 0, $CALLS successful, 0 failed (got exit $rc, $ok, $failed)"
+it_check_caller "$CALLS"
 
 set +e
-"$PYTHON" - "$DB" "$CALLS" "$WORK" "$RETRY_AFTER" "$AGENTS" <<'PY'
-import glob, json, re, sqlite3, sys
+it_py_checks "$DB" "$CALLS" "$WORK" "$RETRY_AFTER" "$AGENTS" <<'PY'
+import glob, re, sys
+
+import itcheck
+from itcheck import cdr_rows, check, no_active_legs
 
 db, calls, work, ra_base, agents = sys.argv[1], int(sys.argv[2]), sys.argv[3], \
     int(sys.argv[4]), int(sys.argv[5])
-fails = 0
-
-
-def check(cond, msg):
-    global fails
-    print(("  ok   " if cond else "  FAIL ") + msg)
-    fails += 0 if cond else 1
-
-
 ev = open(work + "/caller.events", errors="replace").read()
 refused = [(int(n), int(r), int(t)) for n, r, t in
            re.findall(r"^REFUSED (\d+) retry-after (\d+) at (\d+)", ev, re.M)]
@@ -150,13 +113,7 @@ if m:
 else:
     check(False, "(c) sb-control's overload counters in its log")
 
-try:
-    con = sqlite3.connect(db)
-    con.row_factory = sqlite3.Row
-    rows = [dict(r) for r in con.execute("select * from cdr order by id")]
-except Exception as e:
-    rows = []
-    print("  cdr: %s" % e)
+rows = cdr_rows(db)
 good = [r for r in rows if str(r.get("status")) == "200" and r.get("hangup_by") == "caller"
         and isinstance(r.get("answer_ms"), int)]
 check(len(rows) == len(done) and len(good) == len(done),
@@ -172,17 +129,10 @@ if done and refused:
           "(d) a BYE got its 200 (at %d ms) while INVITEs were still refused (last 503 at "
           "%d ms)" % (first_bye, last_503))
 check("calls still in memory" not in log, "(e) sb-control: no call left at shutdown")
-try:
-    st = json.load(open(work + "/stats-end.json"))
-    legs = st.get("legs", [])
-    legs = list(legs.values()) if isinstance(legs, dict) else legs
-    active = [l for l in legs if not isinstance(l, dict) or l.get("active", 1)]
-    check(len(active) == 0, "(e) dataplane: no active leg after the calls (got %d)" % len(active))
-except Exception as e:
-    check(False, "(e) sbctl stats after the calls: %s" % e)
-sys.exit(1 if fails else 0)
+no_active_legs(work + "/stats-end.json", "(e)")
+sys.exit(1 if itcheck.fails else 0)
 PY
 prc=$?
 set -e
-[ "$fails" = 0 ] && [ "$prc" = 0 ] || it_fail "overload checks failed"
+[ "$IT_FAILS" = 0 ] && [ "$prc" = 0 ] || it_fail "overload checks failed"
 echo "PASS: $CALLS calls at $RATE/s against max_cps $MAX_CPS: refused with 503 + Retry-After or completed, none lost"

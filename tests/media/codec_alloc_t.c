@@ -25,14 +25,7 @@
 #include "sb/codec.h"
 #include "sb/g711.h"
 #include "test.h"
-
-#if defined(__SANITIZE_ADDRESS__)
-#define SB_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define SB_ASAN 1
-#endif
-#endif
+#include "alloc_count.h"
 
 #ifdef SB_ASAN
 int main(void)
@@ -41,34 +34,6 @@ int main(void)
 	return T_SKIP;
 }
 #else
-static int counting;
-static long allocs;
-
-void *__libc_malloc(size_t n);
-void *__libc_calloc(size_t n, size_t m);
-void *__libc_realloc(void *p, size_t n);
-void *malloc(size_t n);
-void *calloc(size_t n, size_t m);
-void *realloc(void *p, size_t n);
-
-void *malloc(size_t n)
-{
-	allocs += counting;
-	return __libc_malloc(n);
-}
-
-void *calloc(size_t n, size_t m)
-{
-	allocs += counting;
-	return __libc_calloc(n, m);
-}
-
-void *realloc(void *p, size_t n)
-{
-	allocs += counting;
-	return __libc_realloc(p, n);
-}
-
 /* PCMU -> Opus(rate) -> PCMU for nf frames starting at frame f0, with
  * loss, reordering, duplicates and a silent stretch (DTX). */
 static void run(struct sb_xcode *a, struct sb_xcode *b, unsigned f0, unsigned nf, int16_t *pcm,
@@ -135,9 +100,9 @@ int main(void)
 
 		T_ASSERT(a != NULL && b != NULL);
 		run(a, b, 0, 50, pcm, &sent);      /* warm-up */
-		counting = 1;
+		sb_alloc_counting = 1;
 		run(a, b, 50, 400, pcm, &sent);
-		counting = 0;
+		sb_alloc_counting = 0;
 		{
 			pid_t pid;
 			int st;
@@ -170,12 +135,12 @@ int main(void)
 		sb_xcode_free(b);
 	}
 	printf("codec_alloc: %ld allocations over %u Opus packets (fec %llu, plc %llu, dtx %llu, "
-	       "late %llu, dup %llu)\n", allocs, sent, (unsigned long long)fec,
+	       "late %llu, dup %llu)\n", sb_allocs, sent, (unsigned long long)fec,
 	       (unsigned long long)plc, (unsigned long long)dtx, (unsigned long long)late,
 	       (unsigned long long)dup);
 	/* every path ran */
 	T_ASSERT(fec > 0 && plc > 0 && dtx > 0 && late > 0 && dup > 0);
-	T_ASSERT_EQ_U64(allocs, 0);
+	T_ASSERT_EQ_U64(sb_allocs, 0);
 	return 0;
 }
 #endif

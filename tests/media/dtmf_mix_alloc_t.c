@@ -14,14 +14,7 @@
 #include "sb/dtmf.h"
 #include "sb/mix.h"
 #include "test.h"
-
-#if defined(__SANITIZE_ADDRESS__)
-#define SB_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define SB_ASAN 1
-#endif
-#endif
+#include "alloc_count.h"
 
 #ifdef SB_ASAN
 int main(void)
@@ -30,34 +23,6 @@ int main(void)
 	return T_SKIP;
 }
 #else
-static int counting;
-static long allocs;
-
-void *__libc_malloc(size_t n);
-void *__libc_calloc(size_t n, size_t m);
-void *__libc_realloc(void *p, size_t n);
-void *malloc(size_t n);
-void *calloc(size_t n, size_t m);
-void *realloc(void *p, size_t n);
-
-void *malloc(size_t n)
-{
-	allocs += counting;
-	return __libc_malloc(n);
-}
-
-void *calloc(size_t n, size_t m)
-{
-	allocs += counting;
-	return __libc_calloc(n, m);
-}
-
-void *realloc(void *p, size_t n)
-{
-	allocs += counting;
-	return __libc_realloc(p, n);
-}
-
 int main(void)
 {
 	static int16_t pcm[8][160];
@@ -82,7 +47,7 @@ int main(void)
 	T_ASSERT(sb_dtmf_rx_init(&rx, 8000, 0) == 0);
 	sb_dtmf_ib_init(&ib);
 
-	counting = 1;
+	sb_alloc_counting = 1;
 	for (unsigned d = 0; d < SB_DTMF_N_EVENTS; d++) {
 		T_ASSERT(sb_dtmf_tx_start(&tx, d, 10, 800, 400, d * 4000) == 0);
 		while (sb_dtmf_tx_next(&tx, &p) == 1) {
@@ -104,11 +69,11 @@ int main(void)
 		if (im[v].supported)
 			im[v].fn(&m, in, out, 160);
 	sb_mix_s16(&m, in, out, 160);
-	counting = 0;
+	sb_alloc_counting = 0;
 
 	T_ASSERT_EQ_U64(digits, 2 * SB_DTMF_N_EVENTS);
 	T_ASSERT_EQ_U64(ib.st.blocks, 50 * 160 / SB_DTMF_IB_BLOCK);
-	T_ASSERT_EQ_U64(allocs, 0);
+	T_ASSERT_EQ_U64(sb_allocs, 0);
 	printf("dtmf_mix_alloc: 0 allocations over %llu packets, %llu blocks, %u mix variants\n",
 	       (unsigned long long)rx.st.packets, (unsigned long long)ib.st.blocks, nim);
 	return 0;

@@ -14,14 +14,7 @@
 
 #include "sb/prompt.h"
 #include "test.h"
-
-#if defined(__SANITIZE_ADDRESS__)
-#define SB_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define SB_ASAN 1
-#endif
-#endif
+#include "alloc_count.h"
 
 #ifdef SB_ASAN
 int main(void)
@@ -30,42 +23,6 @@ int main(void)
 	return T_SKIP;
 }
 #else
-static int counting;
-static long allocs;
-
-void *__libc_malloc(size_t n);
-void *__libc_calloc(size_t n, size_t m);
-void *__libc_realloc(void *p, size_t n);
-void *__libc_memalign(size_t a, size_t n);
-void *malloc(size_t n);
-void *calloc(size_t n, size_t m);
-void *realloc(void *p, size_t n);
-void *aligned_alloc(size_t a, size_t n);
-
-void *malloc(size_t n)
-{
-	allocs += counting;
-	return __libc_malloc(n);
-}
-
-void *calloc(size_t n, size_t m)
-{
-	allocs += counting;
-	return __libc_calloc(n, m);
-}
-
-void *realloc(void *p, size_t n)
-{
-	allocs += counting;
-	return __libc_realloc(p, n);
-}
-
-void *aligned_alloc(size_t a, size_t n)
-{
-	allocs += counting;
-	return __libc_memalign(a, n);
-}
-
 int main(void)
 {
 	enum { N = 64 };
@@ -89,7 +46,7 @@ int main(void)
 		sb_prompt_player_init(&pl[i]);
 	}
 
-	counting = 1;
+	sb_alloc_counting = 1;
 	for (unsigned i = 0; i < N; i++)
 		T_ASSERT(sb_prompt_player_start(&pl[i], p[i], i % SB_PROMPT_FMT_N,
 						i & 8 ? SB_PROMPT_LOOP : SB_PROMPT_ONCE, i, &ev) == 0);
@@ -102,11 +59,11 @@ int main(void)
 		}
 	for (unsigned i = 0; i < N; i++)
 		sb_prompt_player_stop(&pl[i], &ev);
-	counting = 0;
+	sb_alloc_counting = 0;
 
 	T_ASSERT_EQ_U64(dones, N / 2);
 	T_ASSERT_EQ_U64(frames, N / 2 * 50 + N / 2 * 120);
-	T_ASSERT_EQ_U64(allocs, 0);
+	T_ASSERT_EQ_U64(sb_allocs, 0);
 	printf("prompt_alloc: 0 allocations over %lu frames, %lu done events\n", frames, dones);
 	sb_prompt_store_free(s);
 	return 0;

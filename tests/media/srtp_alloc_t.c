@@ -5,8 +5,8 @@
  * allocate nothing.  Counted two ways while the packets run:
  *   - OpenSSL's allocator (CRYPTO_set_mem_functions), which is what would
  *     allocate if EVP re-created a context per packet;
- *   - the C library's malloc/calloc/realloc, interposed here (not under
- *     ASan, which owns malloc itself).
+ *   - the C library's malloc/calloc/realloc/aligned_alloc, interposed by
+ *     alloc_count.h (not under ASan, which owns malloc itself).
  * A warm-up packet of each kind runs first: the contract is per packet,
  * not per first packet (OpenSSL may lazily set things up once).
  */
@@ -20,22 +20,14 @@
 
 #include "sb/srtp.h"
 #include "test.h"
+#include "alloc_count.h"
 
-#if defined(__SANITIZE_ADDRESS__)
-#define SB_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define SB_ASAN 1
-#endif
-#endif
-
-static int counting;
-static long ossl_allocs, libc_allocs;
+static long ossl_allocs;
 
 static void *c_malloc(size_t n, const char *f, int l)
 {
 	(void)f; (void)l;
-	if (counting)
+	if (sb_alloc_counting)
 		ossl_allocs++;
 	return malloc(n);
 }
@@ -43,7 +35,7 @@ static void *c_malloc(size_t n, const char *f, int l)
 static void *c_realloc(void *p, size_t n, const char *f, int l)
 {
 	(void)f; (void)l;
-	if (counting)
+	if (sb_alloc_counting)
 		ossl_allocs++;
 	return realloc(p, n);
 }
@@ -53,36 +45,6 @@ static void c_free(void *p, const char *f, int l)
 	(void)f; (void)l;
 	free(p);
 }
-
-#ifndef SB_ASAN
-void *__libc_malloc(size_t n);
-void *__libc_calloc(size_t n, size_t m);
-void *__libc_realloc(void *p, size_t n);
-void *malloc(size_t n);
-void *calloc(size_t n, size_t m);
-void *realloc(void *p, size_t n);
-
-void *malloc(size_t n)
-{
-	if (counting)
-		libc_allocs++;
-	return __libc_malloc(n);
-}
-
-void *calloc(size_t n, size_t m)
-{
-	if (counting)
-		libc_allocs++;
-	return __libc_calloc(n, m);
-}
-
-void *realloc(void *p, size_t n)
-{
-	if (counting)
-		libc_allocs++;
-	return __libc_realloc(p, n);
-}
-#endif
 
 static unsigned rtp(uint8_t *p, uint16_t seq, unsigned pl)
 {
@@ -116,17 +78,17 @@ int main(void)
 		void *(*volatile m)(size_t) = malloc;
 		void *a, *b;
 
-		counting = 1;
+		sb_alloc_counting = 1;
 		a = m(16);
 		b = OPENSSL_malloc(16);
-		counting = 0;
+		sb_alloc_counting = 0;
 		T_ASSERT(a && b && ossl_allocs == 1);
 #ifndef SB_ASAN
-		T_ASSERT(libc_allocs >= 1);
+		T_ASSERT(sb_allocs >= 1);
 #endif
 		free(a);
 		OPENSSL_free(b);
-		ossl_allocs = libc_allocs = 0;
+		ossl_allocs = sb_allocs = 0;
 	}
 	for (unsigned i = 0; i < sizeof(key); i++)
 		key[i] = (uint8_t)(i * 13 + 1);
@@ -143,7 +105,7 @@ int main(void)
 		len = sb_srtcp_protect(o, p, rtcp(p), sizeof(p));
 		T_ASSERT(sb_srtcp_unprotect(u, p, (unsigned)len) > 0);
 
-		counting = 1;
+		sb_alloc_counting = 1;
 		for (unsigned i = 2; i < 2002; i++) {
 			len = sb_srtp_protect(o, p, rtp(p, (uint16_t)i, 160), sizeof(p));
 			memcpy(keep, p, (size_t)len);
@@ -157,7 +119,7 @@ int main(void)
 			T_ASSERT(sb_srtcp_unprotect(u, p, (unsigned)len) == 28);
 			packets += 5;
 		}
-		counting = 0;
+		sb_alloc_counting = 0;
 		sb_srtp_stats(u, &st);
 		T_ASSERT_EQ_U64(st.err[SB_SRTP_E_AUTH], 2000);
 		T_ASSERT_EQ_U64(st.err[SB_SRTP_E_REPLAY], 2000);
@@ -165,7 +127,7 @@ int main(void)
 		sb_srtp_free(u);
 	}
 	printf("%ld packet operations: %ld OpenSSL allocations, %ld libc allocations%s\n",
-	       packets, ossl_allocs, libc_allocs,
+	       packets, ossl_allocs, sb_allocs,
 #ifdef SB_ASAN
 	       " (libc not counted under ASan)"
 #else
@@ -173,6 +135,6 @@ int main(void)
 #endif
 	);
 	T_ASSERT_EQ_U64(ossl_allocs, 0);
-	T_ASSERT_EQ_U64(libc_allocs, 0);
+	T_ASSERT_EQ_U64(sb_allocs, 0);
 	return 0;
 }
