@@ -428,5 +428,6 @@ int main(int argc, char **argv)
 	unlink(db);
 	unlink(logp);
 	rmdir(dir);
+	shm_unlink(shm_name); /* the fake dataplane's segment (detach leaves it) */
 	return 0;
 }
