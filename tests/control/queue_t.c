@@ -32,6 +32,7 @@
 
 #include "cpdb.h"
 #include "sipc_auth.h"
+#include "fake_dp.h"
 
 #define MEDIA_IP "203.0.113.10"
 static char dir[64], logp[128], shm_name[64];
@@ -49,103 +50,9 @@ static void fail_dump(const char *what, int line)
 
 #define CHECK(c) do { if (!(c)) fail_dump(#c, __LINE__); } while (0)
 
-/* ---- the fake dataplane ---- */
+/* ---- the fake dataplane: fake_dp.h's recording one ---- */
 
-#define MAX_MODS 64
-
-struct fake_dp {
-	struct sb_dp_shm shm;
-	pthread_t thread;
-	atomic_int stop;
-	atomic_int n_add, n_mod, n_connect, n_del, n_inject;
-	struct sb_cmd_leg mod[MAX_MODS];
-	struct sb_cmd_leg add[MAX_MODS];
-	union sb_msg inject[2];   /* events to send once (worker 0) */
-};
-
-static void *fake_dp_main(void *arg)
-{
-	struct fake_dp *d = arg;
-
-	while (!atomic_load(&d->stop)) {
-		atomic_store(&d->shm.hdr->heartbeat_ns, sb_now_ns());
-		for (unsigned w = 0; w < d->shm.hdr->n_workers; w++) {
-			union sb_msg m, ev;
-
-			while (sb_ring_dequeue_burst(sb_dp_shm_cmd_ring(&d->shm, w), &m, 1) == 1) {
-				struct sb_leg_stats *ls = sb_dp_shm_leg_stats(&d->shm, m.h.leg % 64);
-
-				switch (m.h.type) {
-				case SB_CMD_LEG_ADD:
-					memset(ls, 0, sizeof(*ls));
-					ls->leg_gen = m.h.leg_gen;
-					ls->local_port = m.leg.local_port;
-					ls->active = 1;
-					if (atomic_load(&d->n_add) < MAX_MODS)
-						d->add[atomic_load(&d->n_add)] = m.leg;
-					atomic_fetch_add(&d->n_add, 1);
-					break;
-				case SB_CMD_LEG_MOD: {
-					int n = atomic_load(&d->n_mod);
-
-					if (n < MAX_MODS)
-						d->mod[n] = m.leg;
-					atomic_fetch_add(&d->n_mod, 1);
-					break;
-				}
-				case SB_CMD_LEG_CONNECT:
-					atomic_fetch_add(&d->n_connect, 1);
-					break;
-				case SB_CMD_LEG_DEL:
-					ls->active = 0;
-					atomic_fetch_add(&d->n_del, 1);
-					break;
-				default:
-					break;
-				}
-				memset(&ev, 0, sizeof(ev));
-				ev.result.h = (struct sb_msg_hdr){ .type = SB_EVT_RESULT,
-					.len = sizeof(struct sb_evt_result), .req_id = m.h.req_id,
-					.leg = m.h.leg, .leg_gen = m.h.leg_gen };
-				ev.result.status = 0;
-				ev.result.cmd_type = m.h.type;
-				while (sb_ring_enqueue_bulk(sb_dp_shm_evt_ring(&d->shm, w), &ev, 1) != 1)
-					usleep(100);
-			}
-		}
-		for (int i = 0; i < atomic_load(&d->n_inject); i++)
-			while (sb_ring_enqueue_bulk(sb_dp_shm_evt_ring(&d->shm, 0), &d->inject[i], 1) != 1)
-				usleep(100);
-		atomic_store(&d->n_inject, 0);
-		usleep(200);
-	}
-	return NULL;
-}
-
-static struct fake_dp dp;
-
-static void dp_start(const char *inst)
-{
-	struct sb_dp_shm_params prm = {
-		.n_workers = 1, .max_legs = 64, .cmd_slots = 64, .evt_slots = 64,
-		.port_min = 20000, .port_span = 100,
-	};
-
-	memset(&dp, 0, sizeof(dp));
-	inet_pton(AF_INET, MEDIA_IP, &prm.media_ip);
-	T_ASSERT(sb_dp_shm_create(&dp.shm, inst, &prm) == 0);
-	sb_dp_shm_set_state(&dp.shm, SB_DP_READY);
-	T_ASSERT(pthread_create(&dp.thread, NULL, fake_dp_main, &dp) == 0);
-}
-
-static void dp_stop(void)
-{
-	atomic_store(&dp.stop, 1);
-	pthread_join(dp.thread, NULL);
-	sb_dp_shm_set_state(&dp.shm, SB_DP_STOPPED);
-	sb_dp_shm_detach(&dp.shm, 0);
-}
-
+static struct fake_dp_rec dp;
 
 /* ---- SIP ---- */
 
@@ -328,7 +235,7 @@ int main(int argc, char **argv)
 		return T_SKIP;
 	snprintf(inst, sizeof(inst), "sbqueue%d", (int)getpid());
 	snprintf(shm_name, sizeof(shm_name), "/switchboard.%s", inst);
-	dp_start(inst);
+	fake_dp_rec_start(&dp, inst, MEDIA_IP);
 
 	cp_workdir("/tmp/sb_queue_t", dir, cfg, db, logp);
 	p_car = sipc_free_port();
@@ -419,7 +326,7 @@ int main(int argc, char **argv)
 
 	CHECK(control_stop(pid) == 0);
 	pid = 0;
-	dp_stop();
+	fake_dp_rec_stop(&dp);
 	/* every call wrote its CDR: 7 answered (200), the timed-out one 480 */
 	CHECK(cp_db_int(db, "SELECT count(*) FROM cdr") == 8);
 	CHECK(cp_db_int(db, "SELECT count(*) FROM cdr WHERE status = 480") == 1);
