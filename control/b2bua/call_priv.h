@@ -180,6 +180,11 @@ void uac_bye_caller(struct sb_call *c);
 /* A response no transaction took (2xx retransmitted after it ended). */
 void uac_on_stray_response(struct sb_call *c, const struct sb_sip_msg *m);
 
+/* The SDP origin of our leg on side S (media address, the leg's port)
+ * for sb_sdp_oa_write_offer/answer (dialog.c). */
+void call_leg_sdp_local(struct sb_call *c, int s, uint64_t sess_id, uint64_t sess_ver,
+			struct sb_sdp_local *l);
+
 /* xfer.c */
 /* REFER in the side's dialog (answered here: 202/4xx, NOTIFYs later). */
 void xfer_on_refer(struct sb_call *c, struct sb_stx *st, const struct sb_sip_msg *m, int side);

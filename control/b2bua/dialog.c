@@ -386,16 +386,23 @@ static void send_ack(struct sb_call *c, int side, uint32_t cseq)
 }
 
 /* Our side of the SDP toward side s: the media address, s's leg. */
-static void local_of(struct sb_call *c, int s, struct sb_sdp_local *l)
+void call_leg_sdp_local(struct sb_call *c, int s, uint64_t sess_id, uint64_t sess_ver,
+			struct sb_sdp_local *l)
 {
-	struct sb_dlg *d = &c->dlg[s];
-
 	memset(l, 0, sizeof(*l));
 	l->addr.family = 4;
 	l->addr.ip4 = c->cp->media->ops->media_ip(c->cp->media);
 	l->port = c->leg[s].port;
-	l->sess_id = d->sdp_id;
-	l->sess_ver = ++d->sdp_ver;
+	l->sess_id = sess_id;
+	l->sess_ver = sess_ver;
+}
+
+/* in a dialog: our o= toward that side goes on */
+static void local_of(struct sb_call *c, int s, struct sb_sdp_local *l)
+{
+	struct sb_dlg *d = &c->dlg[s];
+
+	call_leg_sdp_local(c, s, d->sdp_id, ++d->sdp_ver, l);
 }
 
 /* An old-style hold (c=0.0.0.0, RFC 3264 section 8.4: "do not send me

@@ -177,12 +177,7 @@ static int invite_target(struct sb_call *c)
 
 	/* our agent-side leg, as the first agent got it */
 	target_offer(c, &offer);
-	memset(&sl, 0, sizeof(sl));
-	sl.addr.family = 4;
-	sl.addr.ip4 = cp->media->ops->media_ip(cp->media);
-	sl.port = c->leg[SIDE_B].port;
-	sl.sess_id = sb_rand_next(&cp->rnd) >> 20;
-	sl.sess_ver = 1;
+	call_leg_sdp_local(c, SIDE_B, sb_rand_next(&cp->rnd) >> 20, 1, &sl);
 	sb_buf_init(&sdp, sdp_mem, sizeof(sdp_mem));
 	sb_sdp_oa_write_offer(&sdp, &offer, &sl);
 
