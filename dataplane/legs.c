@@ -7,7 +7,9 @@
 #include <rte_cycles.h>
 
 #include "arp.h"
+#include "dpmedia.h"
 #include "legs.h"
+#include "rectap.h"
 #include "worker.h"
 
 #define SWEEP_MS        1u    /* timer period of sb_legs_timer() */
@@ -132,7 +134,7 @@ static void leg_configure(struct sb_worker *w, uint32_t idx, const struct sb_cmd
 	bool same = !fresh && c->peer_ip == x->latch.sdp_ip && c->peer_port == x->latch.sdp_port &&
 		    ((l->flags & SB_LEG_F_LATCH) != 0) == may_latch;
 
-	l->flags = (uint8_t)c->flags;
+	l->flags = (uint8_t)(c->flags | (fresh ? 0u : (l->flags & SB_LEGI_MASK)));
 	l->n_pt = c->n_pt_map;
 	for (unsigned i = 0; i < SB_PT_MAP_MAX; i++) {
 		l->pt_in[i] = i < c->n_pt_map ? c->pt_map[i].pt_in : 0;
@@ -237,6 +239,10 @@ static int leg_del(struct sb_worker *w, const struct sb_msg_hdr *h)
 	if (rc < 0)
 		return rc;
 	leg_disconnect(w, l);
+	if (unlikely(l->flags & SB_LEGI_MASK)) {
+		sb_dpm_leg_reset(w, h->leg);
+		sb_dprec_leg_reset(w, h->leg);
+	}
 	slot = (uint32_t)l->addr * w->port_span + (l->local_port - w->port_base);
 	w->port_leg[slot] = SB_LEG_NONE;
 	if (!(l->flags & SB_LEG_F_RTCP_MUX))

@@ -24,6 +24,16 @@ struct sb_worker;
 /* port_leg[] value of a leg's RTCP port (local_port + 1, not mux). */
 #define SB_PORT_RTCP 0x80000000u
 
+/* sb_leg.flags bits the dataplane sets itself (never from a command's
+ * flags, kept across LEG_MOD, cleared by LEG_ADD): a leg that needs more
+ * than a relay.  Its packets leave the fast path at one unlikely() branch
+ * each (relay.c, "HOOK(media)" and "HOOK(rec)"), so the relay of plain
+ * legs pays one test of a byte it already has in cache. */
+#define SB_LEGI_MEDIA 0x40u /* media context: SRTP, codec, DTMF, prompts, conference (dpmedia.c) */
+#define SB_LEGI_REC   0x80u /* recorded: payload copies to the record ring (rectap.c) */
+#define SB_LEGI_MASK  (SB_LEGI_MEDIA | SB_LEGI_REC)
+_Static_assert((SB_LEG_F_KNOWN & SB_LEGI_MASK) == 0, "command flags and internal flags overlap");
+
 /* sb_leg.out_state */
 #define SB_OUT_INIT   1u /* a stream has been sent: out_* below are valid */
 #define SB_OUT_RESYNC 2u /* the source feeding this output changed (LEG_CONNECT) */

@@ -10,8 +10,10 @@
 #include <rte_udp.h>
 
 #include "arp.h"
+#include "dpmedia.h"
 #include "legs.h"
 #include "punt.h"
+#include "rectap.h"
 #include "relay.h"
 #include "worker.h"
 
@@ -644,6 +646,12 @@ static inline void relay_one(struct sb_worker *w, struct drop_list *d, struct rt
 		drop(w, d, m, SB_DROP_BAD_RTP);
 		return;
 	}
+	/* HOOK(media): SRTP, codecs, DTMF, prompts, conferences (dpmedia.h);
+	 * before the source check: an SRTP tag is verified before latching */
+	if (unlikely(w->legs->leg[idx & ~SB_PORT_RTCP].flags & SB_LEGI_MEDIA)) {
+		sb_dpm_rx(w, m, idx, rtp, payload, now);
+		return;
+	}
 	if (unlikely(idx & SB_PORT_RTCP)) {
 		relay_rtcp(w, d, m, eth, ip, udp, idx & ~SB_PORT_RTCP, payload, now);
 		return;
@@ -677,6 +685,10 @@ static inline void relay_one(struct sb_worker *w, struct drop_list *d, struct rt
 					     sb_rtp_clock_units(now, l->rx_clock_mult)) |
 		      (++l->rx_pend >= SB_RX_PUBLISH_EVERY)) != 0))
 		sb_legs_publish(w, idx, d->now_ns);
+
+	/* HOOK(rec): a copy of the accepted payload for the recorder (rectap.h) */
+	if (unlikely(l->flags & SB_LEGI_REC))
+		sb_dprec_tap(w, idx, rtp, payload, now);
 
 	/* ---- forward ---- */
 	nh_mac = relay_target(w, d, m, l, idx,

@@ -95,6 +95,9 @@ enum sb_cmd_type {
 	SB_CMD_LEG_MOD = 2,     /* struct sb_cmd_leg: new peer/flags; counters kept */
 	SB_CMD_LEG_DEL = 3,     /* struct sb_msg_hdr: leg, leg_gen */
 	SB_CMD_LEG_CONNECT = 4, /* struct sb_cmd_connect: both directions */
+	/* 5..11: media (issue 5, dataplane/dpmedia.c); 12..15: recording
+	 * (issue 7, dataplane/rectap.c).  Numbers reserved so that both can
+	 * grow at once; an unknown type is answered -EINVAL. */
 	SB_CMD_N
 };
 
@@ -102,6 +105,7 @@ enum sb_evt_type {
 	SB_EVT_RESULT = 1,        /* struct sb_evt_result */
 	SB_EVT_PEER_LATCHED = 2,  /* struct sb_evt_peer: leg learned its peer */
 	SB_EVT_MEDIA_TIMEOUT = 3, /* struct sb_evt_timeout: no media within the timeout */
+	/* 4..7: media (issue 5); 8..11: recording (issue 7) */
 	SB_EVT_N
 };
 
