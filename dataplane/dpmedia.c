@@ -2,6 +2,8 @@
 /*
  * dpmedia.c — the worker's media path (see dpmedia.h).
  */
+#include <errno.h>
+
 #include <rte_mbuf.h>
 
 #include "dpmedia.h"
@@ -18,6 +20,13 @@ void sb_dpm_rx(struct sb_worker *w, struct rte_mbuf *m, uint32_t idx, uint8_t *r
 	/* no leg carries SB_LEGI_MEDIA yet */
 	w->st->drop[SB_DROP_NO_FWD]++;
 	rte_pktmbuf_free(m);
+}
+
+int sb_dpm_cmd(struct sb_worker *w, const union sb_msg *m)
+{
+	(void)w;
+	(void)m;
+	return -ENOTSUP; /* not implemented yet */
 }
 
 void sb_dpm_leg_reset(struct sb_worker *w, uint32_t idx)

@@ -24,6 +24,11 @@ struct sb_worker;
 void sb_dpm_rx(struct sb_worker *w, struct rte_mbuf *m, uint32_t idx, uint8_t *rtp,
 	       uint32_t payload, uint64_t now);
 
+/* An ABI 4 media command (SB_CMD_LEG_MEDIA .. SB_CMD_CONF_LEAVE), its
+ * size already checked; 0 or -errno for the result event. */
+union sb_msg;
+int sb_dpm_cmd(struct sb_worker *w, const union sb_msg *m);
+
 /* Leg idx is being deleted or re-added: release its media state and clear
  * SB_LEGI_MEDIA.  No-op for a plain leg. */
 void sb_dpm_leg_reset(struct sb_worker *w, uint32_t idx);

@@ -314,6 +314,14 @@ static int legs_apply_cmd(struct sb_worker *w, const union sb_msg *m)
 		return leg_del(w, &m->h);
 	case SB_CMD_LEG_CONNECT:
 		return leg_connect(w, &m->connect);
+	case SB_CMD_LEG_MEDIA:
+	case SB_CMD_DTMF_SEND:
+	case SB_CMD_PROMPT_LOAD:
+	case SB_CMD_PROMPT_PLAY:
+	case SB_CMD_PROMPT_STOP:
+	case SB_CMD_CONF_JOIN:
+	case SB_CMD_CONF_LEAVE:
+		return sb_dpm_cmd(w, m); /* dpmedia.c */
 	case SB_CMD_N:
 		break;
 	}

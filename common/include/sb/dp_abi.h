@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * sb/dp_abi.h — the control ⇄ dataplane contract, version 3.
+ * sb/dp_abi.h — the control ⇄ dataplane contract, version 4.
  *
  * One header, included by both sides.  Everything here is fixed-layout
  * binary: fixed-width integers only, no pointers, no size_t, no bool.
@@ -43,6 +43,10 @@
  *    like the RFC 3550 figures (struct sb_leg_stats: freshness contract);
  *  - the media timeout counts from the last RTP *or RTCP* packet, and
  *    restarts on LEG_CONNECT.
+ *
+ * Version 4 (media and recording on the workers, issues 5 and 7):
+ *  - SB_CMD_LEG_MEDIA .. SB_CMD_CONF_LEAVE, SB_EVT_DTMF, SB_EVT_PROMPT_DONE
+ *    (below: "ABI 4: media"); recording commands and events 12.. / 8..
  */
 #ifndef SB_DP_ABI_H
 #define SB_DP_ABI_H
@@ -52,7 +56,7 @@
 #include "sb/ring.h"
 
 #define SB_DP_MAGIC    0x50444253u /* "SBDP" little-endian */
-#define SB_DP_ABI      3u
+#define SB_DP_ABI      4u
 #define SB_MAX_WORKERS 16u
 #define SB_MSG_SIZE    128u
 #define SB_LEG_NONE    UINT32_MAX
@@ -95,9 +99,16 @@ enum sb_cmd_type {
 	SB_CMD_LEG_MOD = 2,     /* struct sb_cmd_leg: new peer/flags; counters kept */
 	SB_CMD_LEG_DEL = 3,     /* struct sb_msg_hdr: leg, leg_gen */
 	SB_CMD_LEG_CONNECT = 4, /* struct sb_cmd_connect: both directions */
-	/* 5..11: media (issue 5, dataplane/dpmedia.c); 12..15: recording
-	 * (issue 7, dataplane/rectap.c).  Numbers reserved so that both can
-	 * grow at once; an unknown type is answered -EINVAL. */
+	/* ABI 4, media (dataplane/dpmedia.c) */
+	SB_CMD_LEG_MEDIA = 5,   /* struct sb_cmd_media: set/replace a leg's media processing */
+	SB_CMD_DTMF_SEND = 6,   /* struct sb_cmd_dtmf: generate RFC 4733 digits on a leg */
+	SB_CMD_PROMPT_LOAD = 7, /* struct sb_cmd_prompt_load: load a WAV file as a prompt id */
+	SB_CMD_PROMPT_PLAY = 8, /* struct sb_cmd_prompt: play to a leg or a conference */
+	SB_CMD_PROMPT_STOP = 9, /* struct sb_cmd_prompt: stop what plays there */
+	SB_CMD_CONF_JOIN = 10,  /* struct sb_cmd_conf: join, or change mode in, a conference */
+	SB_CMD_CONF_LEAVE = 11, /* struct sb_msg_hdr: leave the leg's conference */
+	/* 12..15: recording (issue 7, dataplane/rectap.c).  Numbers are
+	 * reserved so both can grow at once; an unknown type is -EINVAL. */
 	SB_CMD_N
 };
 
@@ -105,7 +116,9 @@ enum sb_evt_type {
 	SB_EVT_RESULT = 1,        /* struct sb_evt_result */
 	SB_EVT_PEER_LATCHED = 2,  /* struct sb_evt_peer: leg learned its peer */
 	SB_EVT_MEDIA_TIMEOUT = 3, /* struct sb_evt_timeout: no media within the timeout */
-	/* 4..7: media (issue 5); 8..11: recording (issue 7) */
+	SB_EVT_DTMF = 4,          /* struct sb_evt_dtmf: a digit ended on a leg */
+	SB_EVT_PROMPT_DONE = 5,   /* struct sb_evt_prompt: a prompt ended or was stopped */
+	/* 6..7: media; 8..11: recording (issue 7) */
 	SB_EVT_N
 };
 
@@ -193,6 +206,162 @@ struct sb_evt_timeout {
 };
 _Static_assert(sizeof(struct sb_evt_timeout) == 24, "bump SB_DP_ABI");
 
+/* ---- ABI 4: media (issue 5) ----
+ *
+ * A leg becomes a media leg (SRTP, transcoding, DTMF, prompts,
+ * conferences) with SB_CMD_LEG_MEDIA after its LEG_ADD; LEG_MEDIA with
+ * every field zero makes it a plain relay leg again; LEG_DEL frees its
+ * media state.  The dataplane keeps the media state in pools sized at
+ * start-up: -ENOSPC when they are full, -ENOTSUP for a codec or suite it
+ * lacks.  Transcoding is implied: a packet forwarded from leg a to leg b
+ * is decoded and re-encoded when a's codec differs from b's (both
+ * declared with LEG_MEDIA); telephone-event is passed through (pt mapped),
+ * or dropped when the other side has none;
+ * detected digits are reported as SB_EVT_DTMF either way.
+ */
+
+/* Codecs, as the ABI numbers them (control maps its own enums). */
+enum sb_dp_codec {
+	SB_DP_CODEC_NONE = 0, /* not declared: payload relayed untouched */
+	SB_DP_CODEC_PCMU = 1, /* G.711 µ-law, 8000 Hz */
+	SB_DP_CODEC_PCMA = 2, /* G.711 A-law, 8000 Hz */
+	SB_DP_CODEC_OPUS = 3, /* Opus (RFC 7587), RTP clock 48000 */
+};
+
+/* SRTP suites (RFC 4568 / RFC 7714 names). */
+enum sb_dp_srtp {
+	SB_DP_SRTP_NONE = 0,
+	SB_DP_SRTP_AES_CM_128_HMAC_SHA1_80 = 1, /* 16-byte key + 14-byte salt */
+	SB_DP_SRTP_AES_CM_128_HMAC_SHA1_32 = 2,
+	SB_DP_SRTP_AEAD_AES_128_GCM = 3,        /* 16-byte key + 12-byte salt */
+};
+
+/* sb_cmd_media.flags */
+#define SB_MEDIA_DTMF_4733   (1u << 0) /* detect RFC 4733 events (dtmf_pt) -> SB_EVT_DTMF */
+#define SB_MEDIA_DTMF_INBAND (1u << 1) /* detect in-band tones (decoded legs) -> SB_EVT_DTMF */
+#define SB_MEDIA_DTMF_STRIP  (1u << 2) /* do not forward telephone-event packets (IVR owns them) */
+#define SB_MEDIA_OPUS_FEC    (1u << 3) /* encode Opus with in-band FEC */
+#define SB_MEDIA_OPUS_DTX    (1u << 4) /* encode Opus with DTX */
+#define SB_MEDIA_F_KNOWN     0x1fu
+
+struct sb_cmd_media {
+	struct sb_msg_hdr h;      /* leg, leg_gen */
+	uint8_t srtp_rx;          /* enum sb_dp_srtp: unprotect what the peer sends */
+	uint8_t srtp_tx;          /* enum sb_dp_srtp: protect what we send the peer */
+	uint8_t rx_key_len;       /* key || salt bytes used in rx_key */
+	uint8_t tx_key_len;
+	uint8_t rx_key[30];       /* the peer's SDES master key || salt */
+	uint8_t tx_key[30];       /* ours */
+	uint8_t codec;            /* enum sb_dp_codec the peer sends and receives */
+	uint8_t pt;               /* its payload type on this leg */
+	uint8_t dtmf_pt;          /* telephone-event payload type on this leg; 0 = none */
+	uint8_t channels;         /* 1, or 2 for stereo Opus */
+	uint32_t clock_hz;        /* RTP clock of codec (Opus 48000) */
+	uint32_t dtmf_clock_hz;   /* RTP clock of telephone-event (8000 or 48000) */
+	uint16_t ptime_ms;        /* packet time we send with; 0 = 20 */
+	uint8_t opus_complexity;  /* 0..10; 0xff = the dataplane's default */
+	uint8_t reserved0;
+	uint32_t flags;           /* SB_MEDIA_* */
+	uint32_t opus_bitrate;    /* bits/s; 0 = libopus default */
+	uint32_t reserved[2];
+};
+_Static_assert(sizeof(struct sb_cmd_media) == 112, "bump SB_DP_ABI");
+
+/* Generate digits (RFC 4733 events, or tones on a G.711 leg without a
+ * telephone-event payload type) to the leg's peer, in its own stream. */
+struct sb_cmd_dtmf {
+	struct sb_msg_hdr h;      /* leg */
+	char digits[24];          /* 0-9 * # A-D, NUL-terminated unless all 24 used */
+	uint16_t duration_ms;     /* per digit; 0 = 100 */
+	uint16_t gap_ms;          /* between digits; 0 = 50 */
+	uint8_t volume;           /* RFC 4733 volume (dBm0 below 0); 0 = 10 */
+	uint8_t reserved[11];
+};
+_Static_assert(sizeof(struct sb_cmd_dtmf) == 56, "bump SB_DP_ABI");
+
+#define SB_PROMPT_PATH_MAX 96
+
+/* Load (or replace) prompt id from a WAV file (PCM16 8/16/48 kHz, or
+ * G.711) on the dataplane's host; converted once to each codec in use.
+ * Sent to any worker; the file is read off the packet path.  Prompts are
+ * shared by every worker and every call (no copies). */
+struct sb_cmd_prompt_load {
+	struct sb_msg_hdr h;      /* leg unused (SB_LEG_NONE) */
+	uint32_t prompt;          /* control's id, < the dataplane's prompt table size */
+	uint32_t flags;           /* 0 */
+	char path[SB_PROMPT_PATH_MAX]; /* absolute, NUL-terminated */
+};
+_Static_assert(sizeof(struct sb_cmd_prompt_load) == 120, "bump SB_DP_ABI");
+
+/* sb_cmd_prompt.flags */
+#define SB_PROMPT_LOOP (1u << 0) /* music on hold: until PROMPT_STOP */
+
+/* PROMPT_PLAY: to leg h.leg (what the leg would have forwarded to its
+ * peer is replaced while it plays; relaying resumes after), or, with
+ * h.leg == SB_LEG_NONE, to every member of conference conf on worker.
+ * PROMPT_STOP: the same addressing; answered 0 even if nothing played. */
+struct sb_cmd_prompt {
+	struct sb_msg_hdr h;      /* leg, leg_gen; or leg = SB_LEG_NONE */
+	uint32_t prompt;
+	uint32_t flags;           /* SB_PROMPT_* */
+	uint32_t conf;            /* when h.leg == SB_LEG_NONE */
+	uint32_t reserved;
+};
+_Static_assert(sizeof(struct sb_cmd_prompt) == 32, "bump SB_DP_ABI");
+
+/* Conference membership modes (mixer, mix-minus: nobody hears themselves). */
+enum sb_conf_mode {
+	SB_CONF_TALK = 1,    /* hears everyone, heard by everyone */
+	SB_CONF_LISTEN = 2,  /* hears everyone, heard by nobody (supervisor listen) */
+	SB_CONF_WHISPER = 3, /* hears everyone, heard only by leg `target` (coach) */
+};
+
+/* Join conference conf (control's number, < the worker's conference
+ * table; all members on the same worker), or change the member's mode.
+ * A member's received audio goes to the mixer and nowhere else; what it
+ * is sent is its mix-minus.  Supervision of a call caller—agent: listen =
+ * {caller TALK, agent TALK, supervisor LISTEN}; whisper = supervisor
+ * WHISPER with target agent; barge = all TALK. */
+struct sb_cmd_conf {
+	struct sb_msg_hdr h;      /* the member leg */
+	uint32_t conf;
+	uint32_t mode;            /* enum sb_conf_mode */
+	uint32_t target;          /* WHISPER: the leg that hears the member */
+	uint32_t target_gen;
+};
+_Static_assert(sizeof(struct sb_cmd_conf) == 32, "bump SB_DP_ABI");
+
+/* sb_evt_dtmf.source */
+#define SB_DTMF_SRC_4733   1u
+#define SB_DTMF_SRC_INBAND 2u
+
+/* One per digit (not per packet), when it ends. */
+struct sb_evt_dtmf {
+	struct sb_msg_hdr h;      /* leg */
+	uint8_t digit;            /* '0'-'9', '*', '#', 'A'-'D' */
+	uint8_t source;           /* SB_DTMF_SRC_* */
+	uint8_t volume;           /* RFC 4733 volume; 0 for in-band */
+	uint8_t reserved;
+	uint32_t duration_ms;
+	uint32_t rtp_ts;          /* RTP timestamp where it started */
+	uint32_t reserved2;
+};
+_Static_assert(sizeof(struct sb_evt_dtmf) == 32, "bump SB_DP_ABI");
+
+/* sb_evt_prompt.reason */
+#define SB_PROMPT_END_DONE    1u /* played to the end (not for loops) */
+#define SB_PROMPT_END_STOPPED 2u /* PROMPT_STOP, another PLAY, LEG_DEL or CONF_LEAVE */
+#define SB_PROMPT_END_ERROR   3u /* prompt unloaded or not in the leg's codec */
+
+struct sb_evt_prompt {
+	struct sb_msg_hdr h;      /* leg (SB_LEG_NONE for a conference) */
+	uint32_t prompt;
+	uint32_t conf;
+	uint32_t reason;          /* SB_PROMPT_END_* */
+	uint32_t frames;          /* 20 ms frames played */
+};
+_Static_assert(sizeof(struct sb_evt_prompt) == 32, "bump SB_DP_ABI");
+
 /* One ring slot. */
 union sb_msg {
 	struct sb_msg_hdr h;
@@ -201,6 +370,13 @@ union sb_msg {
 	struct sb_evt_result result;
 	struct sb_evt_peer peer;
 	struct sb_evt_timeout timeout;
+	struct sb_cmd_media media;
+	struct sb_cmd_dtmf dtmf;
+	struct sb_cmd_prompt_load prompt_load;
+	struct sb_cmd_prompt prompt;
+	struct sb_cmd_conf conf;
+	struct sb_evt_dtmf dtmf_evt;
+	struct sb_evt_prompt prompt_evt;
 	uint8_t raw[SB_MSG_SIZE];
 };
 _Static_assert(sizeof(union sb_msg) == SB_MSG_SIZE, "bump SB_DP_ABI");
@@ -212,6 +388,8 @@ static const uint16_t sb_cmd_size[SB_CMD_N] = {
 	[SB_CMD_LEG_MOD] = sizeof(struct sb_cmd_leg),
 	[SB_CMD_LEG_DEL] = sizeof(struct sb_msg_hdr),
 	[SB_CMD_LEG_CONNECT] = sizeof(struct sb_cmd_connect),
+	/* ABI 4 media: sizes are entered by dataplane/dpmedia.c's author as
+	 * each command is implemented (0 = answered -EINVAL) */
 };
 
 /* ---- counters in the segment ---- */
