@@ -23,6 +23,16 @@
  * (the thread's CPU time, as the machine is shared; the variants run in
  * alternating 10-frame chunks).  Each figure is the median of --reps.
  *
+ * With the dataplane built (SB_BENCH_DP) and EAL available, the 48 kHz
+ * run also goes through a real worker (issue 5): --legs (at most 30) pairs
+ * of legs PCMU <-> Opus programmed with LEG_MEDIA over the command ring,
+ * each frame one PCMU and one Opus packet per pair through
+ * sb_relay_burst() (HOOK(media-out) -> sb_xcode_rx) and one tick of the
+ * media timer (decode, encode, originate both ways); thread CPU time of
+ * those two calls only (building the input mbufs and emptying the TX
+ * buffer are not timed).  Then legs_per_core is the worker's, and
+ * codec_legs_per_core the sb_xcode loop's.
+ *
  * Prints a table, then one JSON object on the last line (the --rate run
  * is the headline; every rate measured is in "by_rate").
  */
@@ -41,6 +51,12 @@
 #include "sb/g711.h"
 
 #define MAXF 500
+
+#ifdef SB_BENCH_DP
+#define H_MAX_LEGS 64u
+#define H_SPAN     256u
+#include "dpm_harness.h" /* a real worker on the real shm rings (tests/dataplane) */
+#endif
 
 static unsigned n_legs = 40, n_frames = 100, n_reps = 5, complexity = 5, bitrate = 24000;
 
@@ -245,6 +261,81 @@ static void run_rep(const struct stream *s, double *t_ours, double *t_ref, long 
 	legs_free(&L);
 }
 
+static unsigned dp_legs; /* pairs through the worker (SB_BENCH_DP) */
+
+#ifdef SB_BENCH_DP
+static int dp_ok;
+static uint32_t dp_k; /* frames sent so far: sequence numbers and timestamps go on */
+static uint64_t dp_now;
+
+static void dp_setup(void)
+{
+	dp_legs = n_legs < 30 ? n_legs : 30; /* outputs of one tick fit the TX buffer */
+	if (h_init("xcbench", 2 * dp_legs + 2, 0) != 0)
+		return;
+	dp_now = rte_rdtsc();
+	for (unsigned i = 0; i < dp_legs; i++) {
+		union sb_msg m;
+
+		h_leg_add(2 * i, H_IP(100), (uint16_t)(10000 + i), (uint16_t)(H_PORT_MIN + 4 * i), 0);
+		h_leg_add(2 * i + 1, H_IP(101), (uint16_t)(10000 + i),
+			  (uint16_t)(H_PORT_MIN + 4 * i + 2), 0);
+		h_connect(2 * i, 2 * i + 1);
+		for (unsigned b = 0; b < 2; b++) {
+			h_media_init(&m, 2 * i + b);
+			m.media.codec = b ? SB_DP_CODEC_OPUS : SB_DP_CODEC_PCMU;
+			m.media.pt = b ? 111 : 0;
+			m.media.clock_hz = b ? 48000 : 8000;
+			m.media.channels = 1;
+			m.media.opus_complexity = (uint8_t)complexity;
+			m.media.opus_bitrate = bitrate;
+			if (h_cmd(&m) != 0)
+				exit(1);
+		}
+	}
+	h_arp(H_IP(100), dp_now);
+	h_arp(H_IP(101), dp_now);
+	sb_dpm_timer(H.w, dp_now);
+	dp_ok = 1;
+}
+
+/* Thread CPU seconds of n_frames frames of dp_legs pairs through the worker. */
+static double dp_run(const struct stream *s)
+{
+	double t = 0;
+
+	for (unsigned k = 0; k < n_frames; k++, dp_k++) {
+		struct rte_mbuf *m[64];
+		unsigned n = 0;
+		double t0;
+
+		for (unsigned i = 0; i < dp_legs; i++) {
+			uint8_t b[SB_CODEC_MAX_PAYLOAD + 12];
+
+			m[n++] = h_udp(H_IP(100), (uint16_t)(10000 + i), (uint16_t)(H_PORT_MIN + 4 * i), b,
+				       h_rtp(b, 0, (uint16_t)dp_k, 160 * dp_k, 0x1000 + i, s->ulaw[k], 160));
+			m[n++] = h_udp(H_IP(101), (uint16_t)(10000 + i), (uint16_t)(H_PORT_MIN + 4 * i + 2),
+				       b, h_rtp(b, 111, (uint16_t)dp_k, 960 * dp_k, 0x2000 + i, s->opus[k],
+						(unsigned)s->opus_len[k]));
+		}
+		dp_now += h_ms(20);
+		t0 = now_s();
+		for (unsigned i = 0; i < n; i += 32)
+			sb_relay_burst(H.w, m + i, (uint16_t)(n - i < 32 ? n - i : 32), dp_now);
+		sb_dpm_timer(H.w, dp_now + h_ms(1));
+		t += now_s() - t0;
+		if (k > 10 && H.w->tx.n != 2 * dp_legs) {
+			fprintf(stderr, "transcode_bench: the worker sent %u packets for %u pairs\n",
+				H.w->tx.n, dp_legs);
+			exit(1);
+		}
+		rte_pktmbuf_free_bulk(H.w->tx.m, H.w->tx.n);
+		H.w->tx.n = 0;
+	}
+	return t;
+}
+#endif
+
 int main(int argc, char **argv)
 {
 	static const struct option lo[] = {
@@ -281,6 +372,13 @@ int main(int argc, char **argv)
 			"--complexity (0..10) out of range\n", MAXF);
 		return 2;
 	}
+	double dp_lpc = 0;
+
+#ifdef SB_BENCH_DP
+	dp_setup();
+	if (!dp_ok)
+		printf("(no EAL: the worker figure is left out)\n");
+#endif
 	printf("transcode: %u legs x %u frames (20 ms), Opus VOIP %u bit/s complexity %u, "
 	       "median of %u, thread CPU time\n", n_legs, n_frames, bitrate, complexity, n_reps);
 	printf("%-6s %-22s %14s %14s %8s\n", "rate", "variant", "us/leg-frame", "legs/core", "ratio");
@@ -296,6 +394,16 @@ int main(int argc, char **argv)
 		}
 		for (unsigned r = 0; r < n_reps; r++)
 			run_rep(&s, &t_ours[r], &t_ref[r], &sink);
+#ifdef SB_BENCH_DP
+		if (dp_ok && rates[ri] == 48000) {
+			double t_dp[99];
+
+			dp_run(&s); /* warm-up: jitter buffers primed */
+			for (unsigned r = 0; r < n_reps; r++)
+				t_dp[r] = dp_run(&s);
+			dp_lpc = (double)dp_legs * n_frames / median(t_dp, n_reps) / 50;
+		}
+#endif
 		mo = median(t_ours, n_reps);
 		mr = median(t_ref, n_reps);
 		res[ri][0] = (double)n_legs * n_frames / mo / 50;
@@ -304,6 +412,9 @@ int main(int argc, char **argv)
 		       mr * 1e6 / n_legs / n_frames, res[ri][1]);
 		printf("%-6u %-22s %14.1f %14.1f %8.3f\n", rates[ri], "sb_xcode G.711<->Opus",
 		       mo * 1e6 / n_legs / n_frames, res[ri][0], res[ri][0] / res[ri][1]);
+		if (dp_lpc > 0 && rates[ri] == 48000)
+			printf("%-6u %-22s %14.1f %14.1f %8.3f\n", rates[ri], "worker (dataplane)",
+			       1e6 / 50 / dp_lpc, dp_lpc, dp_lpc / res[ri][1]);
 		jl += (size_t)snprintf(json_rates + jl, sizeof(json_rates) - jl,
 				       "%s\"%u\":{\"legs_per_core\":%.1f,\"libopus_legs_per_core\":%.1f,"
 				       "\"ratio_vs_libopus\":%.3f}", ri ? "," : "", rates[ri],
@@ -318,7 +429,16 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	fprintf(stderr, "(sink %ld)\n", sink);
-	printf("{\"bench\":\"transcode\",\"legs_per_core\":%.1f,\"libopus_legs_per_core\":%.1f,"
+	/* issue 5: legs_per_core "through the dataplane" when the worker ran */
+	if (dp_lpc > 0 && head_rate == 48000) {
+		printf("{\"bench\":\"transcode\",\"on_worker\":true,\"worker_legs\":%u,"
+		       "\"codec_legs_per_core\":%.1f,\"ratio_worker_vs_codec\":%.3f,", dp_legs,
+		       res[head][0], dp_lpc / res[head][0]);
+		res[head][0] = dp_lpc;
+	} else {
+		printf("{\"bench\":\"transcode\",\"on_worker\":false,");
+	}
+	printf("\"legs_per_core\":%.1f,\"libopus_legs_per_core\":%.1f,"
 	       "\"ratio_vs_libopus\":%.3f,\"rate\":%u,\"complexity\":%u,\"bitrate\":%u,"
 	       "\"ptime_ms\":20,\"legs\":%u,\"frames\":%u,\"reps\":%u,\"resampler\":\"speexdsp q3\","
 	       "\"opus_decode_rate_ours\":8000,"

@@ -13,6 +13,8 @@ enum {
 	OPT_PORT_MIN, OPT_PORT_SPAN, OPT_IDLE_US, OPT_PRELOAD, OPT_EXIT_IDLE_MS,
 	OPT_STATS_JSON, OPT_ARP_RETRY_MS, OPT_ARP_TTL_S, OPT_WORKERS, OPT_TX_DRAIN_US,
 	OPT_NO_FLOW, OPT_MEDIA_ADDRS, OPT_HELP,
+	OPT_REC_DIR, OPT_REC_RING, OPT_REC_MAX, OPT_REC_SEGMENT_S, OPT_REC_DIRECT,
+	OPT_MEDIA_LEGS, OPT_CONFS, OPT_PROMPTS,
 };
 
 static const struct option long_opts[] = {
@@ -33,7 +35,15 @@ static const struct option long_opts[] = {
 	{"tx-drain-us", required_argument, NULL, OPT_TX_DRAIN_US},
 	{"no-flow", no_argument, NULL, OPT_NO_FLOW},
 	{"media-addrs", required_argument, NULL, OPT_MEDIA_ADDRS},
+	{"media-legs", required_argument, NULL, OPT_MEDIA_LEGS},
+	{"confs", required_argument, NULL, OPT_CONFS},
+	{"prompts", required_argument, NULL, OPT_PROMPTS},
 	{"help", no_argument, NULL, OPT_HELP},
+	{"rec-dir", required_argument, NULL, OPT_REC_DIR},
+	{"rec-ring", required_argument, NULL, OPT_REC_RING},
+	{"rec-max", required_argument, NULL, OPT_REC_MAX},
+	{"rec-segment-s", required_argument, NULL, OPT_REC_SEGMENT_S},
+	{"rec-direct", no_argument, NULL, OPT_REC_DIRECT},
 	{NULL, 0, NULL, 0},
 };
 
@@ -47,6 +57,9 @@ void sb_dp_cfg_usage(const char *prog)
 		"         [--arp-ttl-s N (300)] [--workers N (one per lcore after the first)]\n"
 		"         [--tx-drain-us N (100)] [--no-flow (dispatch even if rte_flow works)]\n"
 		"         [--media-addrs N (1)]\n"
+		"         [--media-legs N per worker (256)] [--confs N per worker (16)] [--prompts N (64)]\n"
+		"         [--rec-dir DIR (recording off without)] [--rec-ring N frames/worker (4096)]\n"
+		"         [--rec-max N recordings/worker (256)] [--rec-segment-s N (60)] [--rec-direct]\n"
 		"  --port-span is the whole range, split evenly between the workers.\n"
 		"  --media-addrs: the media addresses are --media-ip and the N - 1 after it\n"
 		"  (same subnet); each holds the whole port range, so legs = N x ports.\n",
@@ -95,6 +108,12 @@ int sb_dp_cfg_parse(struct sb_dp_cfg *c, int argc, char **argv, char *why, size_
 	c->arp_ttl_s = 300;
 	c->tx_drain_us = 100;
 	c->media_addrs = 1;
+	c->media_legs = 256; /* SB_DPM_DEF_* (dpmedia.h) */
+	c->confs = 16;
+	c->prompts = 64;
+	c->rec_ring = 4096;
+	c->rec_max = 256;
+	c->rec_segment_s = 60;
 
 	optind = 1;
 	opterr = 0;
@@ -168,6 +187,37 @@ int sb_dp_cfg_parse(struct sb_dp_cfg *c, int argc, char **argv, char *why, size_
 			if (parse_u32(optarg, 1, SB_DP_MEDIA_ADDRS_MAX, &c->media_addrs) < 0)
 				BAD("--media-addrs: '%s' is not in 1..%u", optarg,
 				    SB_DP_MEDIA_ADDRS_MAX);
+			break;
+		case OPT_MEDIA_LEGS:
+			if (parse_u32(optarg, 1, 1u << 20, &c->media_legs) < 0)
+				BAD("--media-legs: '%s' is not in 1..%u", optarg, 1u << 20);
+			break;
+		case OPT_CONFS:
+			if (parse_u32(optarg, 1, 1u << 16, &c->confs) < 0)
+				BAD("--confs: '%s' is not in 1..%u", optarg, 1u << 16);
+			break;
+		case OPT_PROMPTS:
+			if (parse_u32(optarg, 1, 1u << 16, &c->prompts) < 0)
+				BAD("--prompts: '%s' is not in 1..%u", optarg, 1u << 16);
+			break;
+		case OPT_REC_DIR:
+			c->rec_dir = optarg;
+			break;
+		case OPT_REC_RING:
+			if (parse_u32(optarg, 2, 1u << 20, &c->rec_ring) < 0 ||
+			    (c->rec_ring & (c->rec_ring - 1)) != 0)
+				BAD("--rec-ring: '%s' is not a power of two in 2..1048576", optarg);
+			break;
+		case OPT_REC_MAX:
+			if (parse_u32(optarg, 1, 65536, &c->rec_max) < 0)
+				BAD("--rec-max: '%s' is not in 1..65536", optarg);
+			break;
+		case OPT_REC_SEGMENT_S:
+			if (parse_u32(optarg, 1, 3600, &c->rec_segment_s) < 0)
+				BAD("--rec-segment-s: '%s' is not in 1..3600", optarg);
+			break;
+		case OPT_REC_DIRECT:
+			c->rec_direct = 1;
 			break;
 		case OPT_HELP:
 			sb_dp_cfg_usage(argv[0]);

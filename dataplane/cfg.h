@@ -29,6 +29,14 @@ struct sb_dp_cfg {
 	uint32_t tx_drain_us;   /* TX buffer drain period */
 	uint32_t no_flow;       /* 1: never try rte_flow steering */
 	uint32_t media_addrs;   /* media_ip and the media_addrs - 1 after it (1..SB_DP_MEDIA_ADDRS_MAX) */
+	const char *rec_dir;    /* recordings (issue 7); NULL = recording off (-ENOTSUP) */
+	uint32_t rec_ring;      /* record ring frames per worker (power of two) */
+	uint32_t rec_max;       /* recordings open at once per worker */
+	uint32_t rec_segment_s; /* default durability segment */
+	uint32_t rec_direct;    /* 1: O_DIRECT recording files */
+	uint32_t media_legs;    /* media contexts per worker (SRTP, DTMF, prompts) */
+	uint32_t confs;         /* conferences per worker */
+	uint32_t prompts;       /* prompt ids 0..prompts-1, shared by the workers */
 };
 
 /* Media addresses per dataplane (sb_leg.addr is 8 bits). */

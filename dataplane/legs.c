@@ -291,6 +291,8 @@ static int leg_connect(struct sb_worker *w, const struct sb_cmd_connect *c)
 	 * hold music or early media for a while must not time out at once). */
 	w->legs->x[c->h.leg].idle_start_ns = sb_tsc_to_ns(&w->clk, rte_rdtsc());
 	w->legs->x[c->leg_b].idle_start_ns = w->legs->x[c->h.leg].idle_start_ns;
+	if (unlikely((a->flags | b->flags) & SB_LEGI_MEDIA))
+		return sb_dpm_connect(w, c->h.leg, c->leg_b); /* transcoders follow (dpmedia.c) */
 	return 0;
 }
 
@@ -322,6 +324,11 @@ static int legs_apply_cmd(struct sb_worker *w, const union sb_msg *m)
 	case SB_CMD_CONF_JOIN:
 	case SB_CMD_CONF_LEAVE:
 		return sb_dpm_cmd(w, m); /* dpmedia.c */
+	case SB_CMD_REC_START:
+	case SB_CMD_REC_STOP:
+	case SB_CMD_REC_PAUSE:
+	case SB_CMD_REC_RESUME:
+		return sb_dprec_cmd(w, m); /* rectap.c */
 	case SB_CMD_N:
 		break;
 	}
@@ -516,6 +523,10 @@ unsigned sb_legs_cmd_poll(struct sb_worker *w)
 
 		memset(&ev, 0, sizeof(ev));
 		ev.result.status = legs_apply_cmd(w, &cmds[i]);
+		if (ev.result.status == -EINPROGRESS) { /* PROMPT_LOAD: answered when loaded */
+			w->st->cmds++;
+			continue;
+		}
 		ev.result.h.type = SB_EVT_RESULT;
 		ev.result.h.len = sizeof(ev.result);
 		ev.result.h.req_id = cmds[i].h.req_id;

@@ -32,10 +32,12 @@
 #include "arp.h"
 #include "cfg.h"
 #include "dispatch.h"
+#include "dpmedia.h"
 #include "legs.h"
 #include "port.h"
 #include "preload.h"
 #include "punt.h"
+#include "rectap.h"
 #include "stats.h"
 #include "telemetry.h"
 #include "worker.h"
@@ -89,6 +91,8 @@ struct dp_main {
 	struct sb_dispatch disp;
 	struct sb_punt_stats punt_st;
 	struct sb_dp_telemetry tel;
+	struct sb_dprec *rec; /* recorder (--rec-dir); NULL = recording off */
+	struct sb_dpm_shared *media_sh; /* prompt store and its loader thread (dpmedia.h) */
 };
 
 /* --preload callback: apply through the same path as ring commands, on
@@ -253,6 +257,11 @@ static int workers_create(struct dp_main *dm)
 	unsigned lc = (unsigned)-1;
 	int rc;
 
+	dm->media_sh = sb_dpm_shared_create(dm->cfg.prompts, dm->n_workers);
+	if (dm->media_sh == NULL) {
+		fprintf(stderr, "sb-dataplane: prompt store: %s\n", strerror(errno));
+		return -ENOMEM;
+	}
 	if (!dm->single) {
 		for (unsigned i = 0; i < dm->n_workers; i++) {
 			dm->punt[i] = sb_punt_ring_create(i, SB_PUNT_SLOTS, dm->port.socket);
@@ -301,6 +310,9 @@ static int workers_create(struct dp_main *dm)
 		wp.legs = &dm->legs;
 		wp.stop = &stop_flag;
 		wp.heartbeat = dm->single ? &dm->shm.hdr->heartbeat_ns : NULL;
+		wp.media_legs = dm->cfg.media_legs;
+		wp.media_confs = dm->cfg.confs;
+		wp.media_shared = dm->media_sh;
 		dm->w[i] = sb_worker_create(&wp);
 		if (dm->w[i] == NULL)
 			return -ENOMEM;
@@ -329,6 +341,8 @@ static void workers_free(struct dp_main *dm)
 		sb_worker_free(dm->w[i]);
 		dm->w[i] = NULL;
 	}
+	sb_dpm_shared_free(dm->media_sh); /* after the workers: their players are gone */
+	dm->media_sh = NULL;
 	sb_dispatch_rings_free(dm->in, dm->n_workers);
 	for (unsigned i = 0; i < dm->n_workers; i++) {
 		struct rte_mbuf *m = NULL;
@@ -460,6 +474,31 @@ int main(int argc, char **argv)
 	}
 	if (workers_create(&dm) < 0)
 		goto out_workers;
+	if (dm.cfg.rec_dir != NULL) {
+		struct sb_dprec_cfg rcfg = {
+			.dir = dm.cfg.rec_dir, .n_workers = dm.n_workers, .max_legs = dm.cfg.max_legs,
+			.ring_slots = dm.cfg.rec_ring, .max_recs = dm.cfg.rec_max,
+			.segment_s = dm.cfg.rec_segment_s, .o_direct = dm.cfg.rec_direct,
+		};
+
+		dm.rec = sb_dprec_create(&rcfg, why, sizeof(why));
+		if (dm.rec == NULL) {
+			fprintf(stderr, "sb-dataplane: %s\n", why);
+			status = 2;
+			goto out_workers;
+		}
+		for (unsigned i = 0; i < dm.n_workers; i++)
+			sb_dprec_attach(dm.rec, dm.w[i]);
+		/* recovery pass of a crash's .part files, then the loop: a
+		 * thread of its own, never a worker lcore */
+		rc = sb_dprec_start(dm.rec);
+		if (rc < 0) {
+			fprintf(stderr, "sb-dataplane: recorder thread: %s\n", strerror(-rc));
+			goto out_workers;
+		}
+		printf("sb-dataplane: recording to %s (ring %u frames/worker, %u recordings/worker)\n",
+		       dm.cfg.rec_dir, dm.cfg.rec_ring, dm.cfg.rec_max);
+	}
 
 	/* Proactive resolution: the gateway first, then each preloaded peer. */
 	for (unsigned i = 0; i < dm.n_workers; i++)
@@ -519,6 +558,9 @@ int main(int argc, char **argv)
 		dm.shm.hdr->punt_unhandled = dm.punt_st.unhandled;
 	}
 	status = 0;
+	/* open recordings closed and renamed; DONE events on the rings */
+	sb_dprec_destroy(dm.rec, dm.w, dm.n_workers, 3000);
+	dm.rec = NULL;
 
 	if (dm.cfg.stats_json != NULL) {
 		rc = sb_stats_write_json(dm.cfg.stats_json, &dm.shm, dm.port.id);
@@ -529,6 +571,7 @@ int main(int argc, char **argv)
 	}
 
 out_workers:
+	sb_dprec_destroy(dm.rec, dm.w, dm.n_workers, 3000);
 	sb_dp_telemetry_unregister();
 	workers_free(&dm);
 	sb_leg_tbl_free(&dm.legs);

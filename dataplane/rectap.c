@@ -1,23 +1,314 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * rectap.c — recording tap of the worker (see rectap.h).
+ * rectap.c — the worker's side of recording (see rectap.h): commands,
+ * the per-packet tap, leg reset, event forwarding.
  */
+#include <errno.h>
+#include <string.h>
+
+#include <rte_byteorder.h>
+
 #include "legs.h"
+#include "rec_priv.h"
+#include "rec_rtp.h"
 #include "rectap.h"
 #include "worker.h"
+
+/* The leg must be active, on w, of that generation. */
+static int rec_leg_check(struct sb_worker *w, uint32_t idx, uint32_t gen)
+{
+	if (idx >= w->legs->max)
+		return -EINVAL;
+	if (!w->legs->x[idx].active)
+		return -ENOENT;
+	if (w->legs->x[idx].worker != w->id)
+		return -EXDEV;
+	if (w->legs->x[idx].gen != gen)
+		return -ESTALE;
+	return 0;
+}
+
+/* Relative, NUL-terminated, no "..": the dataplane writes only under
+ * --rec-dir whatever control asks. */
+static bool rec_path_ok(const char *p)
+{
+	size_t n = strnlen(p, SB_REC_REL_PATH_MAX);
+
+	if (n == 0 || n == SB_REC_REL_PATH_MAX || p[0] == '/')
+		return false;
+	for (const char *s = p; s != NULL; s = strchr(s, '/')) {
+		if (*s == '/')
+			s++;
+		if (s[0] == '.' && s[1] == '.' && (s[2] == '/' || s[2] == '\0'))
+			return false;
+		if (s[0] == '/' || s[0] == '\0') /* "a//b", trailing '/' */
+			return false;
+	}
+	return true;
+}
+
+static struct dprec_slot *slot_find(struct dprec_w *rw, uint32_t rec_id)
+{
+	for (unsigned i = 0; i < rw->d->cfg.max_recs; i++)
+		if (rw->slot[i].state != SLOT_FREE && rw->slot[i].rec_id == rec_id)
+			return &rw->slot[i];
+	return NULL;
+}
+
+static void leg_attach(struct sb_worker *w, struct dprec_slot *s, unsigned ch, uint32_t leg,
+		       uint32_t gen)
+{
+	struct dprec_w *rw = w->rec;
+
+	s->leg[ch] = leg;
+	s->gen[ch] = gen;
+	rw->d->leg_map[leg] = (uint32_t)(s - rw->slot) << 1 | ch;
+	w->legs->leg[leg].flags |= SB_LEGI_REC;
+}
+
+static void leg_detach(struct sb_worker *w, struct dprec_slot *s, unsigned ch)
+{
+	uint32_t leg = s->leg[ch];
+
+	if (leg == SB_LEG_NONE)
+		return;
+	w->rec->d->leg_map[leg] = MAP_NONE;
+	w->legs->leg[leg].flags &= (uint8_t)~SB_LEGI_REC;
+	s->leg[ch] = SB_LEG_NONE;
+}
+
+static int req_push(struct dprec_w *rw, const struct dprec_req *q)
+{
+	return sb_ring_enqueue_bulk(rw->req, q, 1) ? 0 : -EAGAIN;
+}
+
+/* Queue the stop; on a full ring the poll retries (stop_pending). */
+static void slot_stop(struct sb_worker *w, struct dprec_slot *s)
+{
+	struct dprec_req q = {.op = REQ_STOP, .rec_id = s->rec_id};
+
+	leg_detach(w, s, 0);
+	leg_detach(w, s, 1);
+	s->state = SLOT_CLOSING;
+	s->stop_pending = req_push(w->rec, &q) < 0;
+}
+
+static int rec_start(struct sb_worker *w, const struct sb_cmd_rec_start *c)
+{
+	static const uint8_t fmt_map[] = {
+		[SB_DP_REC_G711] = SB_REC_FMT_ULAW,
+		[SB_DP_REC_PCM16] = SB_REC_FMT_PCM16,
+		[SB_DP_REC_ALAW] = SB_REC_FMT_ALAW,
+		[SB_DP_REC_ULAW] = SB_REC_FMT_ULAW,
+	};
+	struct dprec_w *rw = w->rec;
+	const uint32_t legs[2] = {c->h.leg, c->agent_leg};
+	const uint32_t gens[2] = {c->h.leg_gen, c->agent_leg_gen};
+	struct dprec_slot *s;
+	struct dprec_req q;
+	int rc;
+
+	if (c->fmt >= sizeof(fmt_map) || c->flags != 0 ||
+	    (c->segment_s != 0 && c->segment_s > 3600))
+		return -EINVAL;
+	if (legs[0] == SB_LEG_NONE && legs[1] == SB_LEG_NONE)
+		return -EINVAL;
+	for (unsigned ch = 0; ch < 2; ch++) {
+		if (legs[ch] == SB_LEG_NONE)
+			continue;
+		rc = rec_leg_check(w, legs[ch], gens[ch]);
+		if (rc < 0)
+			return rc;
+	}
+	if (legs[0] == legs[1])
+		return -EINVAL;
+	s = slot_find(rw, c->rec_id);
+	if (s != NULL && s->state != SLOT_ON)
+		return -EBUSY; /* closing: the id is not free yet */
+	for (unsigned ch = 0; ch < 2; ch++) {
+		uint32_t m;
+
+		if (legs[ch] == SB_LEG_NONE)
+			continue;
+		m = rw->d->leg_map[legs[ch]];
+		if (m != MAP_NONE && (s == NULL || &rw->slot[m >> 1] != s))
+			return -EBUSY;
+	}
+	if (s != NULL) { /* re-attach (transfer): same file */
+		for (unsigned ch = 0; ch < 2; ch++) {
+			if (legs[ch] == SB_LEG_NONE || s->leg[ch] == legs[ch])
+				continue;
+			leg_detach(w, s, ch);
+			if (rw->d->leg_map[legs[ch]] != MAP_NONE) /* it was on the other side */
+				leg_detach(w, s, rw->d->leg_map[legs[ch]] & 1);
+			leg_attach(w, s, ch, legs[ch], gens[ch]);
+		}
+		return 0;
+	}
+	if (!rec_path_ok(c->path))
+		return -EINVAL;
+	for (unsigned i = 0; i < rw->d->cfg.max_recs && s == NULL; i++)
+		if (rw->slot[i].state == SLOT_FREE)
+			s = &rw->slot[i];
+	if (s == NULL)
+		return -ENOSPC;
+	memset(&q, 0, sizeof(q));
+	q.op = REQ_START;
+	q.rec_id = c->rec_id;
+	q.fmt = fmt_map[c->fmt];
+	q.seg_ms = (uint32_t)(c->segment_s != 0 ? c->segment_s : rw->d->cfg.segment_s) * 1000u;
+	q.leg = c->h.leg;
+	q.leg_gen = c->h.leg_gen;
+	memcpy(q.path, c->path, sizeof(q.path));
+	/* the start is queued before any frame of it: the recorder sees it
+	 * first (sb_rec_poll_bounded) */
+	if (req_push(rw, &q) < 0)
+		return -EAGAIN;
+	memset(s, 0, sizeof(*s));
+	s->rec_id = c->rec_id;
+	s->state = SLOT_ON;
+	s->leg[0] = s->leg[1] = SB_LEG_NONE;
+	for (unsigned ch = 0; ch < 2; ch++)
+		if (legs[ch] != SB_LEG_NONE)
+			leg_attach(w, s, ch, legs[ch], gens[ch]);
+	return 0;
+}
+
+int sb_dprec_cmd(struct sb_worker *w, const union sb_msg *m)
+{
+	struct dprec_slot *s;
+
+	if (w->rec == NULL)
+		return -ENOTSUP; /* no --rec-dir */
+	if (m->h.type == SB_CMD_REC_START)
+		return rec_start(w, &m->rec_start);
+	s = slot_find(w->rec, m->rec.rec_id);
+	if (s == NULL || s->state != SLOT_ON)
+		return -ENOENT;
+	switch (m->h.type) {
+	case SB_CMD_REC_STOP:
+		slot_stop(w, s);
+		return 0;
+	case SB_CMD_REC_PAUSE:
+		s->paused = 1;
+		return 0;
+	case SB_CMD_REC_RESUME:
+		s->paused = 0;
+		return 0;
+	default:
+		return -ENOTSUP;
+	}
+}
 
 void sb_dprec_tap(struct sb_worker *w, uint32_t idx, const uint8_t *rtp, uint32_t len,
 		  uint64_t now)
 {
-	(void)w;
-	(void)idx;
-	(void)rtp;
-	(void)len;
+	struct dprec_w *rw = w->rec;
+	struct sb_rec_frame f[4]; /* up to 80 ms of G.711 per packet */
+	struct dprec_slot *s;
+	uint32_t m, off = 0, plen, ts;
+	unsigned n = 0, k;
+	uint8_t pt;
+
 	(void)now;
-	/* no leg carries SB_LEGI_REC yet */
+	if (unlikely(rw == NULL))
+		return;
+	m = rw->d->leg_map[idx];
+	if (unlikely(m == MAP_NONE))
+		return;
+	s = &rw->slot[m >> 1];
+	pt = rtp[1] & 0x7f;
+	plen = sb_rec_rtp_payload(rtp, len, &off);
+	if ((pt != SB_REC_PCMU && pt != SB_REC_PCMA) || plen == 0 ||
+	    plen > RTE_DIM(f) * SB_REC_PAYLOAD_MAX)
+		goto skip;
+	ts = (uint32_t)rtp[4] << 24 | (uint32_t)rtp[5] << 16 | (uint32_t)rtp[6] << 8 | rtp[7];
+	for (; plen > 0; n++) { /* off: first payload byte */
+		uint16_t l = (uint16_t)(plen < SB_REC_PAYLOAD_MAX ? plen : SB_REC_PAYLOAD_MAX);
+
+		f[n].call_id = s->rec_id;
+		f[n].ts = ts;
+		f[n].chan = (uint8_t)(m & 1);
+		f[n].codec = pt;
+		f[n].len = l;
+		f[n].flags = s->paused ? SB_REC_FRAME_SILENT : 0;
+		if (!s->paused) /* paused: silence, the audio is not even copied */
+			memcpy(f[n].payload, rtp + off, l);
+		ts += l;
+		off += l;
+		plen -= l;
+	}
+	k = sb_rec_push_burst(rw->prod, f, n);
+	s->frames += k;
+	w->st->rec_frames += k;
+	if (unlikely(k < n)) { /* ring full: the recorder is behind; never wait */
+		s->drop_full += n - k;
+		w->st->rec_drop_full += n - k;
+	}
+	return;
+skip:
+	rw->skipped++;
 }
 
 void sb_dprec_leg_reset(struct sb_worker *w, uint32_t idx)
 {
+	struct dprec_w *rw = w->rec;
+	struct dprec_slot *s;
+	uint32_t m;
+
 	w->legs->leg[idx].flags &= (uint8_t)~SB_LEGI_REC;
+	if (rw == NULL || (m = rw->d->leg_map[idx]) == MAP_NONE)
+		return;
+	s = &rw->slot[m >> 1];
+	leg_detach(w, s, m & 1);
+	if (s->state == SLOT_ON && s->leg[0] == SB_LEG_NONE && s->leg[1] == SB_LEG_NONE)
+		slot_stop(w, s); /* nobody left to record */
+}
+
+/* One event from the recorder: complete DONE with what only the worker
+ * knows (ring drops), free the slot, pass it on. */
+static void evt_forward(struct sb_worker *w, union sb_msg *ev)
+{
+	struct dprec_w *rw = w->rec;
+
+	if (ev->h.type == SB_EVT_REC_DONE) {
+		struct dprec_slot *s = slot_find(rw, ev->rec_evt.rec_id);
+
+		if (s != NULL) {
+			ev->rec_evt.drop_full = (uint32_t)s->drop_full;
+			if (s->drop_full != 0) {
+				/* frames the recorder never saw: the file cannot know */
+				uint64_t pm = s->frames * 1000u / (s->frames + s->drop_full);
+
+				ev->rec_evt.complete = 0;
+				if (pm < ev->rec_evt.share_pm)
+					ev->rec_evt.share_pm = (uint16_t)pm;
+			}
+			s->state = SLOT_FREE;
+		}
+	}
+	sb_worker_evt_push(w, ev);
+}
+
+unsigned sb_dprec_poll(struct sb_worker *w)
+{
+	struct dprec_w *rw = w->rec;
+	union sb_msg ev[8];
+	unsigned n;
+
+	if (rw == NULL)
+		return 0;
+	for (unsigned i = 0; i < rw->d->cfg.max_recs; i++) {
+		struct dprec_slot *s = &rw->slot[i];
+
+		if (unlikely(s->stop_pending)) {
+			struct dprec_req q = {.op = REQ_STOP, .rec_id = s->rec_id};
+
+			s->stop_pending = req_push(rw, &q) < 0;
+		}
+	}
+	n = sb_ring_dequeue_burst(rw->evq, ev, RTE_DIM(ev));
+	for (unsigned i = 0; i < n; i++)
+		evt_forward(w, &ev[i]);
+	return n;
 }

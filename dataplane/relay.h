@@ -19,6 +19,12 @@ struct sb_worker;
 /* Consumes all n packets (queued for TX or freed). */
 void sb_relay_burst(struct sb_worker *w, struct rte_mbuf **pkts, uint16_t n, uint64_t now);
 
+/* For dpmedia.c: rewrite an accepted RTP packet (rtp: its RTP header) of
+ * leg l_idx for the connected leg (re-anchoring, payload map, L2-L4
+ * addresses towards nh_mac); the caller queues it. */
+void sb_relay_rtp_out(struct sb_worker *w, struct rte_mbuf *m, uint32_t l_idx, uint8_t *rtp,
+		      const uint8_t *nh_mac, uint64_t now);
+
 /* Incremental Internet checksum update (RFC 1624, eqn. 3) for one 16-bit
  * word changing from old to new; all values in network order. */
 static inline uint16_t sb_csum_update16(uint16_t csum, uint16_t old, uint16_t new_)

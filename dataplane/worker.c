@@ -12,7 +12,9 @@
 
 #include "arp.h"
 #include "dispatch.h"
+#include "dpmedia.h"
 #include "legs.h"
+#include "rectap.h"
 #include "relay.h"
 #include "worker.h"
 
@@ -74,6 +76,13 @@ struct sb_worker *sb_worker_create(const struct sb_worker_params *p)
 	}
 	for (uint32_t i = 0; i < w->n_slots; i++)
 		w->port_leg[i] = SB_LEG_NONE;
+	w->media = sb_dpm_create(w, p->media_legs, p->media_confs, p->media_shared);
+	if (w->media == NULL) {
+		fprintf(stderr, "sb-dataplane: worker %u: out of memory (media contexts)\n", p->id);
+		rte_free(w->port_leg);
+		rte_free(w);
+		return NULL;
+	}
 	return w;
 }
 
@@ -89,6 +98,7 @@ void sb_worker_free(struct sb_worker *w)
 		while (rte_ring_sc_dequeue(w->in, (void **)&m) == 0)
 			rte_pktmbuf_free(m);
 	}
+	sb_dpm_free(w->media);
 	rte_free(w->port_leg);
 	rte_free(w);
 }
@@ -135,7 +145,11 @@ static void worker_sample_depths(struct sb_worker *w)
 static void worker_timers(struct sb_worker *w, uint64_t now)
 {
 	sb_legs_timer(w, now); /* media timeouts, loss intervals: bounded sweep */
+	if (w->media != NULL)
+		sb_dpm_timer(w, now); /* prompts, DTMF, transcoding: frame ticks */
 	if (now >= w->next_depth_tsc) {
+		if (w->rec != NULL) /* recorder events to control; every 10 ms is plenty */
+			sb_dprec_poll(w);
 		worker_sample_depths(w);
 		w->next_depth_tsc = now + sb_ms_to_tsc(&w->clk, DEPTH_MS);
 	}

@@ -22,6 +22,8 @@
 #include "clock.h"
 #include "legs.h"
 
+struct dprec_w;
+
 #define SB_BURST     32u /* RX burst */
 #define SB_TX_MAX    64u /* TX buffer; flushed at SB_BURST packets or by the drain timer */
 #define SB_TX_DRAIN_US 100u /* default drain period (DPDK l3fwd BURST_TX_DRAIN_US) */
@@ -39,6 +41,9 @@ struct sb_txq {
 	uint32_t leg[SB_TX_MAX];
 	uint32_t bytes[SB_TX_MAX]; /* UDP payload bytes */
 };
+
+struct sb_dpm;
+struct sb_dpm_shared;
 
 struct sb_worker_params {
 	uint16_t id;
@@ -69,6 +74,10 @@ struct sb_worker_params {
 	struct sb_leg_tbl *legs;
 	_Atomic int *stop;           /* set by signals; the worker sets it on exit-idle */
 	_Atomic uint64_t *heartbeat; /* non-NULL: this worker refreshes it (alone on the main lcore) */
+	/* media (dpmedia.h): pool sizes (0 = defaults) and what workers share */
+	uint32_t media_legs;  /* media contexts of this worker */
+	uint32_t media_confs; /* conferences of this worker */
+	struct sb_dpm_shared *media_shared; /* prompt store and loader; NULL = no prompts */
 };
 
 struct __rte_cache_aligned sb_worker {
@@ -95,6 +104,7 @@ struct __rte_cache_aligned sb_worker {
 	struct sb_ring *evt;
 	struct sb_worker_stats *st; /* in shm, written only here */
 	struct sb_leg_tbl *legs;    /* shared table; this worker writes only its own legs */
+	struct dprec_w *rec;        /* recording (rectap.c); NULL without --rec-dir */
 	_Atomic int *stop;
 	_Atomic uint64_t *heartbeat;
 	struct sb_tsc_clock clk;
@@ -112,6 +122,7 @@ struct __rte_cache_aligned sb_worker {
 	_Atomic uint64_t last_rx_tsc; /* read by the main lcore for --exit-idle-ms */
 	struct sb_txq tx;
 	struct sb_arp_tbl arp;
+	struct sb_dpm *media; /* media contexts (dpmedia.c), owned */
 };
 
 /* Allocate (rte_zmalloc, on the port's socket) and initialise a worker.

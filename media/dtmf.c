@@ -72,7 +72,7 @@ static void rx_ev(const struct sb_dtmf_rx *rx, struct sb_dtmf_ev *e, unsigned ki
 	memset(e, 0, sizeof(*e));
 	e->event = rx->event;
 	e->kind = (uint8_t)kind;
-	e->src = SB_DTMF_SRC_RFC4733;
+	e->src = SB_DTMF_FROM_RFC4733;
 	e->flags = (uint8_t)flags;
 	e->ts = rx->ts;
 	e->dur_ts = (uint32_t)(d > UINT32_MAX ? UINT32_MAX : d);

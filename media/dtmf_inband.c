@@ -144,7 +144,7 @@ static void ib_emit(struct sb_dtmf_ib *d, struct sb_dtmf_ev *out, unsigned max_o
 	memset(e, 0, sizeof(*e));
 	e->event = d->digit;
 	e->kind = (uint8_t)kind;
-	e->src = SB_DTMF_SRC_INBAND;
+	e->src = SB_DTMF_FROM_INBAND;
 	e->ts = d->start_ts;
 	e->dur_ts = dur;
 	e->dur_ms = (uint16_t)(dur / 8 > UINT16_MAX ? UINT16_MAX : dur / 8);

@@ -446,7 +446,7 @@ int sb_prompt_player_start(struct sb_prompt_player *pl, struct sb_prompt *p,
 {
 	int stopped;
 
-	if ((unsigned)f >= SB_PROMPT_FMT_N || (mode != SB_PROMPT_ONCE && mode != SB_PROMPT_LOOP))
+	if ((unsigned)f >= SB_PROMPT_FMT_N || (mode != SB_PROMPT_PLAY_ONCE && mode != SB_PROMPT_PLAY_LOOP))
 		return -EINVAL;
 	if (!sb_prompt_has_fmt(p, f))
 		return -ENOENT;
@@ -481,7 +481,7 @@ int sb_prompt_player_next(struct sb_prompt_player *pl, struct sb_prompt_frame *f
 	fr->index = pl->pos;
 	pl->played++;
 	if (++pl->pos == pl->n_frames) {
-		if (pl->mode == SB_PROMPT_LOOP) {
+		if (pl->mode == SB_PROMPT_PLAY_LOOP) {
 			pl->pos = 0;
 			if (pl->loops != UINT16_MAX)
 				pl->loops++;

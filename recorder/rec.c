@@ -47,7 +47,7 @@ enum { FL_IDLE, FL_WAIT, FL_SYNC };
 enum { CMD_START = 1, CMD_STOP = 2 };
 
 struct rec_cmd {
-	uint32_t op, call_id, fmt, rsvd;
+	uint32_t op, call_id, fmt, seg_ms; /* seg_ms: 0 = cfg.segment_ms */
 	char path[SB_REC_PATH_MAX];
 };
 _Static_assert(sizeof(struct rec_cmd) % 8 == 0, "command ring element");
@@ -74,6 +74,7 @@ struct rec_call {
 	uint64_t emit_pos;    /* window start: samples before it are in buffers */
 	uint64_t max_pos;
 	uint64_t seg_next;    /* emit_pos of the next segment flush */
+	uint64_t seg;         /* segment length, samples */
 	uint64_t file_off;    /* next data byte */
 	uint64_t sync_end;    /* file_off when the running flush started */
 	uint64_t sync_goal;   /* data end the fdatasync in flight covers */
@@ -589,7 +590,7 @@ static void emit_to(struct sb_rec *r, struct rec_call *c, uint64_t target)
 		memset(c->win + slot * c->fb, c->sil, k * c->fb);
 		c->emit_pos += k;
 		if (c->emit_pos == c->seg_next) {
-			c->seg_next += r->seg;
+			c->seg_next += c->seg;
 			flush_begin(r, c, false);
 		}
 	}
@@ -672,13 +673,26 @@ static void frame_in(struct sb_rec *r, const struct sb_rec_frame *f)
 		c->base_pos[ch] = (int64_t)c->chan_end[ch];
 		pos = c->base_pos[ch];
 	}
-	if (pos < (int64_t)c->emit_pos) {
+	if (pos + f->len + 2 * (int64_t)SB_REC_RATE < (int64_t)c->emit_pos) {
+		/* more than 2 s behind what is written: not a late packet
+		 * (the reorder window is at most 2 s) but a timestamp that went back (a sender that
+		 * restarted its clock without a new SSRC, a replayed stream):
+		 * dropping would silence the channel until the clock caught
+		 * up; continue where the channel (or the file) is instead */
+		int64_t at = (int64_t)(c->chan_end[ch] > c->emit_pos ? c->chan_end[ch] : c->emit_pos);
+
+		cnt_add(r, SB_REC_C_REANCHOR, 1);
+		c->base_ts[ch] = f->ts;
+		c->base_pos[ch] = at;
+		pos = at;
+	} else if (pos < (int64_t)c->emit_pos) {
 		cnt_add(r, SB_REC_C_DROP_LATE, 1);
 		return;
 	}
 	if ((uint64_t)pos + f->len > c->emit_pos + r->wmask + 1)
 		emit_to(r, c, (uint64_t)pos + f->len - (r->wmask + 1));
-	put_samples(c, r->wmask, (uint64_t)pos, f);
+	if (!(f->flags & SB_REC_FRAME_SILENT)) /* silent: the slots already are */
+		put_samples(c, r->wmask, (uint64_t)pos, f);
 	if ((uint64_t)pos + f->len > c->chan_end[ch])
 		c->chan_end[ch] = (uint64_t)pos + f->len;
 	if (c->chan_end[ch] > c->max_pos)
@@ -722,7 +736,8 @@ static void call_open(struct sb_rec *r, const struct rec_cmd *cmd)
 	c->fb = 2 * c->bps;
 	c->sil = cmd->fmt == SB_REC_FMT_PCM16 ? 0 : cmd->fmt == SB_REC_FMT_ULAW ? 0xff : 0xd5;
 	c->cur = NOBUF;
-	c->seg_next = r->seg;
+	c->seg = cmd->seg_ms != 0 ? (uint64_t)cmd->seg_ms * (SB_REC_RATE / 1000) : r->seg;
+	c->seg_next = c->seg;
 	c->file_off = SB_REC_HDR_SIZE;
 	c->fail_off = UINT64_MAX;
 	c->synced_end = SB_REC_HDR_SIZE;
@@ -767,7 +782,17 @@ static void call_close_begin(struct sb_rec *r, struct rec_call *c)
 
 /* ---- the loop ---- */
 
+unsigned sb_rec_prod_count(struct sb_rec *r, unsigned p)
+{
+	return p < r->cfg.nprod ? sb_ring_count(r->prod[p].ring) : 0;
+}
+
 unsigned sb_rec_poll(struct sb_rec *r)
+{
+	return sb_rec_poll_bounded(r, NULL);
+}
+
+unsigned sb_rec_poll_bounded(struct sb_rec *r, const uint32_t *limit)
 {
 	struct rec_cmd cmds[16];
 	struct sb_rec_frame fr[FRAME_BURST];
@@ -791,9 +816,13 @@ unsigned sb_rec_poll(struct sb_rec *r)
 	for (unsigned p = 0; p < r->cfg.nprod; p++) {
 		/* bounded per ring per pass so one busy worker cannot starve
 		 * completions */
-		for (unsigned round = 0; round < 8; round++) {
-			unsigned n = sb_ring_dequeue_burst(r->prod[p].ring, fr, FRAME_BURST);
+		unsigned left = limit != NULL ? limit[p] : 8 * FRAME_BURST;
 
+		for (unsigned round = 0; round < 8 && left > 0; round++) {
+			unsigned n = sb_ring_dequeue_burst(r->prod[p].ring, fr,
+							   left < FRAME_BURST ? left : FRAME_BURST);
+
+			left -= n;
 			for (unsigned i = 0; i < n; i++)
 				frame_in(r, &fr[i]);
 			cnt_add(r, SB_REC_C_FRAMES, n);
@@ -879,10 +908,19 @@ static int cmd_push(struct sb_rec *r, const struct rec_cmd *cmd)
 
 int sb_rec_start(struct sb_rec *r, uint32_t call_id, const char *path, enum sb_rec_fmt fmt)
 {
-	struct rec_cmd cmd = { .op = CMD_START, .call_id = call_id, .fmt = fmt };
+	return sb_rec_start_seg(r, call_id, path, fmt, 0);
+}
+
+int sb_rec_start_seg(struct sb_rec *r, uint32_t call_id, const char *path,
+		     enum sb_rec_fmt fmt, unsigned segment_ms)
+{
+	struct rec_cmd cmd = { .op = CMD_START, .call_id = call_id, .fmt = fmt,
+			       .seg_ms = segment_ms };
 	size_t l = strlen(path);
 
 	if (fmt != SB_REC_FMT_PCM16 && fmt != SB_REC_FMT_ULAW && fmt != SB_REC_FMT_ALAW)
+		return -EINVAL;
+	if (segment_ms != 0 && segment_ms < 100)
 		return -EINVAL;
 	if (l == 0 || l >= sizeof(cmd.path))
 		return -ENAMETOOLONG;

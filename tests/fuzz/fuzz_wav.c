@@ -55,7 +55,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	sb_prompt_player_init(&pl);
 	if (sb_prompt_player_start(&pl, p, w.n_samples & 1 ? SB_PROMPT_PCMU : SB_PROMPT_S16_16K,
-				   SB_PROMPT_ONCE, 1, &ev) != 0)
+				   SB_PROMPT_PLAY_ONCE, 1, &ev) != 0)
 		abort();
 	sb_prompt_unload(s, 0);   /* the player keeps it alive */
 	while ((r = sb_prompt_player_next(&pl, &fr, &ev)) == SB_PROMPT_FRAME) {

@@ -137,7 +137,7 @@ static void check(const struct res *r, const struct tone *t, unsigned n, uint32_
 			dump(r);
 			T_ASSERT(0);
 		}
-		T_ASSERT(b->src == SB_DTMF_SRC_INBAND && e->ts == b->ts);
+		T_ASSERT(b->src == SB_DTMF_FROM_INBAND && e->ts == b->ts);
 		T_ASSERT_EQ_U64(e->dur_ms, e->dur_ts / 8);
 	}
 }

@@ -97,7 +97,7 @@ static void expect(const struct got *g, const unsigned *ev, const uint32_t *ts, 
 		T_ASSERT_EQ_U64(e->event, ev[i]);
 		T_ASSERT_EQ_U64(b->ts, ts[i]);
 		T_ASSERT_EQ_U64(e->ts, ts[i]);
-		T_ASSERT_EQ_U64(b->src, SB_DTMF_SRC_RFC4733);
+		T_ASSERT_EQ_U64(b->src, SB_DTMF_FROM_RFC4733);
 		T_ASSERT_EQ_U64(b->volume, 10);
 		if (durs) {
 			T_ASSERT_EQ_U64(e->dur_ts, durs[i]);

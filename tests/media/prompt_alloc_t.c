@@ -49,7 +49,7 @@ int main(void)
 	sb_alloc_counting = 1;
 	for (unsigned i = 0; i < N; i++)
 		T_ASSERT(sb_prompt_player_start(&pl[i], p[i], i % SB_PROMPT_FMT_N,
-						i & 8 ? SB_PROMPT_LOOP : SB_PROMPT_ONCE, i, &ev) == 0);
+						i & 8 ? SB_PROMPT_PLAY_LOOP : SB_PROMPT_PLAY_ONCE, i, &ev) == 0);
 	for (unsigned t = 0; t < 120; t++)
 		for (unsigned i = 0; i < N; i++) {
 			int r = sb_prompt_player_next(&pl[i], &fr, &ev);

@@ -121,7 +121,7 @@ static unsigned play_once(struct sb_prompt_store *s, uint32_t id, enum sb_prompt
 
 	T_ASSERT(p != NULL);
 	sb_prompt_player_init(&pl);
-	T_ASSERT(sb_prompt_player_start(&pl, p, f, SB_PROMPT_ONCE, 77, &ev) == 0);
+	T_ASSERT(sb_prompt_player_start(&pl, p, f, SB_PROMPT_PLAY_ONCE, 77, &ev) == 0);
 	while ((r = sb_prompt_player_next(&pl, &fr, &ev)) == SB_PROMPT_FRAME) {
 		T_ASSERT(frames < want_frames);
 		T_ASSERT_EQ_U64(fr.len, sb_prompt_fmt_frame_bytes(f));
@@ -233,7 +233,7 @@ static void test_loop_stop(void)
 	T_ASSERT(sb_prompt_load(s, 1, wavbuf, len, NULL) == 0);
 	p = sb_prompt_get(s, 0);
 	sb_prompt_player_init(&pl);
-	T_ASSERT(sb_prompt_player_start(&pl, p, SB_PROMPT_S16_8K, SB_PROMPT_LOOP, 1, &ev) ==
+	T_ASSERT(sb_prompt_player_start(&pl, p, SB_PROMPT_S16_8K, SB_PROMPT_PLAY_LOOP, 1, &ev) ==
 		 -ENOENT);   /* not in the store's mask */
 	T_ASSERT_EQ_U64(sb_prompt_refs(p), 2);
 	sb_prompt_put(p);    /* a failed start leaves the reference with us */
@@ -242,7 +242,7 @@ static void test_loop_stop(void)
 		p = sb_prompt_get(s, id);
 		f0 = sb_prompt_frame(p, SB_PROMPT_PCMU, 0);
 		sb_prompt_player_init(&pl);
-		T_ASSERT(sb_prompt_player_start(&pl, p, SB_PROMPT_PCMU, SB_PROMPT_LOOP, 9, &ev) == 0);
+		T_ASSERT(sb_prompt_player_start(&pl, p, SB_PROMPT_PCMU, SB_PROMPT_PLAY_LOOP, 9, &ev) == 0);
 		for (unsigned k = 0; k < 125; k++) {   /* 2.5 passes */
 			T_ASSERT_EQ_U64(sb_prompt_player_next(&pl, &fr, &ev), SB_PROMPT_FRAME);
 			T_ASSERT_EQ_U64(fr.index, k % 50);
@@ -261,18 +261,18 @@ static void test_loop_stop(void)
 		T_ASSERT_EQ_U64(ev.kind, SB_PROMPT_EV_STOPPED);
 		T_ASSERT_EQ_U64(ev.frames, 125);
 		T_ASSERT_EQ_U64(ev.loops, 2);
-		T_ASSERT_EQ_U64(ev.mode, SB_PROMPT_LOOP);
+		T_ASSERT_EQ_U64(ev.mode, SB_PROMPT_PLAY_LOOP);
 		T_ASSERT_EQ_U64(ev.tag, 9);
 		T_ASSERT_EQ_U64(sb_prompt_player_stop(&pl, &ev), 0);
 		T_ASSERT_EQ_U64(sb_prompt_player_next(&pl, &fr, &ev), SB_PROMPT_IDLE);
 	}
 
 	/* stop in the middle of a once-play; restart while playing */
-	T_ASSERT(sb_prompt_player_start(&pl, sb_prompt_get(s, 0), SB_PROMPT_PCMU, SB_PROMPT_ONCE,
+	T_ASSERT(sb_prompt_player_start(&pl, sb_prompt_get(s, 0), SB_PROMPT_PCMU, SB_PROMPT_PLAY_ONCE,
 					3, &ev) == 0);
 	for (unsigned k = 0; k < 10; k++)
 		sb_prompt_player_next(&pl, &fr, &ev);
-	T_ASSERT(sb_prompt_player_start(&pl, sb_prompt_get(s, 1), SB_PROMPT_PCMU, SB_PROMPT_ONCE,
+	T_ASSERT(sb_prompt_player_start(&pl, sb_prompt_get(s, 1), SB_PROMPT_PCMU, SB_PROMPT_PLAY_ONCE,
 					4, &ev) == 1);
 	T_ASSERT(ev.kind == SB_PROMPT_EV_STOPPED && ev.frames == 10 && ev.prompt_id == 0 && ev.tag == 3);
 	/* stop after the last frame went out but before the done tick: DONE */
@@ -283,7 +283,7 @@ static void test_loop_stop(void)
 
 	/* unloaded while playing: alive until the player stops */
 	p = sb_prompt_get(s, 0);
-	T_ASSERT(sb_prompt_player_start(&pl, p, SB_PROMPT_PCMU, SB_PROMPT_LOOP, 5, &ev) == 0);
+	T_ASSERT(sb_prompt_player_start(&pl, p, SB_PROMPT_PCMU, SB_PROMPT_PLAY_LOOP, 5, &ev) == 0);
 	T_ASSERT(sb_prompt_unload(s, 0) == 0);
 	T_ASSERT(sb_prompt_unload(s, 0) == -ENOENT);
 	T_ASSERT(sb_prompt_get(s, 0) == NULL);
@@ -323,7 +323,7 @@ static void test_shared(void)
 		sb_prompt_player_init(&pl[i]);
 		T_ASSERT(sb_prompt_player_start(&pl[i], sb_prompt_get(s, 1),
 						i & 1 ? SB_PROMPT_PCMA : SB_PROMPT_PCMU,
-						SB_PROMPT_LOOP, i, &ev) == 0);
+						SB_PROMPT_PLAY_LOOP, i, &ev) == 0);
 		for (unsigned k = 0; k < i % 7; k++)   /* players out of step */
 			sb_prompt_player_next(&pl[i], &fr, &ev);
 	}
@@ -365,7 +365,7 @@ static void test_conference(void)
 	for (unsigned i = 0; i < 3; i++)
 		T_ASSERT(sb_mix_set(&m, i, SB_MIX_TALK, 0) == 0);   /* slot 0: the prompt */
 	sb_prompt_player_init(&pl);
-	T_ASSERT(sb_prompt_player_start(&pl, sb_prompt_get(s, 0), SB_PROMPT_S16_16K, SB_PROMPT_ONCE,
+	T_ASSERT(sb_prompt_player_start(&pl, sb_prompt_get(s, 0), SB_PROMPT_S16_16K, SB_PROMPT_PLAY_ONCE,
 					0, &ev) == 0);
 	for (unsigned k = 0; k < 50; k++) {
 		T_ASSERT_EQ_U64(sb_prompt_player_next(&pl, &fr, &ev), SB_PROMPT_FRAME);

@@ -77,7 +77,9 @@
 	_(NO_ARP, "next hop not resolved (ARP pending)")                       \
 	_(TX_FULL, "transmit queue full")                                      \
 	_(PUNT_FULL, "punt ring full")                                         \
-	_(ARP_OTHER, "ARP not for us or not a request/reply")
+	_(ARP_OTHER, "ARP not for us or not a request/reply")                  \
+	_(SRTP, "SRTP/SRTCP refused (auth tag, replay, too old, malformed)")   \
+	_(MEDIA, "media leg: stripped DTMF, no media state or generator busy")
 
 enum sb_drop {
 #define SB_X_(s, d) SB_DROP_##s,
@@ -109,6 +111,10 @@ enum sb_cmd_type {
 	SB_CMD_CONF_LEAVE = 11, /* struct sb_msg_hdr: leave the leg's conference */
 	/* 12..15: recording (issue 7, dataplane/rectap.c).  Numbers are
 	 * reserved so both can grow at once; an unknown type is -EINVAL. */
+	SB_CMD_REC_START = 12,  /* struct sb_cmd_rec_start: record a leg pair (or re-attach legs) */
+	SB_CMD_REC_STOP = 13,   /* struct sb_cmd_rec: close; SB_EVT_REC_DONE follows */
+	SB_CMD_REC_PAUSE = 14,  /* struct sb_cmd_rec: silence instead of audio until RESUME */
+	SB_CMD_REC_RESUME = 15, /* struct sb_cmd_rec */
 	SB_CMD_N
 };
 
@@ -119,6 +125,9 @@ enum sb_evt_type {
 	SB_EVT_DTMF = 4,          /* struct sb_evt_dtmf: a digit ended on a leg */
 	SB_EVT_PROMPT_DONE = 5,   /* struct sb_evt_prompt: a prompt ended or was stopped */
 	/* 6..7: media; 8..11: recording (issue 7) */
+	SB_EVT_REC_DONE = 8,      /* struct sb_evt_rec: file closed and renamed */
+	SB_EVT_REC_ERR = 9,       /* struct sb_evt_rec: disk full, EIO, no directory... */
+	SB_EVT_REC_RECOVERED = 10, /* struct sb_evt_rec: a crash's .part repaired at start-up */
 	SB_EVT_N
 };
 
@@ -362,6 +371,83 @@ struct sb_evt_prompt {
 };
 _Static_assert(sizeof(struct sb_evt_prompt) == 32, "bump SB_DP_ABI");
 
+/* ---- ABI 4: recording (issue 7, dataplane/rectap.c, recorder/) ----
+ *
+ * One recording = one stereo file: leg h.leg (the caller) on the left,
+ * agent_leg on the right, both on the same worker.  Audio is the RTP
+ * payload each leg receives from its peer (after SRTP unprotect), G.711
+ * only (other payload types are skipped and counted).  The file is
+ * --rec-dir/path, written as path.part and renamed at close; every
+ * segment_s of audio it is made durable (fdatasync + header), so a crash
+ * loses at most the open segment.  Timeline: RTP timestamps; gaps are
+ * silence.  PAUSE keeps the timeline and writes silence (the paused time
+ * stays in the file, its length is the call's length).
+ *
+ * REC_START with a rec_id this worker already records re-attaches legs
+ * (transfer: a new agent leg continues the same file); SB_LEG_NONE keeps
+ * a side as it is.  LEG_DEL of a recorded leg detaches it (its channel
+ * goes silent); when both sides are detached the recording stops by
+ * itself.  Errors: -EINVAL (bad format, path empty/absolute/"..", leg
+ * index), -ENOENT/-ESTALE (legs), -EXDEV (other worker), -ENOSPC (too
+ * many recordings), -ENOTSUP (dataplane without --rec-dir), -EBUSY (a leg
+ * already recorded by another rec_id), -EAGAIN (recorder queue full).
+ */
+#define SB_REC_REL_PATH_MAX 80 /* bytes with the NUL */
+
+enum sb_dp_rec_fmt {
+	SB_DP_REC_G711 = 0,  /* default: G.711 mu-law stereo (A-law input converted per sample) */
+	SB_DP_REC_PCM16 = 1, /* 16-bit linear stereo (twice the bytes) */
+	SB_DP_REC_ALAW = 2,
+	SB_DP_REC_ULAW = 3,
+};
+
+struct sb_cmd_rec_start {
+	struct sb_msg_hdr h;       /* leg, leg_gen: the caller (left) */
+	uint32_t rec_id;           /* control's id, unique while the recording lives */
+	uint32_t agent_leg;        /* right channel */
+	uint32_t agent_leg_gen;
+	uint8_t fmt;               /* enum sb_dp_rec_fmt */
+	uint8_t flags;             /* 0 */
+	uint16_t segment_s;        /* durability segment; 0 = the dataplane's (60 s) */
+	char path[SB_REC_REL_PATH_MAX]; /* relative to --rec-dir, NUL-terminated */
+	uint32_t reserved[4];
+};
+_Static_assert(sizeof(struct sb_cmd_rec_start) == 128, "bump SB_DP_ABI");
+
+/* STOP, PAUSE, RESUME: h.leg/leg_gen unused (0); the worker is the one
+ * that got REC_START.  -ENOENT for an unknown rec_id. */
+struct sb_cmd_rec {
+	struct sb_msg_hdr h;
+	uint32_t rec_id;
+	uint32_t reserved;
+};
+_Static_assert(sizeof(struct sb_cmd_rec) == 24, "bump SB_DP_ABI");
+
+/* sb_evt_rec.kind for SB_EVT_REC_ERR */
+#define SB_REC_ERR_OPEN   1u /* file not created (status: -ENOENT no directory, -EACCES, -EMFILE) */
+#define SB_REC_ERR_WRITE  2u /* a write failed (-ENOSPC, -EIO): the rest is lost, the call goes on */
+#define SB_REC_ERR_SYNC   3u /* fdatasync failed */
+#define SB_REC_ERR_DEGRADED 4u /* recorder too slow (buffers): audio of this call lost */
+
+/* DONE (status 0 or the first error), ERR, RECOVERED (rec_id 0: not known
+ * after a crash; match by path).  h.leg = the caller leg (SB_LEG_NONE for
+ * RECOVERED).  Sent on the event ring of the worker that owns the
+ * recording (RECOVERED: worker 0). */
+struct sb_evt_rec {
+	struct sb_msg_hdr h;
+	uint32_t rec_id;
+	int32_t status;            /* 0 or -errno */
+	uint64_t bytes;            /* file size (header included) */
+	uint32_t file_ms;          /* audio in the file */
+	uint32_t call_ms;          /* audio of the call (DONE) */
+	uint16_t share_pm;         /* DONE: per mille of the call held in the file */
+	uint8_t complete;          /* DONE: 1 = nothing missing */
+	uint8_t kind;              /* ERR: SB_REC_ERR_* */
+	uint32_t drop_full;        /* DONE: frames the worker dropped (record ring full) */
+	char path[SB_REC_REL_PATH_MAX]; /* relative to --rec-dir */
+};
+_Static_assert(sizeof(struct sb_evt_rec) == 128, "bump SB_DP_ABI");
+
 /* One ring slot. */
 union sb_msg {
 	struct sb_msg_hdr h;
@@ -377,6 +463,9 @@ union sb_msg {
 	struct sb_cmd_conf conf;
 	struct sb_evt_dtmf dtmf_evt;
 	struct sb_evt_prompt prompt_evt;
+	struct sb_cmd_rec_start rec_start;
+	struct sb_cmd_rec rec;
+	struct sb_evt_rec rec_evt;
 	uint8_t raw[SB_MSG_SIZE];
 };
 _Static_assert(sizeof(union sb_msg) == SB_MSG_SIZE, "bump SB_DP_ABI");
@@ -388,8 +477,20 @@ static const uint16_t sb_cmd_size[SB_CMD_N] = {
 	[SB_CMD_LEG_MOD] = sizeof(struct sb_cmd_leg),
 	[SB_CMD_LEG_DEL] = sizeof(struct sb_msg_hdr),
 	[SB_CMD_LEG_CONNECT] = sizeof(struct sb_cmd_connect),
-	/* ABI 4 media: sizes are entered by dataplane/dpmedia.c's author as
-	 * each command is implemented (0 = answered -EINVAL) */
+	[SB_CMD_REC_START] = sizeof(struct sb_cmd_rec_start),
+	[SB_CMD_REC_STOP] = sizeof(struct sb_cmd_rec),
+	[SB_CMD_REC_PAUSE] = sizeof(struct sb_cmd_rec),
+	[SB_CMD_REC_RESUME] = sizeof(struct sb_cmd_rec),
+	[SB_CMD_LEG_MEDIA] = sizeof(struct sb_cmd_media),
+	[SB_CMD_DTMF_SEND] = sizeof(struct sb_cmd_dtmf),
+	[SB_CMD_PROMPT_LOAD] = sizeof(struct sb_cmd_prompt_load),
+	[SB_CMD_PROMPT_PLAY] = sizeof(struct sb_cmd_prompt),
+	[SB_CMD_PROMPT_STOP] = sizeof(struct sb_cmd_prompt),
+	[SB_CMD_CONF_JOIN] = sizeof(struct sb_cmd_conf),
+	[SB_CMD_CONF_LEAVE] = sizeof(struct sb_msg_hdr),
+	/* ABI 4 media: every command above is implemented (dataplane/dpmedia.c,
+	 * dpprompt.c, dpconf.c); PROMPT_LOAD's result comes later, when the
+	 * loader thread has read the file */
 };
 
 /* ---- counters in the segment ---- */
@@ -453,7 +554,8 @@ struct sb_leg_stats {
 	uint8_t reserved0;
 	uint32_t sr_rx;          /* sender reports received */
 	uint32_t rr_blocks_rx;   /* report blocks about our stream received */
-	uint64_t reserved[9];
+	uint64_t srtp_drops;     /* ABI 4: SRTP/SRTCP packets refused (tag, replay; also in drops) */
+	uint64_t reserved[8];
 };
 _Static_assert(sizeof(struct sb_leg_stats) == 256, "bump SB_DP_ABI");
 
@@ -477,7 +579,8 @@ struct sb_worker_stats {
 	uint32_t depth_punt;      /* worker -> main lcore punt ring */
 	uint64_t punted;          /* packets handed to the main lcore (slow path) */
 	uint64_t tx_flushes;      /* rte_eth_tx_burst() calls (timer or full batch) */
-	uint64_t reserved[2];
+	uint64_t rec_frames;      /* frames pushed to the record ring (issue 7) */
+	uint64_t rec_drop_full;   /* frames dropped: record ring full (forwarding unaffected) */
 	uint64_t drop[SB_DROP_MAX];
 };
 _Static_assert(sizeof(struct sb_worker_stats) == 384, "bump SB_DP_ABI");

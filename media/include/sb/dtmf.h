@@ -33,7 +33,8 @@
 #define SB_DTMF_N_EVENTS  17u  /* 0..16 */
 
 enum sb_dtmf_kind { SB_DTMF_BEGIN = 1, SB_DTMF_END = 2 };
-enum sb_dtmf_src { SB_DTMF_SRC_RFC4733 = 1, SB_DTMF_SRC_INBAND = 2 };
+/* (FROM_: SB_DTMF_SRC_* are the ring ABI's values, sb/dp_abi.h; equal) */
+enum sb_dtmf_src { SB_DTMF_FROM_RFC4733 = 1, SB_DTMF_FROM_INBAND = 2 };
 
 #define SB_DTMF_F_LOST_END  0x01u  /* END inferred: timeout or next event */
 #define SB_DTMF_F_NO_BEGIN  0x02u  /* first packet seen already had E set */

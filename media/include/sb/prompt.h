@@ -112,7 +112,8 @@ uint32_t sb_prompt_store_count(const struct sb_prompt_store *s); /* prompts aliv
 
 /* ---- player (per leg, fixed size, one thread) ---- */
 
-enum sb_prompt_mode { SB_PROMPT_ONCE = 0, SB_PROMPT_LOOP = 1 };
+/* (PLAY_: SB_PROMPT_LOOP is the ring ABI's flag, sb/dp_abi.h) */
+enum sb_prompt_mode { SB_PROMPT_PLAY_ONCE = 0, SB_PROMPT_PLAY_LOOP = 1 };
 enum sb_prompt_ev_kind { SB_PROMPT_EV_DONE = 1, SB_PROMPT_EV_STOPPED = 2 };
 
 /* Reported to control through the event ring (fixed layout, 16 bytes). */

@@ -31,7 +31,9 @@
  * or, for a channel that starts later, where the other channel's latest
  * sample ends (arrival order).  Gaps inside the timeline are silence; a
  * frame older than the reorder window (cfg.hold_ms behind the newest) is
- * dropped and counted (late); a jump over SB_REC_MAX_JUMP_S re-anchors.
+ * dropped and counted (late); a jump over SB_REC_MAX_JUMP_S, or back to
+ * more than 2 s behind what is already written (a clock restarted without
+ * a new SSRC), re-anchors where the channel is.
  */
 #ifndef SB_REC_H
 #define SB_REC_H
@@ -64,10 +66,15 @@ struct sb_rec_frame {
 	uint8_t chan;     /* enum sb_rec_chan */
 	uint8_t codec;    /* enum sb_rec_codec */
 	uint16_t len;     /* payload bytes, 1..SB_REC_PAYLOAD_MAX */
-	uint32_t rsvd;
+	uint32_t flags;   /* SB_REC_FRAME_* */
 	uint8_t payload[SB_REC_PAYLOAD_MAX];
 };
 _Static_assert(sizeof(struct sb_rec_frame) == 176, "record ring element layout");
+
+/* sb_rec_frame.flags: the frame's len samples are silence (pause, DTMF
+ * masking): the timeline advances, payload is not read (need not be
+ * copied). */
+#define SB_REC_FRAME_SILENT 1u
 
 /* Producer handle: the ring and the counters only its worker writes. */
 struct sb_rec_prod {
@@ -185,12 +192,25 @@ struct sb_rec_prod *sb_rec_prod(struct sb_rec *r, unsigned i);
 int sb_rec_start(struct sb_rec *r, uint32_t call_id, const char *path,
 		 enum sb_rec_fmt fmt);
 int sb_rec_stop(struct sb_rec *r, uint32_t call_id);
+/* sb_rec_start with this call's own durability segment (audio ms;
+ * 0 = cfg.segment_ms; else >= 100). */
+int sb_rec_start_seg(struct sb_rec *r, uint32_t call_id, const char *path,
+		     enum sb_rec_fmt fmt, unsigned segment_ms);
 /* Up to n events; returns how many. */
 unsigned sb_rec_event_poll(struct sb_rec *r, struct sb_rec_event *ev, unsigned n);
 
 /* Recorder side.  One pass: commands, frames, completions, submission.
  * Returns the amount of work done (0 = idle). */
 unsigned sb_rec_poll(struct sb_rec *r);
+/* The same, taking at most limit[p] frames from producer p (limit has
+ * cfg.nprod entries).  A caller that issues sb_rec_start() on behalf of
+ * producers snapshots sb_rec_prod_count() first, then starts what they
+ * asked, then polls with the snapshot: every frame taken was pushed after
+ * its start was seen (no frame of a new call dropped as unknown). */
+unsigned sb_rec_poll_bounded(struct sb_rec *r, const uint32_t *limit);
+/* Frames waiting on producer p's ring (acquire: what the producer wrote
+ * before them is visible). */
+unsigned sb_rec_prod_count(struct sb_rec *r, unsigned p);
 /* Poll until every stopped call is closed and no I/O is in flight, at most
  * timeout_ms (the recorder side: not while sb_rec_thread_start() runs).
  * 0 or -ETIMEDOUT. */
