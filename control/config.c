@@ -71,6 +71,15 @@ static int parse_hostport(const char *s, struct sb_sip_addr *a)
 	return 0;
 }
 
+/* Index of name in keys[] (it is there: the caller's own table). */
+static int key_at(const char *const *keys, unsigned n, const char *name)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (strcmp(keys[i], name) == 0)
+			return (int)i;
+	return -1;
+}
+
 /* Walk a mapping: every key must be one of keys[]; seen[i] set; values[i] filled. */
 static int map_keys(struct cfg_ctx *x, const yaml_node_t *map, const char *what,
 		    const char *const *keys, unsigned nkeys, yaml_node_t **values,
@@ -355,7 +364,10 @@ static int parse_registrar(struct cfg_ctx *x, yaml_node_t *m)
 
 static int parse_agents(struct cfg_ctx *x, yaml_node_t *s)
 {
-	static const char *const keys[] = { "user", "password", "ha1_md5", "ha1_sha256" };
+	static const char *const keys[] = { "user", "password", "ha1_md5", "ha1_sha256",
+					    "tenant", "wrap_up", "max_noanswer", "noanswer_delay",
+					    "reject_delay", "busy_delay", "supervisor", "srtp" };
+	enum { NK = sizeof(keys) / sizeof(keys[0]) };
 	size_t n;
 
 	if (s->type != YAML_SEQUENCE_NODE)
@@ -365,9 +377,10 @@ static int parse_agents(struct cfg_ctx *x, yaml_node_t *s)
 	if (x->c->agents == NULL)
 		return cfg_err(x, s, "out of memory");
 	for (yaml_node_item_t *it = s->data.sequence.items.start; it < s->data.sequence.items.top; it++) {
-		yaml_node_t *e = node(x, *it), *v[4] = { 0 }, *k[4] = { 0 };
+		yaml_node_t *e = node(x, *it), *v[NK] = { 0 }, *k[NK] = { 0 };
 		struct sb_cfg_agent *a = &x->c->agents[x->c->n_agents];
-		int rc = map_keys(x, e, "an agent", keys, 4, v, k);
+		uint32_t t;
+		int rc = map_keys(x, e, "an agent", keys, NK, v, k);
 
 		if (rc)
 			return rc;
@@ -388,6 +401,37 @@ static int parse_agents(struct cfg_ctx *x, yaml_node_t *s)
 			return rc;
 		if (v[3] && (rc = get_ha1(x, k[3], v[3], a->ha1_sha256, 64)))
 			return rc;
+		/* queue behaviour (b2bua/queue.c) */
+		snprintf(a->tenant, sizeof(a->tenant), "default");
+		a->wrapup_ms = SB_CFG_WRAPUP_QUEUE;
+		a->noanswer_delay_ms = a->reject_delay_ms = a->busy_delay_ms = 5000;
+		if (v[4] && (rc = get_string(x, k[4], v[4], a->tenant, sizeof(a->tenant))))
+			return rc;
+		if (v[5]) {
+			if ((rc = get_u32(x, k[5], v[5], 0, 3600, &t)))
+				return rc;
+			a->wrapup_ms = t * 1000u;
+		}
+		if (v[6] && (rc = get_u32(x, k[6], v[6], 0, 1000, &a->max_noanswer)))
+			return rc;
+		for (unsigned d = 7; d < 10; d++) {
+			uint32_t *dst = d == 7 ? &a->noanswer_delay_ms :
+					d == 8 ? &a->reject_delay_ms : &a->busy_delay_ms;
+
+			if (v[d] == NULL)
+				continue;
+			if ((rc = get_u32(x, k[d], v[d], 0, 3600, &t)))
+				return rc;
+			*dst = t * 1000u;
+		}
+		{ /* supervision (b2bua/supervise.c), SRTP toward this agent */
+			int ks = key_at(keys, NK, "supervisor"), kt = key_at(keys, NK, "srtp");
+
+			if (v[ks] && (rc = get_bool(x, k[ks], v[ks], &a->supervisor)))
+				return rc;
+			if (v[kt] && (rc = get_bool(x, k[kt], v[kt], &a->srtp)))
+				return rc;
+		}
 		if (sb_config_agent_find(x->c, a->user, strlen(a->user)) >= 0)
 			return cfg_err(x, v[0], "agent '%s' is defined twice", a->user);
 		x->c->n_agents++;
@@ -405,7 +449,8 @@ static int parse_queues(struct cfg_ctx *x, yaml_node_t *s)
 {
 	static const char *const keys[] = { "name", "strategy", "members", "ring_timeout",
 					    "wrap_up", "max_len", "max_wait", "overflow",
-					    "join_empty", "leave_empty" };
+					    "join_empty", "leave_empty", "tenant", "priority_header",
+					    "service_level", "short_abandon", "moh", "record" };
 	enum { NK = sizeof(keys) / sizeof(keys[0]) };
 	size_t n;
 
@@ -445,6 +490,12 @@ static int parse_queues(struct cfg_ctx *x, yaml_node_t *s)
 		q->ring_ms = x->c->ring_timeout_s * 1000u;
 		q->overflow = -1;
 		q->join_empty = true;
+		{ /* record: every answered call of the queue (issue 7) */
+			int kr = key_at(keys, NK, "record");
+
+			if (v[kr] && (rc = get_bool(x, k[kr], v[kr], &q->record)))
+				return rc;
+		}
 		if (v[1]) {
 			unsigned i;
 
@@ -517,13 +568,47 @@ static int parse_queues(struct cfg_ctx *x, yaml_node_t *s)
 			return rc;
 		if (v[9] && (rc = get_bool(x, k[9], v[9], &q->leave_empty)))
 			return rc;
+		snprintf(q->tenant, sizeof(q->tenant), "default");
+		if (v[10] && (rc = get_string(x, k[10], v[10], q->tenant, sizeof(q->tenant))))
+			return rc;
+		if (v[11]) {
+			if ((rc = get_string(x, k[11], v[11], q->priority_header,
+					     sizeof(q->priority_header))))
+				return rc;
+			for (const char *p = q->priority_header; *p; p++)
+				if (*p <= ' ' || *p == ':' || *p >= 127)
+					return cfg_err(x, v[11], "queue '%s': 'priority_header' "
+						       "must be a header name", q->name);
+		}
+		q->moh = -1;
+		{ /* music on hold while waiting: a prompt's name */
+			int km = key_at(keys, NK, "moh");
+
+			if (v[km] && (v[km]->type != YAML_SCALAR_NODE ||
+				      (q->moh = sb_config_prompt_find(x->c, scalar(v[km]),
+					       v[km]->data.scalar.length)) < 0))
+				return cfg_err(x, v[km], "queue '%s': 'moh' names no prompt (see "
+					       "'prompts')", q->name);
+		}
+		q->sl_ms = 20000;
+		q->short_abandon_ms = 5000;
+		if (v[12]) {
+			if ((rc = get_u32(x, k[12], v[12], 1, 3600, &t)))
+				return rc;
+			q->sl_ms = t * 1000u;
+		}
+		if (v[13]) {
+			if ((rc = get_u32(x, k[13], v[13], 0, 3600, &t)))
+				return rc;
+			q->short_abandon_ms = t * 1000u;
+		}
 	}
 	return 0;
 }
 
 static int parse_hotlines(struct cfg_ctx *x, yaml_node_t *s)
 {
-	static const char *const keys[] = { "number", "agents", "queue" };
+	static const char *const keys[] = { "number", "agents", "queue", "priority", "record" };
 	size_t n;
 
 	if (s->type != YAML_SEQUENCE_NODE)
@@ -533,9 +618,9 @@ static int parse_hotlines(struct cfg_ctx *x, yaml_node_t *s)
 	if (x->c->hotlines == NULL)
 		return cfg_err(x, s, "out of memory");
 	for (yaml_node_item_t *it = s->data.sequence.items.start; it < s->data.sequence.items.top; it++) {
-		yaml_node_t *e = node(x, *it), *v[3] = { 0 }, *k[3] = { 0 };
+		yaml_node_t *e = node(x, *it), *v[5] = { 0 }, *k[5] = { 0 };
 		struct sb_cfg_hotline *h = &x->c->hotlines[x->c->n_hotlines];
-		int rc = map_keys(x, e, "a hotline", keys, 3, v, k);
+		int rc = map_keys(x, e, "a hotline", keys, 5, v, k);
 
 		if (rc)
 			return rc;
@@ -547,6 +632,8 @@ static int parse_hotlines(struct cfg_ctx *x, yaml_node_t *s)
 		if (sb_config_hotline_find(x->c, h->number, strlen(h->number)) >= 0)
 			return cfg_err(x, v[0], "hotline '%s' is defined twice", h->number);
 		h->queue = -1;
+		if (v[4] && (rc = get_bool(x, k[4], v[4], &h->record)))
+			return rc;
 		if (v[2]) { /* the caller waits in a queue (acd/acd.h) */
 			if (v[1])
 				return cfg_err(x, k[2], "hotline '%s' has both 'agents' and 'queue'",
@@ -556,9 +643,19 @@ static int parse_hotlines(struct cfg_ctx *x, yaml_node_t *s)
 							     v[2]->data.scalar.length)) < 0)
 				return cfg_err(x, v[2], "hotline '%s': 'queue' names no queue",
 					       h->number);
+			if (v[3]) {
+				uint32_t pr;
+
+				if ((rc = get_u32(x, k[3], v[3], 0, 255, &pr)))
+					return rc;
+				h->priority = (uint8_t)pr;
+			}
 			x->c->n_hotlines++;
 			continue;
 		}
+		if (v[3])
+			return cfg_err(x, k[3], "hotline '%s': 'priority' needs a 'queue'",
+				       h->number);
 		if (v[1] == NULL)
 			return cfg_err(x, e, "hotline '%s' needs an 'agents' list or a 'queue'",
 				       h->number);
@@ -624,16 +721,18 @@ static int parse_codecs(struct cfg_ctx *x, yaml_node_t *v)
 static int parse_media(struct cfg_ctx *x, yaml_node_t *m)
 {
 	static const char *const keys[] = { "timeout", "backend", "address", "port_min",
-					    "port_max", "poll_ms", "codecs" };
-	yaml_node_t *v[7] = { 0 }, *k[7] = { 0 };
+					    "port_max", "poll_ms", "codecs", "transcode" };
+	yaml_node_t *v[8] = { 0 }, *k[8] = { 0 };
 	struct sb_config *c = x->c;
 	uint32_t pmin = c->media_port_min, pmax = c->media_port_max;
-	int rc = map_keys(x, m, "'media'", keys, 7, v, k);
+	int rc = map_keys(x, m, "'media'", keys, 8, v, k);
 
 	if (rc == 0 && v[0])
 		rc = get_u32(x, k[0], v[0], 1, 86400, &c->media_timeout_s);
 	if (rc == 0 && v[6])
 		rc = parse_codecs(x, v[6]);
+	if (rc == 0 && v[7])
+		rc = get_bool(x, k[7], v[7], &c->media_transcode);
 	if (rc)
 		return rc;
 	if (v[1]) {
@@ -670,16 +769,226 @@ static int parse_media(struct cfg_ctx *x, yaml_node_t *m)
 	return 0;
 }
 
+/* feature_codes: '*' or '#' then digits, or "" to turn one off */
+static int parse_fcodes(struct cfg_ctx *x, yaml_node_t *m)
+{
+	static const char *const keys[] = { "login", "logout", "pause", "unpause" };
+	struct sb_cfg_fcodes *f = &x->c->fcodes;
+	char *dst[4] = { f->login, f->logout, f->pause, f->unpause };
+	yaml_node_t *v[4] = { 0 }, *k[4] = { 0 };
+	int rc = map_keys(x, m, "'feature_codes'", keys, 4, v, k);
+
+	if (rc)
+		return rc;
+	for (unsigned i = 0; i < 4; i++) {
+		const char *s;
+
+		if (v[i] == NULL)
+			continue;
+		if (v[i]->type != YAML_SCALAR_NODE || v[i]->data.scalar.length >= SB_CFG_FC_LEN)
+			return cfg_err(x, v[i], "'%s' must be a short string", keys[i]);
+		s = scalar(v[i]);
+		for (const char *p = s; *p; p++)
+			if (!((*p >= '0' && *p <= '9') || *p == '*' || *p == '#') ||
+			    (p == s && *p != '*' && *p != '#'))
+				return cfg_err(x, v[i], "'%s' must be '*' or '#' then digits",
+					       keys[i]);
+		memcpy(dst[i], s, v[i]->data.scalar.length + 1);
+	}
+	return 0;
+}
+
+/* api: listen: ADDR:PORT, tokens: [{token:, tenant:}] */
+static int parse_api(struct cfg_ctx *x, yaml_node_t *m)
+{
+	static const char *const keys[] = { "listen", "tokens" };
+	static const char *const tkeys[] = { "token", "tenant" };
+	struct sb_cfg_api *a = &x->c->api;
+	yaml_node_t *v[2] = { 0 }, *k[2] = { 0 };
+	struct sb_sip_addr sa;
+	int rc = map_keys(x, m, "'api'", keys, 2, v, k);
+
+	if (rc)
+		return rc;
+	if (v[0] == NULL)
+		return cfg_err(x, m, "'api' needs 'listen: ADDRESS:PORT'");
+	if (v[0]->type != YAML_SCALAR_NODE || parse_hostport(scalar(v[0]), &sa) < 0)
+		return cfg_err(x, v[0], "'listen' must be IPV4:PORT");
+	{
+		const char *s = scalar(v[0]), *colon = strrchr(s, ':');
+
+		snprintf(a->addr, sizeof(a->addr), "%.*s", (int)(colon - s), s);
+		a->port = sa.port;
+	}
+	if (v[1] == NULL || v[1]->type != YAML_SEQUENCE_NODE)
+		return cfg_err(x, v[1] ? v[1] : m, "'api' needs a 'tokens' list");
+	for (yaml_node_item_t *it = v[1]->data.sequence.items.start;
+	     it < v[1]->data.sequence.items.top; it++) {
+		yaml_node_t *e = node(x, *it), *tv[2] = { 0 }, *tk[2] = { 0 };
+
+		if ((rc = map_keys(x, e, "a token", tkeys, 2, tv, tk)))
+			return rc;
+		if (a->n_tokens == SB_CFG_API_TOKENS)
+			return cfg_err(x, e, "more than %u tokens", SB_CFG_API_TOKENS);
+		if (tv[0] == NULL || tv[1] == NULL)
+			return cfg_err(x, e, "a token needs 'token' and 'tenant'");
+		if ((rc = get_string(x, tk[0], tv[0], a->tokens[a->n_tokens].token,
+				     sizeof(a->tokens[0].token))) ||
+		    (rc = get_string(x, tk[1], tv[1], a->tokens[a->n_tokens].tenant,
+				     sizeof(a->tokens[0].tenant))))
+			return rc;
+		if (strlen(a->tokens[a->n_tokens].token) < 8)
+			return cfg_err(x, tv[0], "'token' must have at least 8 characters");
+		a->n_tokens++;
+	}
+	a->enabled = true;
+	return 0;
+}
+
+/* prompts: name -> absolute WAV path on the dataplane's host; prompt id
+ * = index (media/backend.h prompt_load). */
+static int parse_prompts(struct cfg_ctx *x, yaml_node_t *m)
+{
+	struct sb_config *c = x->c;
+
+	if (m->type != YAML_MAPPING_NODE)
+		return cfg_err(x, m, "'prompts' must be a mapping of name: /path/file.wav");
+	for (yaml_node_pair_t *p = m->data.mapping.pairs.start; p < m->data.mapping.pairs.top; p++) {
+		yaml_node_t *k = node(x, p->key), *v = node(x, p->value);
+		struct sb_cfg_prompt *pr = &c->prompts[c->n_prompts];
+		int rc;
+
+		if (k->type != YAML_SCALAR_NODE)
+			return cfg_err(x, k, "prompt names must be strings");
+		if (c->n_prompts == SB_CFG_PROMPTS_MAX)
+			return cfg_err(x, k, "more than %u prompts", SB_CFG_PROMPTS_MAX);
+		if ((rc = get_string(x, k, k, pr->name, sizeof(pr->name))) ||
+		    (rc = get_string(x, k, v, pr->path, sizeof(pr->path))))
+			return rc;
+		if (pr->path[0] != '/')
+			return cfg_err(x, v, "prompt '%s': path must be absolute (the dataplane "
+				       "reads it)", pr->name);
+		if (sb_config_prompt_find(c, pr->name, strlen(pr->name)) >= 0)
+			return cfg_err(x, k, "prompt '%s' is defined twice", pr->name);
+		c->n_prompts++;
+	}
+	return 0;
+}
+
+/* supervision: feature-code prefixes and who may use them */
+static int parse_supervision(struct cfg_ctx *x, yaml_node_t *m)
+{
+	static const char *const keys[] = { "listen", "whisper", "barge", "supervisors" };
+	struct sb_cfg_supervision *s = &x->c->supervision;
+	char *dst[3] = { s->listen, s->whisper, s->barge };
+	yaml_node_t *v[4] = { 0 }, *k[4] = { 0 };
+	int rc = map_keys(x, m, "'supervision'", keys, 4, v, k);
+
+	if (rc)
+		return rc;
+	for (unsigned i = 0; i < 3; i++) {
+		if (v[i] && (rc = get_string(x, k[i], v[i], dst[i], sizeof(s->listen))))
+			return rc;
+		if (strspn(dst[i], "*#0123456789") != strlen(dst[i]))
+			return cfg_err(x, v[i] ? v[i] : m, "'%s' must be dial digits, * and #",
+				       keys[i]);
+	}
+	for (unsigned i = 0; i < 3; i++)
+		for (unsigned j = 0; j < 3; j++)
+			if (i != j && strncmp(dst[i], dst[j], strlen(dst[i])) == 0)
+				return cfg_err(x, v[i] ? v[i] : m, "supervision code '%s' is a "
+					       "prefix of '%s'", dst[i], dst[j]);
+	if (v[3]) {
+		if (v[3]->type != YAML_SEQUENCE_NODE)
+			return cfg_err(x, v[3], "'supervisors' must be a list of agent users");
+		for (yaml_node_item_t *it = v[3]->data.sequence.items.start;
+		     it < v[3]->data.sequence.items.top; it++) {
+			yaml_node_t *an = node(x, *it);
+			int idx = an->type == YAML_SCALAR_NODE
+				  ? sb_config_agent_find(x->c, scalar(an), an->data.scalar.length)
+				  : -1;
+
+			if (idx < 0)
+				return cfg_err(x, an, "'supervisors' names unknown agent '%s'",
+					       an->type == YAML_SCALAR_NODE ? scalar(an) : "?");
+			x->c->agents[idx].supervisor = true;
+		}
+	}
+	return 0;
+}
+
+/* recording: (issue 7) where the dataplane records, how, and how long
+ * each tenant keeps its recordings */
+static int parse_recording(struct cfg_ctx *x, yaml_node_t *m)
+{
+	static const char *const keys[] = { "dir", "format", "segment_s", "retention_days",
+					    "retention", "sweep_s" };
+	struct sb_cfg_recording *r = &x->c->recording;
+	yaml_node_t *v[6] = { 0 }, *k[6] = { 0 };
+	int rc = map_keys(x, m, "'recording'", keys, 6, v, k);
+
+	if (rc)
+		return rc;
+	if (v[0]) {
+		if ((rc = get_string(x, k[0], v[0], r->dir, sizeof(r->dir))))
+			return rc;
+		if (r->dir[0] != '/')
+			return cfg_err(x, v[0], "'dir' must be absolute (the dataplane's --rec-dir)");
+	}
+	if (v[1]) {
+		if (v[1]->type == YAML_SCALAR_NODE && strcmp(scalar(v[1]), "g711") == 0)
+			r->pcm16 = false;
+		else if (v[1]->type == YAML_SCALAR_NODE && strcmp(scalar(v[1]), "pcm16") == 0)
+			r->pcm16 = true;
+		else
+			return cfg_err(x, v[1], "'format' must be g711 or pcm16");
+	}
+	if (v[2] && (rc = get_u32(x, k[2], v[2], 1, 3600, &r->segment_s)))
+		return rc;
+	if (v[3] && (rc = get_u32(x, k[3], v[3], 0, 36500, &r->retention_days)))
+		return rc;
+	if (v[5] && (rc = get_u32(x, k[5], v[5], 1, 86400, &r->sweep_s)))
+		return rc;
+	if (v[4]) {
+		if (v[4]->type != YAML_MAPPING_NODE)
+			return cfg_err(x, v[4], "'retention' must be a mapping of tenant: days");
+		for (yaml_node_pair_t *p = v[4]->data.mapping.pairs.start;
+		     p < v[4]->data.mapping.pairs.top; p++) {
+			yaml_node_t *tk = node(x, p->key), *tv = node(x, p->value);
+			struct sb_cfg_retention *t = &r->tenants[r->n_tenants];
+
+			if (r->n_tenants == SB_CFG_RETENTION_MAX)
+				return cfg_err(x, tk, "more than %u tenants in 'retention'",
+					       SB_CFG_RETENTION_MAX);
+			if ((rc = get_string(x, tk, tk, t->tenant, sizeof(t->tenant))) ||
+			    (rc = get_u32(x, tk, tv, 0, 36500, &t->days)))
+				return rc;
+			for (unsigned i = 0; i < r->n_tenants; i++)
+				if (strcmp(r->tenants[i].tenant, t->tenant) == 0)
+					return cfg_err(x, tk, "tenant '%s' is in 'retention' twice",
+						       t->tenant);
+			r->n_tenants++;
+		}
+	}
+	if ((r->retention_days != 0 || r->n_tenants != 0) && r->dir[0] == '\0')
+		return cfg_err(x, m, "'recording': retention needs 'dir' (the files to delete)");
+	return 0;
+}
+
 static int parse_root(struct cfg_ctx *x)
 {
 	static const char *const keys[] = { "instance", "sip", "store", "agents", "hotlines",
-					    "auth", "registrar", "media", "queues" };
-	yaml_node_t *root = yaml_document_get_root_node(&x->doc), *v[9] = { 0 }, *k[9] = { 0 };
+					    "auth", "registrar", "media", "queues",
+					    "feature_codes", "api", "prompts", "supervision",
+					    "recording" };
+	enum { NK = sizeof(keys) / sizeof(keys[0]) };
+	yaml_node_t *root = yaml_document_get_root_node(&x->doc), *v[NK] = { 0 }, *k[NK] = { 0 };
+	const int kp = key_at(keys, NK, "prompts"), ks = key_at(keys, NK, "supervision");
 	int rc;
 
 	if (root == NULL)
 		return cfg_err(x, NULL, "empty configuration");
-	rc = map_keys(x, root, "the top level", keys, 9, v, k);
+	rc = map_keys(x, root, "the top level", keys, NK, v, k);
 	if (rc)
 		return rc;
 	if (v[0] == NULL)
@@ -702,6 +1011,12 @@ static int parse_root(struct cfg_ctx *x)
 		rc = parse_registrar(x, v[6]);
 	if (rc == 0 && v[7])
 		rc = parse_media(x, v[7]);
+	if (rc == 0 && v[9])
+		rc = parse_fcodes(x, v[9]);
+	if (rc == 0 && v[10])
+		rc = parse_api(x, v[10]);
+	if (rc == 0 && v[kp]) /* before queues: `moh:` names a prompt */
+		rc = parse_prompts(x, v[kp]);
 	if (rc == 0 && v[3])
 		rc = parse_agents(x, v[3]);
 	if (rc == 0 && v[8]) {
@@ -714,6 +1029,10 @@ static int parse_root(struct cfg_ctx *x)
 			return cfg_err(x, v[4], "'hotlines' need an 'agents' list first");
 		rc = parse_hotlines(x, v[4]);
 	}
+	if (rc == 0 && v[ks]) /* after agents: names them */
+		rc = parse_supervision(x, v[ks]);
+	if (rc == 0 && v[key_at(keys, NK, "recording")])
+		rc = parse_recording(x, v[key_at(keys, NK, "recording")]);
 	return rc;
 }
 
@@ -747,6 +1066,11 @@ int sb_config_load(struct sb_config *c, const char *path, char *err, size_t err_
 				 sizeof(c->overload.scanners[0]), "%s", def[i]);
 	}
 	c->media_backend = SB_CFG_MEDIA_DPDK;
+	c->recording.sweep_s = 3600;
+	snprintf(c->supervision.listen, sizeof(c->supervision.listen), "*51");
+	snprintf(c->supervision.whisper, sizeof(c->supervision.whisper), "*52");
+	snprintf(c->supervision.barge, sizeof(c->supervision.barge), "*53");
+	c->fcodes = (struct sb_cfg_fcodes){ "*20", "*21", "*22", "*23" };
 	c->media_port_min = 20000; /* as the dataplane's default range */
 	c->media_port_max = 29999;
 	c->tcp_idle_s = 3700; /* above the longest registration (3600 s): an agent
@@ -796,6 +1120,14 @@ void sb_config_free(struct sb_config *c)
 	c->hotlines = NULL;
 	c->queues = NULL;
 	c->n_agents = c->n_hotlines = c->n_queues = 0;
+}
+
+int sb_config_prompt_find(const struct sb_config *c, const char *name, size_t len)
+{
+	for (unsigned i = 0; i < c->n_prompts; i++)
+		if (strlen(c->prompts[i].name) == len && memcmp(c->prompts[i].name, name, len) == 0)
+			return (int)i;
+	return -1;
 }
 
 int sb_config_agent_find(const struct sb_config *c, const char *user, size_t len)

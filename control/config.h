@@ -55,9 +55,28 @@
  *     poll_ms: 1000             # kernel only: how often events are looked for
  *     codecs: [PCMU, PCMA, opus, telephone-event]  # SDP preference order (default
  *                               # this); telephone-event listed = DTMF allowed
+ *     transcode: false          # true (DPDK backend): offer agents every codec
+ *                               # above, not only the caller's; when the two end up
+ *                               # with none in common the dataplane transcodes
+ *   prompts:                    # optional: name -> WAV on the dataplane's host
+ *     moh: /var/lib/switchboard/moh.wav    # (absolute; loaded at attach/restart)
+ *   supervision:                # optional (b2bua/supervise.h); defaults shown
+ *     listen: "*51"             # dial *51agent1: listen to agent1's call
+ *     whisper: "*52"            # coach agent1 (the caller hears nothing)
+ *     barge: "*53"              # three-way; DTMF 4/5/6 switch modes during it
+ *     supervisors: [boss]       # or `supervisor: true` on the agent
  *   agents:
  *     - user: agent1
  *       password: secret
+ *       srtp: false             # true: offered RTP/SAVP + our SDES key (DPDK)
+ *       supervisor: false       # true: may dial the supervision codes
+ *       tenant: acme            # optional (default "default"): API visibility
+ *       wrap_up: 10             # seconds after each call; default: the queue's
+ *       max_noanswer: 3         # unanswered offers in a row -> paused with
+ *                               # reason "noanswer" (default 0 = never)
+ *       noanswer_delay: 5       # seconds before it is offered again after
+ *       reject_delay: 5         # not answering / answering 603 / answering
+ *       busy_delay: 5           # 486 or 600 (defaults 5 s each)
  *     - user: agent2            # or precomputed H(user:realm:password), hex:
  *       ha1_md5: 0123...        #   32 digits, and/or
  *       ha1_sha256: 0123...     #   64 digits (only valid for the realm above)
@@ -72,14 +91,42 @@
  *       max_len: 10             # callers waiting or ringing (default 0 = unlimited)
  *       max_wait: 300           # seconds (default 0 = unlimited) ...
  *       overflow: other         # ... then (and when full) to this queue, else 480
+ *       moh: moh                # a prompt looped to waiting callers (DPDK backend)
  *       join_empty: false       # join with no member registered (default true)
  *       leave_empty: false      # waiting callers leave when the last member
  *                               # unregisters (default false)
+ *       tenant: acme            # optional (default "default"): API visibility
+ *       priority_header: X-Priority  # caller priority 0..255 from this header of
+ *                               # the INVITE (higher first; default: none)
+ *       service_level: 20       # seconds: answered within it count for the
+ *                               # service level figures (default 20)
+ *       short_abandon: 5        # seconds: abandons quicker than this are
+ *                               # "short" (default 5)
  *   hotlines:
  *     - number: "800100"
  *       agents: [agent1, agent2]  # first registered idle agent, else 480 (as before)
  *     - number: "800200"
  *       queue: support          # or: the caller waits in that queue
+ *       priority: 5             # callers of this number: priority 0..255
+ *                               # (default 0; a priority_header overrides it)
+ *   feature_codes:              # dialled by a registered agent (b2bua/queue.c);
+ *     login: "*20"              # these are the defaults; answered without media
+ *     logout: "*21"             # by a final response (200 is impossible without
+ *     pause: "*22"              # an SDP answer): 480 + Reason cause=200 = done,
+ *     unpause: "*23"            # 403 = not allowed now (404: no such code).
+ *                               # pause takes a reason code: *22<digits>
+ *   recording:                  # optional (issue 7); hotlines and queues say
+ *     dir: /var/spool/sb/rec    # `record: true` (calls recorded from answer to
+ *     format: g711              # hang-up, transfers included: same file)
+ *     segment_s: 60             # durability segment (dataplane default if unset)
+ *     retention_days: 90        # every tenant not listed below (0 = forever)
+ *     retention: {acme: 30}     # per tenant, days
+ *     sweep_s: 3600             # how often expired recordings are deleted
+ *   api:                        # optional: HTTP/JSON API (api/api.h)
+ *     listen: 127.0.0.1:8080
+ *     tokens:
+ *       - token: s3cret
+ *         tenant: default
  *
  * The snapshot is immutable after sb_config_load(); a reload builds a new one.
  */
@@ -97,11 +144,19 @@
 #define SB_CFG_NAME_MAX 64
 #define SB_CFG_HOTLINE_AGENTS 32
 
+#define SB_CFG_WRAPUP_QUEUE UINT32_MAX
+
 struct sb_cfg_agent {
 	char user[SB_CFG_NAME_MAX];
 	char password[128];      /* "" = none */
 	char ha1_md5[33];        /* lower-case hex; "" = none */
 	char ha1_sha256[65];     /* lower-case hex; "" = none */
+	char tenant[SB_CFG_NAME_MAX]; /* "default" unless set */
+	uint32_t wrapup_ms;      /* SB_CFG_WRAPUP_QUEUE: the queue's */
+	uint32_t max_noanswer;   /* 0 = never auto-paused */
+	uint32_t noanswer_delay_ms, reject_delay_ms, busy_delay_ms;
+	bool supervisor;         /* may listen/whisper/barge (b2bua/supervise.h) */
+	bool srtp;               /* offered RTP/SAVP with our SDES key (DPDK backend) */
 };
 
 #define SB_CFG_MAX_CONTACTS 16
@@ -122,6 +177,12 @@ struct sb_cfg_queue {
 	uint32_t ring_ms, wrapup_ms, max_len, max_wait_ms;
 	int overflow;            /* queue index, -1 none */
 	bool join_empty, leave_empty;
+	char tenant[SB_CFG_NAME_MAX];    /* "default" unless set */
+	char priority_header[SB_CFG_NAME_MAX]; /* "" = none */
+	uint32_t sl_ms;          /* service level threshold */
+	int moh;                 /* prompt index played (loop) while waiting; -1 none */
+	uint32_t short_abandon_ms;
+	bool record;             /* record every answered call (recording:) */
 	unsigned n_members;
 	uint16_t members[SB_CFG_QUEUE_MEMBERS]; /* indexes into sb_config.agents */
 };
@@ -129,11 +190,29 @@ struct sb_cfg_queue {
 struct sb_cfg_hotline {
 	char number[SB_CFG_NAME_MAX];
 	int queue;               /* `queue:` index into sb_config.queues; -1: agents list */
+	uint8_t priority;        /* queue callers' priority */
+	bool record;             /* record every answered call (recording:) */
 	unsigned n_agents;
 	uint16_t agents[SB_CFG_HOTLINE_AGENTS]; /* indexes into sb_config.agents */
 };
 
 #define SB_CFG_MAX_SCANNERS 16
+#define SB_CFG_API_TOKENS 32
+#define SB_CFG_FC_LEN 16
+
+/* feature codes dialled from an agent phone ("" = off) */
+struct sb_cfg_fcodes {
+	char login[SB_CFG_FC_LEN], logout[SB_CFG_FC_LEN], pause[SB_CFG_FC_LEN],
+	     unpause[SB_CFG_FC_LEN];
+};
+
+struct sb_cfg_api {
+	bool enabled;
+	char addr[48];           /* IPv4 literal */
+	uint16_t port;
+	unsigned n_tokens;
+	struct { char token[128]; char tenant[SB_CFG_NAME_MAX]; } tokens[SB_CFG_API_TOKENS];
+};
 
 struct sb_cfg_overload {
 	uint32_t max_cps;        /* 0 = no limit */
@@ -143,6 +222,41 @@ struct sb_cfg_overload {
 	uint32_t ban_s;          /* 1..86400 */
 	unsigned n_scanners;
 	char scanners[SB_CFG_MAX_SCANNERS][48];
+};
+
+#define SB_CFG_PROMPTS_MAX 64
+
+/* prompts: the dataplane loads each (prompt id = index) at attach and
+ * after a restart. */
+struct sb_cfg_prompt {
+	char name[SB_CFG_NAME_MAX];
+	char path[96];           /* absolute; SB_PROMPT_PATH_MAX of the dataplane ABI */
+};
+
+/* supervision: feature-code prefixes (digits, * and #) followed by the
+ * supervised agent's user; supervisors: agents with `supervisor: true`
+ * or listed in `supervisors:`. */
+struct sb_cfg_supervision {
+	char listen[16], whisper[16], barge[16]; /* default *51, *52, *53 */
+};
+
+#define SB_CFG_RETENTION_MAX 64
+
+struct sb_cfg_retention {
+	char tenant[SB_CFG_NAME_MAX];
+	uint32_t days;           /* 0 = keep forever */
+};
+
+/* recording: files under dir (= sb-dataplane --rec-dir); retention
+ * sweeps every sweep_s. */
+struct sb_cfg_recording {
+	char dir[160];           /* "" = not configured (no retention sweeps) */
+	bool pcm16;              /* false: stereo G.711 (default) */
+	uint32_t segment_s;      /* 0 = the dataplane's default */
+	uint32_t retention_days; /* tenants not listed; 0 = keep forever */
+	uint32_t sweep_s;        /* default 3600 */
+	unsigned n_tenants;
+	struct sb_cfg_retention tenants[SB_CFG_RETENTION_MAX];
 };
 
 struct sb_config {
@@ -173,6 +287,13 @@ struct sb_config {
 	uint32_t media_poll_ms;    /* kernel: 0 = its default */
 	unsigned n_media_codecs;   /* 0 = the default list (sip/sdp_oa.h) */
 	uint8_t media_codecs[SB_CODEC_N]; /* enum sb_codec, preference order */
+	bool media_transcode;      /* offer agents every codec we have; transcode (DPDK) */
+	unsigned n_prompts;
+	struct sb_cfg_prompt prompts[SB_CFG_PROMPTS_MAX];
+	struct sb_cfg_supervision supervision;
+	struct sb_cfg_fcodes fcodes;
+	struct sb_cfg_api api;
+	struct sb_cfg_recording recording;
 };
 
 /* Load and validate.  Returns 0, or -EINVAL with err = "FILE:LINE: message"
@@ -185,5 +306,6 @@ void sb_config_free(struct sb_config *c);
 int sb_config_agent_find(const struct sb_config *c, const char *user, size_t len);
 int sb_config_hotline_find(const struct sb_config *c, const char *number, size_t len);
 int sb_config_queue_find(const struct sb_config *c, const char *name, size_t len);
+int sb_config_prompt_find(const struct sb_config *c, const char *name, size_t len);
 
 #endif

@@ -20,6 +20,8 @@
 #include "b2bua/dialog.h"
 #include "b2bua/cp.h"
 #include "b2bua/queue.h"
+#include "api/api.h"
+#include "api/cc.h"
 #include "log.h"
 #include "media/kernel.h"
 
@@ -47,6 +49,35 @@ static void on_signal(void *arg, uint32_t events)
 	}
 }
 
+/* The management API (api/api.h) from `api:`; its handlers run on the loop.
+ * Routes are registered here: contact centre (api/cc.h), ... */
+static struct sb_api *start_api(struct sb_cp *cp)
+{
+	const struct sb_cfg_api *ca = &cp->cfg->api;
+	struct sb_api_token tok[SB_CFG_API_TOKENS];
+	struct sb_api_params p = { .addr = ca->addr, .port = ca->port, .tokens = tok,
+				   .n_tokens = ca->n_tokens };
+	struct sb_api *api;
+	int rc;
+
+	memset(tok, 0, sizeof(tok));
+	for (unsigned i = 0; i < ca->n_tokens; i++) {
+		snprintf(tok[i].token, sizeof(tok[i].token), "%s", ca->tokens[i].token);
+		snprintf(tok[i].tenant, sizeof(tok[i].tenant), "%s", ca->tokens[i].tenant);
+	}
+	api = sb_api_create(cp->loop, &p);
+	explicit_bzero(tok, sizeof(tok));
+	if (api == NULL)
+		return NULL;
+	rc = sb_api_cc_register(api, cp);
+	if (rc < 0) {
+		sb_err("api: cannot register routes: %s", strerror(-rc));
+		sb_api_free(api);
+		return NULL;
+	}
+	return api;
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: sb-control --config FILE [--check] [--debug]\n");
@@ -64,6 +95,7 @@ int main(int argc, char **argv)
 	struct sb_config cfg;
 	struct sb_cp cp;
 	struct sig_ctx sig = { .fd = -1 };
+	struct sb_api *api = NULL;
 	const char *path = NULL;
 	char err[512];
 	bool check = false;
@@ -178,15 +210,20 @@ int main(int argc, char **argv)
 	}
 	cp.media->event = sb_call_media_event;
 	cp.media->event_arg = &cp;
+	sb_call_media_init(&cp); /* DTMF/prompt events, prompts loaded (b2bua/callmedia.c) */
 	cp.media->timeout_ms = cfg.media_timeout_s * 1000u;
 	sb_info("sb-control started: instance %s, %u agents, %u hotlines, media backend %s",
 		cfg.instance, cfg.n_agents, cfg.n_hotlines, cp.media->ops->name);
 
-	rc = sb_loop_run(cp.loop);
+	if (cfg.api.enabled && (api = start_api(&cp)) == NULL)
+		rc = -EADDRINUSE; /* asked for and not there: do not run without it */
+	else
+		rc = sb_loop_run(cp.loop);
 	if (rc < 0)
 		sb_err("event loop: %s", strerror(-rc));
 	else
 		ret = 0;
+	sb_api_free(api);
 
 	if (sb_calls_active(cp.calls))
 		sb_warn("%u calls still in memory at shutdown; their media keeps flowing",

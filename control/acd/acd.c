@@ -763,6 +763,21 @@ int sb_acd_queue_add(struct sb_acd *a, uint32_t qi, const struct sb_acd_queue_cf
 	return 0;
 }
 
+/* Run-time change (API): what is decided from now on uses the new
+ * configuration; offers ringing and timers armed (max wait, ring
+ * timeouts of offers made) keep what they were started with. */
+int sb_acd_queue_update(struct sb_acd *a, uint32_t qi, const struct sb_acd_queue_cfg *cfg)
+{
+	if (qi >= a->cfg.max_queues || !a->q[qi].present)
+		return -EINVAL;
+	a->q[qi].present = false; /* sb_acd_queue_add's checks, once */
+	if (sb_acd_queue_add(a, qi, cfg) < 0) {
+		a->q[qi].present = true;
+		return -EINVAL;
+	}
+	return 0;
+}
+
 int sb_acd_agent_add(struct sb_acd *a, uint32_t agi, const struct sb_acd_agent_cfg *cfg)
 {
 	struct agent *g;
@@ -776,6 +791,22 @@ int sb_acd_agent_add(struct sb_acd *a, uint32_t agi, const struct sb_acd_agent_c
 	g->cfg = *cfg;
 	if (g->cfg.max_calls == 0)
 		g->cfg.max_calls = 1;
+	return 0;
+}
+
+int sb_acd_agent_update(struct sb_acd *a, uint32_t agi, const struct sb_acd_agent_cfg *cfg)
+{
+	struct agent *g;
+	uint8_t mc;
+
+	if (agi >= a->cfg.max_agents || !a->ag[agi].present)
+		return -EINVAL;
+	g = &a->ag[agi];
+	mc = cfg->max_calls ? cfg->max_calls : 1;
+	if (mc != g->cfg.max_calls) /* its slots hold calls: capacity stays */
+		return -EINVAL;
+	g->cfg = *cfg;
+	g->cfg.max_calls = mc;
 	return 0;
 }
 

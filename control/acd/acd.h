@@ -175,6 +175,15 @@ struct sb_acd *sb_acd_create(const struct sb_acd_cfg *cfg)
  * | -EEXIST.  Queues and agents are added once; membership by join. */
 int sb_acd_queue_add(struct sb_acd *a, uint32_t q, const struct sb_acd_queue_cfg *cfg);
 int sb_acd_agent_add(struct sb_acd *a, uint32_t ag, const struct sb_acd_agent_cfg *cfg);
+/* Replace a queue's configuration at run time (the API): decisions from
+ * now on use it; offers ringing, callers' max-wait timers and skill steps
+ * already armed keep theirs (live calls are not touched).  0 | -EINVAL
+ * (as sb_acd_queue_add, or no such queue). */
+int sb_acd_queue_update(struct sb_acd *a, uint32_t q, const struct sb_acd_queue_cfg *cfg);
+/* An agent's wrap-up, delays, max_noanswer and skill levels at run time
+ * (a wrap-up or delay already running keeps its end).  max_calls cannot
+ * change.  0 | -EINVAL (no such agent, max_calls differs) */
+int sb_acd_agent_update(struct sb_acd *a, uint32_t ag, const struct sb_acd_agent_cfg *cfg);
 /* 0 | -EINVAL | -EEXIST (already a member) | -ENOMEM */
 int sb_acd_agent_join(struct sb_acd *a, uint32_t ag, uint32_t q, uint64_t now);
 

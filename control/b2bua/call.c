@@ -37,6 +37,11 @@ static uint64_t cookie_of(const struct sb_call *c, enum media_op op)
 	return ((uint64_t)c->gen << 32) | ((uint64_t)op << 24) | c->idx;
 }
 
+uint64_t call_cookie(const struct sb_call *c, enum media_op op)
+{
+	return cookie_of(c, op);
+}
+
 /* ---- responses to the caller's INVITE ---- */
 
 /* The caller never ACKed our 200 (timer L of its INVITE transaction). */
@@ -71,6 +76,11 @@ static void reply_caller(struct sb_call *c, unsigned code, const char *reason, c
 	}
 	if (code >= 200)
 		c->a_final = (uint16_t)code;
+}
+
+void call_reply(struct sb_call *c, unsigned code, const char *extra, struct sb_str sdp)
+{
+	reply_caller(c, code, NULL, extra, sdp);
 }
 
 void call_stop_2xx(struct sb_call *c)
@@ -174,9 +184,11 @@ void call_end(struct sb_call *c, const char *hangup_by, int status)
 			memset(&ctr[s], 0, sizeof(ctr[s]));
 	c->state = CALL_GONE;
 	cpq_call_end(c); /* queue: abandoned, or the agent goes to wrap-up */
+	sup_call_end(c); /* supervision: back to a plain call, or BYE the supervisor */
 	calltab_gone(c);
 	xfer_call_end(c); /* a transfer in flight, a transferor still on */
 	sb_timer_cancel(c->cp->loop, &c->t_ring);
+	call_rec_stop(c); /* before the legs go: DONE follows (callrec.c) */
 	release_leg(c, SIDE_A);
 	release_leg(c, SIDE_B);
 	if (c->agent >= 0 && c->cp->reg.e[c->agent].busy_call == c->idx)
@@ -231,6 +243,10 @@ static void legs_added(struct sb_call *c)
 		call_fail(c, 503, "system");
 		return;
 	}
+	if (c->sup.role == SUP_SUPERVISOR) {
+		sup_legs_added(c); /* answered by us (b2bua/supervise.c) */
+		return;
+	}
 	if (c->hotline >= 0 && c->cp->cfg->hotlines[c->hotline].queue >= 0) {
 		cpq_enqueue(c); /* the queue picks the agent (b2bua/queue.c) */
 		return;
@@ -264,7 +280,7 @@ static void media_connected(struct sb_call *c)
 	 * before: the body has not changed) */
 	memset(&l, 0, sizeof(l));
 	l.addr.family = 4;
-	l.addr.ip4 = c->cp->media->ops->media_ip(c->cp->media);
+	l.addr.ip4 = sb_media_leg_ip(c->cp->media, &c->leg[SIDE_A]);
 	l.port = c->leg[SIDE_A].port;
 	l.sess_id = sb_rand_next(&c->cp->rnd) >> 20;
 	l.sess_ver = 1;
@@ -290,6 +306,7 @@ static void media_connected(struct sb_call *c)
 	reply_caller(c, 200, NULL, contact, sb_str_mk(sdp.p, sdp.p + sdp.len));
 	dlg_sent_sdp(c, SIDE_A, sdp.p, sdp.len); /* for offerless re-INVITEs (dialog.c) */
 	sb_info("call %u: answered by %s", c->idx, c->cp->cfg->agents[c->agent].user);
+	call_rec_start(c); /* `record: true` (callrec.c) */
 }
 
 void sb_call_media_done(void *arg, uint64_t cookie, int status)
@@ -324,6 +341,8 @@ void sb_call_media_done(void *arg, uint64_t cookie, int status)
 	case OP_MOD_A: /* re-INVITE/UPDATE moved a peer (dialog.c) */
 	case OP_MOD_B:
 	case OP_CONNECT:
+	case OP_MEDIA_A: /* keys, codecs (transcoding), DTMF (callmedia.c) */
+	case OP_MEDIA_B:
 		if (status)
 			c->media_err = status;
 		if (c->pending == 0 && c->state == CALL_ANSWERING)
@@ -331,6 +350,10 @@ void sb_call_media_done(void *arg, uint64_t cookie, int status)
 		break;
 	case OP_DEL:
 		(void)md;
+		break;
+	case OP_AUX: /* prompt, conference, DTMF hook: the call goes on */
+		if (status)
+			sb_warn("call %u: media command failed: %s", c->idx, strerror(-status));
 		break;
 	}
 }
@@ -389,6 +412,7 @@ void call_agent_answered(struct sb_call *c)
 	const uint32_t fl = SB_MEDIA_F_LATCH | SB_MEDIA_F_STRICT;
 	struct sb_media_sdp la;
 	struct sb_sdp_fail f;
+	bool changed;
 	int rc;
 
 	sb_timer_cancel(c->cp->loop, &c->t_ring);
@@ -396,6 +420,8 @@ void call_agent_answered(struct sb_call *c)
 	/* the caller's offer and the agent's answer: our answer to the
 	 * caller and what each leg carries (payload-type maps both ways) */
 	rc = sb_sdp_oa_bridge(&c->a_neg, &c->b_neg, &c->a_ans, &la, &c->leg[SIDE_B].sdp, &f);
+	if (rc == -ENOTSUP && call_xcode_bridge(c, &la, &f) == 0)
+		rc = 0; /* no codec in common: each side its own (callmedia.c) */
 	if (rc == 0 && c->b_neg.addr.family != 4) {
 		f = (struct sb_sdp_fail){ 301, "IPv6 media not supported by the dataplane" };
 		rc = -ENOTSUP;
@@ -409,8 +435,9 @@ void call_agent_answered(struct sb_call *c)
 	c->state = CALL_ANSWERING;
 	c->media_err = 0;
 	rc = 0;
-	if (leg_a_changed(&la, &c->leg[SIDE_A].sdp)) {
-		c->leg[SIDE_A].sdp = la;
+	changed = leg_a_changed(&la, &c->leg[SIDE_A].sdp);
+	c->leg[SIDE_A].sdp = la; /* what it carries now (LEG_MEDIA reads it) */
+	if (changed) {
 		rc = md->ops->leg_mod(md, &c->leg[SIDE_A], c->a_neg.addr.ip4, c->a_neg.port, fl,
 				      c->idx, cookie_of(c, OP_MOD_A));
 		if (rc == 0)
@@ -422,6 +449,11 @@ void call_agent_answered(struct sb_call *c)
 				      c->idx, cookie_of(c, OP_MOD_B));
 	if (rc == 0) {
 		c->pending++;
+		/* keys, codecs, DTMF: same ring, before the CONNECT (callmedia.c) */
+		if (call_media_wanted(c))
+			rc = call_media_program(c, false);
+	}
+	if (rc == 0) {
 		rc = md->ops->connect(md, &c->leg[SIDE_A], &c->leg[SIDE_B], cookie_of(c, OP_CONNECT));
 		if (rc == 0)
 			c->pending++;
@@ -587,6 +619,9 @@ void sb_call_on_invite(struct sb_cp *cp, const struct sb_sip_msg *m, unsigned so
 		sb_cp_reply(cp, m, sock, src, ruri.scheme ? 400 : 416, why, NULL);
 		return;
 	}
+	/* *20, *21, ... from an agent phone: answered there (b2bua/queue.h) */
+	if (sb_cpq_feature_code(cp, m, sock, src, ruri.user.p, ruri.user.len))
+		return;
 	c = cp->cur_st ? calltab_new(cp) : NULL;
 	if (c == NULL) {
 		sb_warn("sip: no room for another call");
@@ -620,6 +655,8 @@ void sb_call_on_invite(struct sb_cp *cp, const struct sb_sip_msg *m, unsigned so
 		c->callee_agent = sb_config_agent_find(cp->cfg, ruri.user.p, ruri.user.len);
 	sb_info("call %u: INVITE from %s to " SB_STR_FMT " (Call-ID " SB_STR_FMT ")", c->idx,
 		c->caller, SB_STR_ARG(ruri.user), SB_STR_ARG(m->call_id));
+	if (c->hotline < 0 && c->callee_agent < 0 && sup_on_invite(c, ruri.user))
+		return; /* a supervision code (b2bua/supervise.c) */
 	if (c->hotline < 0 && (c->callee_agent < 0 || c->callee_agent == c->caller_agent)) {
 		call_fail(c, 404, "system");
 		return;

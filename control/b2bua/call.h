@@ -38,4 +38,25 @@ void sb_call_media_done(void *arg, uint64_t cookie, int status);
  * call (BYE both sides, CDR hangup_by "media_timeout" / "media_lost"). */
 void sb_call_media_event(void *arg, uint64_t owner, enum sb_media_event ev);
 
+/* ---- media processing (b2bua/callmedia.c) ---- */
+
+/* After the backend is created: DTMF and prompt events to the calls, the
+ * configured prompts loaded (DPDK backend; again after every restart). */
+void sb_call_media_init(struct sb_cp *cp);
+
+/* DTMF hook of one call (what issue 6's IVR plugs into).  fn is called on
+ * the loop thread once per digit the dataplane detects on one of the
+ * call's legs: side 0 = the caller's leg, 1 = the agent's; digit '0'-'9',
+ * '*', '#', 'A'-'D'; duration in ms.  Every digit is also logged at debug
+ * level, with or without a hook.  Installing a hook on a call whose legs
+ * are up turns detection on there (LEG_MEDIA; telephone-event is then
+ * kept from the other side: the hook owns the digits); fn == NULL removes
+ * it.  The hook lives as long as the call (never called after it ended).
+ * 0, -ENOTSUP (the backend has no DTMF detection: kernel) or the
+ * backend's -errno. */
+struct sb_call;
+typedef void sb_call_dtmf_fn(struct sb_call *c, void *arg, int side, char digit,
+			     uint32_t duration_ms);
+int sb_call_dtmf_hook(struct sb_call *c, sb_call_dtmf_fn *fn, void *arg);
+
 #endif

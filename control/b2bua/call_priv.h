@@ -21,6 +21,7 @@
 
 #include "b2bua/call.h"
 #include "b2bua/dialog.h"
+#include "b2bua/supervise.h"
 #include "sip/sdp.h"
 #include "sip/txn.h"
 
@@ -39,7 +40,9 @@ enum call_side { SIDE_A = 0, SIDE_B = 1, SIDE_X = 2 };
 
 enum leg_state { LEG_NONE = 0, LEG_ALLOCATED, LEG_ADDING, LEG_ADDED };
 
-enum media_op { OP_ADD_A = 1, OP_ADD_B, OP_MOD_B, OP_CONNECT, OP_DEL, OP_MOD_A };
+enum media_op { OP_ADD_A = 1, OP_ADD_B, OP_MOD_B, OP_CONNECT, OP_DEL, OP_MOD_A,
+		OP_MEDIA_A, OP_MEDIA_B, /* LEG_MEDIA at the answer (b2bua/callmedia.c) */
+		OP_AUX };               /* prompts, conferences: failures logged only */
 
 struct sb_call;
 struct sb_pkt;
@@ -139,6 +142,20 @@ struct sb_call {
 	enum leg_state leg_st[2];
 	unsigned pending;        /* media commands in flight */
 	int media_err;
+	/* media processing (b2bua/callmedia.c): DTMF hook, what was programmed */
+	sb_call_dtmf_fn *dtmf_fn;
+	void *dtmf_arg;
+	bool media_prog;         /* LEG_MEDIA sent on both legs (keys, codecs, DTMF) */
+	bool xcode;              /* the legs carry different codecs: transcoded */
+	bool moh_on;             /* music on hold loops on the caller's leg */
+	bool b_has_key;          /* b_key offered to the agent (agent `srtp: true`) */
+	struct sb_sdp_crypto b_key;
+	struct call_sup sup;     /* supervision (b2bua/supervise.c) */
+	struct {                 /* recording (b2bua/callrec.c); on: started, not stopped */
+		bool on;
+		uint32_t id;         /* rec_id on the dataplane */
+		char path[80];       /* relative to recording: dir */
+	} rec;
 
 	/* the dialog of each side and the re-INVITE/UPDATE being relayed
 	 * (b2bua/dialog.c) */
@@ -204,6 +221,9 @@ bool xfer_check_replaces(struct sb_cp *cp, const struct sb_sip_msg *m, unsigned 
 			 const struct sb_sip_addr *src);
 
 /* call.c */
+uint64_t call_cookie(const struct sb_call *c, enum media_op op); /* media cookie */
+/* A response to the caller's INVITE (through its server transaction). */
+void call_reply(struct sb_call *c, unsigned code, const char *extra, struct sb_str sdp);
 void call_fail(struct sb_call *c, unsigned code, const char *hangup_by);
 /* the same with extra header lines ("Name: value\r\n") in the response */
 void call_fail_hdr(struct sb_call *c, unsigned code, const char *extra, const char *hangup_by);
@@ -216,5 +236,36 @@ void call_stop_2xx(struct sb_call *c);  /* no more 200 retransmissions to the ca
 void call_oa_cfg(const struct sb_call *c, struct sb_sdp_oa_cfg *cfg);
 /* 488 with a Warning to the caller (if it has no final answer yet), end. */
 void call_fail_488(struct sb_call *c, const struct sb_sdp_fail *f, const char *hangup_by);
+
+/* callmedia.c */
+/* Does this call need LEG_MEDIA on its legs (keys, transcoding, music on
+ * hold, a DTMF hook, supervision)?  Plain calls are relayed untouched. */
+bool call_media_wanted(const struct sb_call *c);
+/* LEG_MEDIA on both legs from what they carry now (pending counted,
+ * cookies OP_MEDIA_A/B or OP_AUX when aux).  0 or -errno. */
+int call_media_program(struct sb_call *c, bool aux);
+/* LEG_MEDIA on leg s alone after a re-INVITE/UPDATE changed it (OP_AUX). */
+int call_media_leg(struct sb_call *c, int s);
+/* Our offer toward the agent beyond the caller's: every codec we have
+ * (media: transcode: true, DPDK) and RTP/SAVP with our key (agent srtp). */
+void call_agent_offer(struct sb_call *c, struct sb_sdp_neg *offer);
+/* The agent answered with no codec the caller has: answer the caller
+ * with its best codec, each leg its own (the dataplane transcodes).
+ * 0, -ENOTSUP (not allowed here: keep the 488) or -EIO. */
+int call_xcode_bridge(struct sb_call *c, struct sb_media_sdp *la, struct sb_sdp_fail *f);
+/* Music on hold on the waiting caller's leg (b2bua/queue.c). */
+void call_moh_start(struct sb_call *c);
+void call_moh_stop(struct sb_call *c);
+
+/* callrec.c: recording (issue 7) */
+/* Answered: record it when its hotline or queue says `record: true`. */
+void call_rec_start(struct sb_call *c);
+/* Hang-up: stop before the legs go (no-op when not recording). */
+void call_rec_stop(struct sb_call *c);
+/* Attended transfer: the agent side is another leg now (same file when the
+ * dataplane can: same worker; else the caller side goes on alone). */
+void call_rec_agent_changed(struct sb_call *c);
+/* Event callback and retention sweeper (from sb_call_media_init). */
+void call_rec_init(struct sb_cp *cp);
 
 #endif

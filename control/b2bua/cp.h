@@ -58,6 +58,10 @@ struct sb_cp {
 	struct sb_cp_counters cnt;
 	struct sb_ovl ovl;        /* overload shedding state (b2bua/overload.h) */
 	struct sb_cpq *q;         /* hotline queues (b2bua/queue.h); NULL: none */
+	uint16_t sup_confs[16];   /* conference numbers in use, bit per number, per
+				   * dataplane worker (b2bua/supervise.c) */
+	struct sb_timer t_rec_sweep; /* recording retention (b2bua/callrec.c) */
+	uint32_t rec_seq;         /* recording ids handed out (callrec.c) */
 };
 
 /* One message from flow sock (a UDP datagram or a framed TCP message;

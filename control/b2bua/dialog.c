@@ -391,7 +391,7 @@ void call_leg_sdp_local(struct sb_call *c, int s, uint64_t sess_id, uint64_t ses
 {
 	memset(l, 0, sizeof(*l));
 	l->addr.family = 4;
-	l->addr.ip4 = c->cp->media->ops->media_ip(c->cp->media);
+	l->addr.ip4 = sb_media_leg_ip(c->cp->media, &c->leg[s]); /* per leg: --media-addrs */
 	l->port = c->leg[s].port;
 	l->sess_id = sess_id;
 	l->sess_ver = sess_ver;
@@ -445,6 +445,10 @@ static void media_update(struct sb_call *c, int s, const struct sb_sdp_neg *n,
 	}
 	c->pending++;
 	c->cp->cnt.leg_mods++;
+	/* new keys (SDES: a fresh one each offer), codec, DTMF: LEG_MEDIA
+	 * behind the MOD when the call has processing (b2bua/callmedia.c) */
+	if (call_media_wanted(c))
+		call_media_leg(c, s);
 	if (ip != d->peer_ip || port != d->peer_port)
 		sb_info("call %u: %s media moved to port %u", c->idx,
 			s == SIDE_A ? "caller" : "agent", port);

@@ -12,16 +12,28 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "acd/acd.h"
+#include "acd/fcode.h"
+#include "acd/qstats.h"
 #include "b2bua/call_priv.h"
 #include "b2bua/queue.h"
 #include "log.h"
 
-/* an agent that did not answer, rejected or was busy is not offered
- * another call for this long (else a busy phone is rung in a loop) */
-#define DECLINE_DELAY_MS 5000u
 #define ACT_MAX 256u
+
+/* What the queue side knows of a call the engine has (or had): for the
+ * event log and live figures.  Indexed by sb_call.idx; `live` ones are
+ * also in cpq.live[] (position lpos) for the API's listing. */
+struct cpq_call {
+	uint64_t enter_ms;      /* loop ms, first queue */
+	uint64_t answer_ms;     /* answer, or the last transfer */
+	int16_t queue, agent;   /* current queue; talking agent (-1) */
+	uint8_t prio;
+	bool live, answered, xferred;
+	uint32_t lpos;
+};
 
 struct sb_cpq {
 	struct sb_acd *acd;
@@ -32,7 +44,82 @@ struct sb_cpq {
 	unsigned n_act, head;
 	bool draining;
 	uint64_t dropped;       /* actions beyond ACT_MAX (never expected) */
+	bool *away;             /* per agent: logged out by *21 / the API */
+	struct sb_qstats *qs;   /* event ring and figures (acd/qstats.h) */
+	struct cpq_call *calls; /* max_calls */
+	uint32_t max_calls;
+	uint32_t *live, n_live; /* call indexes */
+	bool ids_synced;        /* event ids follow the store's */
+	struct sb_cpq_qset *qset; /* per queue: settings the API may change */
+	struct sb_cpq_aset *aset; /* per agent: the same */
 };
+
+static void live_add(struct sb_cpq *q, uint32_t idx)
+{
+	struct cpq_call *k = &q->calls[idx];
+
+	if (k->live)
+		return;
+	k->live = true;
+	k->lpos = q->n_live;
+	q->live[q->n_live++] = idx;
+}
+
+static void live_del(struct sb_cpq *q, uint32_t idx)
+{
+	struct cpq_call *k = &q->calls[idx];
+
+	if (!k->live)
+		return;
+	k->live = false;
+	q->live[k->lpos] = q->live[--q->n_live];
+	q->calls[q->live[k->lpos]].lpos = k->lpos;
+}
+
+/* One queue event: figures, the ring (API), the store (SQLite). */
+static void qev(struct sb_cpq *q, enum sb_qev_type t, const struct sb_call *c, int qi, int ag,
+		const char *other, uint32_t pos, uint64_t wait, uint64_t talk, uint32_t reason)
+{
+	const struct sb_config *cfg = q->cp->cfg;
+	struct sb_qevent e;
+	uint32_t wu = 0;
+
+	memset(&e, 0, sizeof(e));
+	e.ts_ms = (int64_t)sb_wall_ms();
+	e.type = t;
+	if (c)
+		snprintf(e.call_id, sizeof(e.call_id), "%.*s", (int)c->key[SIDE_A].len,
+			 c->key[SIDE_A].id ? c->key[SIDE_A].id : "");
+	if (qi >= 0) {
+		snprintf(e.queue, sizeof(e.queue), "%s", cfg->queues[qi].name);
+		snprintf(e.tenant, sizeof(e.tenant), "%s", cfg->queues[qi].tenant);
+	}
+	if (ag >= 0) {
+		snprintf(e.agent, sizeof(e.agent), "%s", cfg->agents[ag].user);
+		if (qi < 0)
+			snprintf(e.tenant, sizeof(e.tenant), "%s", cfg->agents[ag].tenant);
+		wu = q->aset[ag].wrapup_ms;
+	}
+	if (wu == SB_CFG_WRAPUP_QUEUE)
+		wu = qi >= 0 ? q->qset[qi].wrapup_ms : 0;
+	if (other)
+		snprintf(e.other, sizeof(e.other), "%s", other);
+	e.position = pos;
+	e.wait_ms = wait > UINT32_MAX ? UINT32_MAX : (uint32_t)wait;
+	e.talk_ms = talk > UINT32_MAX ? UINT32_MAX : (uint32_t)talk;
+	e.reason = reason;
+	if (c && c->idx < q->max_calls)
+		e.prio = q->calls[c->idx].prio;
+	if (q->cp->store && !q->ids_synced) {
+		/* event ids go on from the last run's (the store opens after
+		 * the queues are set up) */
+		sb_qstats_set_last_id(q->qs, sb_store_qlog_max_id(q->cp->store));
+		q->ids_synced = true;
+	}
+	sb_qstats_add(q->qs, &e, qi, ag, sb_loop_now_ms(q->cp->loop), wu);
+	if (q->cp->store)
+		sb_store_qlog_put(q->cp->store, &e);
+}
 
 static uint64_t now_ms(struct sb_cp *cp)
 {
@@ -104,12 +191,15 @@ static void do_offer(struct sb_cpq *q, const struct sb_acd_action *a)
 	one.n_agents = 1;
 	one.agents[0] = (uint16_t)a->agent;
 	c->agent = sb_registrar_pick(cp, &one);
+	q->calls[c->idx].queue = (int16_t)a->queue;
 	if (c->agent < 0 || uac_invite_agent(c) < 0) {
 		sb_info("call %u: cannot offer to agent %s", c->idx, cp->cfg->agents[a->agent].user);
 		b_reset(c);
+		qev(q, SB_QEV_REJECT, c, (int)a->queue, (int)a->agent, "unreachable", 0, 0, 0, 0);
 		sb_acd_decline(q->acd, a->call, a->agent, SB_ACD_REJECT, now);
 		return;
 	}
+	qev(q, SB_QEV_OFFER, c, (int)a->queue, (int)a->agent, NULL, 0, 0, 0, 0);
 	cp->reg.e[a->agent].busy_call = c->idx;
 	sb_info("call %u: queue %s offers it to %s", c->idx, cp->cfg->queues[a->queue].name,
 		cp->cfg->agents[a->agent].user);
@@ -121,6 +211,7 @@ static void do_exit(struct sb_cpq *q, const struct sb_acd_action *a)
 	const char *why;
 	unsigned code;
 	char hdr[120];
+	enum sb_qev_type t;
 
 	if (c == NULL)
 		return;
@@ -128,16 +219,22 @@ static void do_exit(struct sb_cpq *q, const struct sb_acd_action *a)
 	case SB_ACD_EXIT_FULL:
 		code = 486;
 		why = "queue full";
+		t = SB_QEV_FULL;
 		break;
 	case SB_ACD_EXIT_EMPTY:
 		code = 480;
 		why = "no agent in the queue";
+		t = SB_QEV_EMPTY;
 		break;
 	default:
 		code = 480;
 		why = "queue maximum wait";
+		t = SB_QEV_TIMEOUT;
 		break;
 	}
+	qev(q, t, c, (int)a->queue, -1, NULL, 0,
+	    sb_loop_now_ms(q->cp->loop) - q->calls[c->idx].enter_ms, 0, a->reason);
+	live_del(q, c->idx);
 	sb_info("call %u: leaves queue %s: %s", c->idx, q->cp->cfg->queues[a->queue].name, why);
 	c->acd_in = false; /* the engine let go of it */
 	snprintf(hdr, sizeof(hdr), "Reason: SIP;cause=%u;text=\"%s\"\r\n", code, why);
@@ -168,6 +265,8 @@ static void drain(struct sb_cpq *q)
 			if (c && c->agent == (int)a.agent) {
 				sb_info("call %u: %s did not answer in time", c->idx,
 					q->cp->cfg->agents[a.agent].user);
+				qev(q, SB_QEV_NOANSWER, c, (int)a.queue, (int)a.agent, NULL, 0, 0,
+				    0, 0);
 				uac_cancel_agent(c);
 				b_reset(c);
 			}
@@ -176,6 +275,16 @@ static void drain(struct sb_cpq *q)
 			sb_info("call %u: overflows from queue %s to %s", a.call,
 				q->cp->cfg->queues[a.queue].name,
 				q->cp->cfg->queues[a.to_queue].name);
+			c = acd_call(q, a.call);
+			if (c) {
+				uint64_t w = now_ms(q->cp) - q->calls[c->idx].enter_ms;
+
+				qev(q, SB_QEV_OVERFLOW, c, (int)a.queue, -1,
+				    q->cp->cfg->queues[a.to_queue].name, 0, w, 0, a.reason);
+				q->calls[c->idx].queue = (int16_t)a.to_queue;
+				qev(q, SB_QEV_ENTER, c, (int)a.to_queue, -1, NULL,
+				    sb_acd_position(q->acd, c->idx), w, 0, 0);
+			}
 			break;
 		case SB_ACD_ACT_EXIT:
 			do_exit(q, &a);
@@ -183,6 +292,8 @@ static void drain(struct sb_cpq *q)
 		case SB_ACD_ACT_AUTOPAUSE:
 			sb_info("queue: agent %s paused after unanswered offers",
 				q->cp->cfg->agents[a.agent].user);
+			qev(q, SB_QEV_AUTOPAUSE, NULL, -1, (int)a.agent, NULL, 0, 0, 0,
+			    SB_ACD_REASON_NOANSWER);
 			break;
 		}
 	}
@@ -196,6 +307,39 @@ static void drain(struct sb_cpq *q)
 
 		sb_timer_arm(q->cp->loop, &q->t, due > now ? due - now : 0);
 	}
+}
+
+/* the engine's queue configuration: the config's, with the settings the
+ * API may change at run time taken from qs */
+static void acd_qcfg(const struct sb_config *cfg, unsigned i, const struct sb_cpq_qset *qs,
+		     struct sb_acd_queue_cfg *qc)
+{
+	const struct sb_cfg_queue *cq = &cfg->queues[i];
+
+	memset(qc, 0, sizeof(*qc));
+	qc->strategy = (enum sb_acd_strategy)qs->strategy;
+	qc->max_len = qs->max_len;
+	qc->max_wait_ms = qs->max_wait_ms;
+	qc->overflow = cq->overflow >= 0 ? (uint32_t)cq->overflow : SB_ACD_NONE;
+	qc->wrapup_ms = qs->wrapup_ms;
+	qc->ring_ms = qs->ring_ms;
+	qc->join_empty = cq->join_empty;
+	qc->leave_when_empty = cq->leave_empty;
+}
+
+/* an agent that did not answer, rejected or was busy is not offered
+ * another call for a while (else a busy phone is rung in a loop): its
+ * delays, 5 s by default (config.h) */
+static void acd_agcfg(const struct sb_cpq_aset *as, struct sb_acd_agent_cfg *agc)
+{
+	memset(agc, 0, sizeof(*agc));
+	agc->max_calls = 1;
+	agc->wrapup_ms = as->wrapup_ms == SB_CFG_WRAPUP_QUEUE ? SB_ACD_WRAPUP_QUEUE
+							      : as->wrapup_ms;
+	agc->noanswer_delay_ms = as->noanswer_delay_ms;
+	agc->reject_delay_ms = as->reject_delay_ms;
+	agc->busy_delay_ms = as->busy_delay_ms;
+	agc->max_noanswer = as->max_noanswer;
 }
 
 int sb_cpq_init(struct sb_cp *cp, unsigned max_calls)
@@ -214,6 +358,18 @@ int sb_cpq_init(struct sb_cp *cp, unsigned max_calls)
 		return -ENOMEM;
 	q->cp = cp;
 	q->logged_in = calloc(cfg->n_agents ? cfg->n_agents : 1, sizeof(bool));
+	q->away = calloc(cfg->n_agents ? cfg->n_agents : 1, sizeof(bool));
+	q->max_calls = max_calls;
+	q->calls = calloc(max_calls, sizeof(*q->calls));
+	q->live = calloc(max_calls, sizeof(*q->live));
+	q->qs = sb_qstats_create(cfg->n_queues, cfg->n_agents);
+	q->qset = calloc(cfg->n_queues, sizeof(*q->qset));
+	q->aset = calloc(cfg->n_agents ? cfg->n_agents : 1, sizeof(*q->aset));
+	if (!q->away || !q->calls || !q->live || !q->qs || !q->qset || !q->aset) {
+		rc = -ENOMEM;
+		goto fail;
+	}
+
 	memset(&ac, 0, sizeof(ac));
 	ac.max_queues = cfg->n_queues;
 	ac.max_agents = cfg->n_agents ? cfg->n_agents : 1;
@@ -231,24 +387,23 @@ int sb_cpq_init(struct sb_cp *cp, unsigned max_calls)
 		const struct sb_cfg_queue *cq = &cfg->queues[i];
 		struct sb_acd_queue_cfg qc;
 
-		memset(&qc, 0, sizeof(qc));
-		qc.strategy = (enum sb_acd_strategy)cq->strategy;
-		qc.max_len = cq->max_len;
-		qc.max_wait_ms = cq->max_wait_ms;
-		qc.overflow = cq->overflow >= 0 ? (uint32_t)cq->overflow : SB_ACD_NONE;
-		qc.wrapup_ms = cq->wrapup_ms;
-		qc.ring_ms = cq->ring_ms;
-		qc.join_empty = cq->join_empty;
-		qc.leave_when_empty = cq->leave_empty;
+		q->qset[i] = (struct sb_cpq_qset){ .strategy = cq->strategy, .ring_ms = cq->ring_ms,
+			.wrapup_ms = cq->wrapup_ms, .max_len = cq->max_len,
+			.max_wait_ms = cq->max_wait_ms, .sl_ms = cq->sl_ms,
+			.short_ms = cq->short_abandon_ms };
+		acd_qcfg(cfg, i, &q->qset[i], &qc);
 		rc = sb_acd_queue_add(q->acd, i, &qc);
+		sb_qstats_queue_cfg(q->qs, i, cq->sl_ms, cq->short_abandon_ms);
 	}
 	for (unsigned i = 0; i < cfg->n_agents && rc == 0; i++) {
 		struct sb_acd_agent_cfg agc;
 
-		memset(&agc, 0, sizeof(agc));
-		agc.max_calls = 1;
-		agc.wrapup_ms = SB_ACD_WRAPUP_QUEUE;
-		agc.noanswer_delay_ms = agc.reject_delay_ms = agc.busy_delay_ms = DECLINE_DELAY_MS;
+		const struct sb_cfg_agent *ca = &cfg->agents[i];
+
+		q->aset[i] = (struct sb_cpq_aset){ .wrapup_ms = ca->wrapup_ms,
+			.max_noanswer = ca->max_noanswer, .noanswer_delay_ms = ca->noanswer_delay_ms,
+			.reject_delay_ms = ca->reject_delay_ms, .busy_delay_ms = ca->busy_delay_ms };
+		acd_agcfg(&q->aset[i], &agc);
 		rc = sb_acd_agent_add(q->acd, i, &agc);
 	}
 	for (unsigned i = 0; i < cfg->n_queues && rc == 0; i++)
@@ -260,6 +415,12 @@ int sb_cpq_init(struct sb_cp *cp, unsigned max_calls)
 	return 0;
 fail:
 	sb_acd_free(q->acd);
+	free(q->qset);
+	free(q->aset);
+	sb_qstats_free(q->qs);
+	free(q->calls);
+	free(q->live);
+	free(q->away);
 	free(q->logged_in);
 	free(q);
 	return rc ? rc : -ENOMEM;
@@ -273,6 +434,12 @@ void sb_cpq_fini(struct sb_cp *cp)
 		return;
 	sb_timer_cancel(cp->loop, &q->t);
 	sb_acd_free(q->acd);
+	free(q->qset);
+	free(q->aset);
+	sb_qstats_free(q->qs);
+	free(q->calls);
+	free(q->live);
+	free(q->away);
 	free(q->logged_in);
 	free(q);
 	cp->q = NULL;
@@ -280,22 +447,26 @@ void sb_cpq_fini(struct sb_cp *cp)
 
 static void sync_agent(struct sb_cpq *q, unsigned i, uint64_t mono, uint64_t now)
 {
-	bool reg = sb_registrar_count(&q->cp->reg, i, mono) > 0;
+	bool reg = sb_registrar_count(&q->cp->reg, i, mono) > 0 && !q->away[i];
 	enum sb_acd_agent_state st;
 
 	if (reg == q->logged_in[i])
 		return;
 	if (reg) {
-		if (sb_acd_agent_login(q->acd, i, now) == 0)
+		if (sb_acd_agent_login(q->acd, i, now) == 0) {
 			q->logged_in[i] = true;
+			qev(q, SB_QEV_LOGIN, NULL, -1, (int)i, NULL, 0, 0, 0, 0);
+		}
 		return;
 	}
 	/* logout only without calls: retried at the next sync */
 	st = sb_acd_agent_state(q->acd, i, now, NULL);
 	if (st == SB_ACD_RESERVED || st == SB_ACD_RINGING || st == SB_ACD_ON_CALL)
 		return;
-	if (sb_acd_agent_logout(q->acd, i, now) == 0)
+	if (sb_acd_agent_logout(q->acd, i, now) == 0) {
 		q->logged_in[i] = false;
+		qev(q, SB_QEV_LOGOUT, NULL, -1, (int)i, NULL, 0, 0, 0, 0);
+	}
 }
 
 void sb_cpq_sync_agent(struct sb_cp *cp, unsigned agent)
@@ -314,21 +485,53 @@ void cpq_enqueue(struct sb_call *c)
 	int qi = cp->cfg->hotlines[c->hotline].queue;
 	const struct sb_cfg_queue *cq = &cp->cfg->queues[qi];
 	uint64_t mono = sb_mono_ms();
+	struct cpq_call *k = &cp->q->calls[c->idx];
+	uint8_t prio = cp->cfg->hotlines[c->hotline].priority;
 
+	/* caller priority: the number's, or the queue's header when the
+	 * INVITE carries a valid one (0..255; a bad value is ignored) */
+	if (cq->priority_header[0]) {
+		size_t hl = strlen(cq->priority_header);
+
+		for (unsigned h = 0; h < c->a_msg->n_hdrs; h++) {
+			const struct sb_sip_hdr *sh = &c->a_msg->hdrs[h];
+			uint8_t v;
+
+			if (sh->name.len == hl &&
+			    strncasecmp(sh->name.p, cq->priority_header, hl) == 0) {
+				if (sb_prio_parse(sh->value.p, sh->value.len, &v) == 0)
+					prio = v;
+				break;
+			}
+		}
+	}
+	memset(k, 0, sizeof(*k));
+	k->enter_ms = now_ms(cp);
+	k->queue = (int16_t)qi;
+	k->agent = -1;
+	k->prio = prio;
 	/* bindings that expired since their agent's last REGISTER: logged out */
 	for (unsigned m = 0; m < cq->n_members; m++)
 		sync_agent(cp->q, cq->members[m], mono, now_ms(cp));
 	c->state = CALL_RINGING; /* waiting: CANCEL/BYE from the caller as while ringing */
 	call_relay_ringing(c);
+	call_moh_start(c); /* the queue's `moh:` loops on the caller's leg (callmedia.c) */
 	c->acd_in = true;
-	if (sb_acd_enqueue(cp->q->acd, c->idx, (uint32_t)qi, 0, now_ms(cp)) < 0) {
+	if (sb_acd_enqueue(cp->q->acd, c->idx, (uint32_t)qi, prio, now_ms(cp)) < 0) {
 		c->acd_in = false;
 		sb_warn("call %u: queue %s refused it", c->idx, cp->cfg->queues[qi].name);
 		call_fail(c, 500, "system");
 		return;
 	}
-	sb_info("call %u: waits in queue %s (position %u)", c->idx, cp->cfg->queues[qi].name,
-		sb_acd_position(cp->q->acd, c->idx));
+	live_add(cp->q, c->idx);
+	{
+		/* 0: offered at once (or already gone): it was first in line */
+		uint32_t pos = sb_acd_position(cp->q->acd, c->idx);
+
+		qev(cp->q, SB_QEV_ENTER, c, qi, -1, NULL, pos ? pos : 1, 0, 0, 0);
+		sb_info("call %u: waits in queue %s (position %u, priority %u)", c->idx,
+			cp->cfg->queues[qi].name, pos, prio);
+	}
 	drain(cp->q);
 }
 
@@ -346,10 +549,19 @@ void cpq_agent_answered(struct sb_call *c)
 {
 	struct sb_cpq *q = c->cp->q;
 
+	call_moh_stop(c); /* before the answer's LEG_MOD/CONNECT (same ring) */
 	if (!c->acd_in || c->agent < 0)
 		return;
-	if (sb_acd_answer(q->acd, c->idx, (uint32_t)c->agent, now_ms(c->cp)) == 0)
+	if (sb_acd_answer(q->acd, c->idx, (uint32_t)c->agent, now_ms(c->cp)) == 0) {
+		struct cpq_call *k = &q->calls[c->idx];
+
 		c->acd_answered = true;
+		k->answered = true;
+		k->answer_ms = now_ms(c->cp);
+		k->agent = (int16_t)c->agent;
+		qev(q, SB_QEV_CONNECT, c, k->queue, c->agent, NULL, 0, k->answer_ms - k->enter_ms,
+		    0, 0);
+	}
 	drain(q);
 }
 
@@ -367,6 +579,9 @@ void cpq_agent_failed(struct sb_call *c, unsigned status)
 		why = SB_ACD_REJECT;
 	sb_info("call %u: agent %s answered %u; next agent", c->idx,
 		c->cp->cfg->agents[ag].user, status);
+	qev(q, why == SB_ACD_BUSY ? SB_QEV_BUSY : why == SB_ACD_REJECT ? SB_QEV_REJECT
+								   : SB_QEV_NOANSWER,
+	    c, q->calls[c->idx].queue, (int)ag, NULL, 0, 0, 0, status);
 	b_reset(c);
 	sb_acd_decline(q->acd, c->idx, ag, why, now_ms(c->cp));
 	drain(q);
@@ -375,17 +590,305 @@ void cpq_agent_failed(struct sb_call *c, unsigned status)
 void cpq_call_end(struct sb_call *c)
 {
 	struct sb_cpq *q = c->cp->q;
+	struct cpq_call *k;
 	uint64_t now;
 
-	if (q == NULL || !c->acd_in)
+	if (q == NULL || c->idx >= q->max_calls)
 		return;
-	c->acd_in = false;
+	k = &q->calls[c->idx];
 	now = now_ms(c->cp);
-	if (c->acd_answered)
+	if (!c->acd_in) {
+		/* transferred away from the engine's agent: the new agent's
+		 * share of the talk (cpq_call_transferred) */
+		if (k->live && k->xferred)
+			qev(q, SB_QEV_COMPLETE, c, k->queue, k->agent, NULL, 0, 0,
+			    now - k->answer_ms, 0);
+		live_del(q, c->idx);
+		return;
+	}
+	c->acd_in = false;
+	/* the agent is free for the engine now (with no wrap-up it offers
+	 * the next call from in here): free for the registrar too, which
+	 * call_end() would only do after this */
+	if (c->agent >= 0 && c->cp->reg.e[c->agent].busy_call == c->idx)
+		c->cp->reg.e[c->agent].busy_call = SB_CALL_NONE;
+	if (c->acd_answered) {
+		qev(q, SB_QEV_COMPLETE, c, k->queue, k->agent, NULL, 0, 0, now - k->answer_ms, 0);
 		sb_acd_hangup(q->acd, c->idx, now);
-	else
+	} else {
+		uint32_t pos = sb_acd_position(q->acd, c->idx);
+
+		qev(q, SB_QEV_ABANDON, c, k->queue, c->agent, NULL, pos, now - k->enter_ms, 0, 0);
 		sb_acd_abandon(q->acd, c->idx, now);
+	}
+	live_del(q, c->idx);
 	if (c->agent >= 0) /* its binding may have gone during the call */
 		sync_agent(q, (unsigned)c->agent, sb_mono_ms(), now);
 	drain(q);
+}
+
+void cpq_call_transferred(struct sb_call *c, int from, int to)
+{
+	struct sb_cpq *q = c->cp->q;
+	struct cpq_call *k;
+	uint64_t now;
+
+	if (q == NULL || c->idx >= q->max_calls || !q->calls[c->idx].live)
+		return;
+	k = &q->calls[c->idx];
+	if (!k->answered)
+		return;
+	now = now_ms(c->cp);
+	qev(q, SB_QEV_TRANSFER, c, k->queue, from,
+	    to >= 0 ? c->cp->cfg->agents[to].user : "", 0, 0, now - k->answer_ms, 0);
+	if (c->acd_in) {
+		/* the engine's agent is done with it: wrap-up, then free; the
+		 * new agent is the B2BUA's (busy_call) until the call ends */
+		c->acd_in = false;
+		sb_acd_hangup(q->acd, c->idx, now);
+	}
+	k->xferred = true;
+	k->agent = (int16_t)to;
+	k->answer_ms = now;
+	/* xfer.c is mid-way through moving the agent side: act on what the
+	 * engine emitted from the loop's next tick, not from in here */
+	sb_timer_arm(q->cp->loop, &q->t, 0);
+}
+
+struct sb_acd *sb_cpq_acd(const struct sb_cp *cp)
+{
+	return cp->q ? cp->q->acd : NULL;
+}
+
+const struct sb_qstats *sb_cpq_qstats(const struct sb_cp *cp)
+{
+	return cp->q ? cp->q->qs : NULL;
+}
+
+unsigned sb_cpq_live(const struct sb_cp *cp, struct sb_cpq_live *out, unsigned max)
+{
+	const struct sb_cpq *q = cp->q;
+	uint64_t now;
+	unsigned n = 0;
+
+	if (q == NULL)
+		return 0;
+	now = sb_loop_now_ms(cp->loop);
+	for (uint32_t i = 0; i < q->n_live && n < max; i++) {
+		const struct cpq_call *k = &q->calls[q->live[i]];
+		struct sb_call *c = calltab_slot((struct sb_cp *)cp, q->live[i]);
+		struct sb_cpq_live *o = &out[n];
+
+		if (c == NULL)
+			continue;
+		o->call = c->idx;
+		o->queue = k->queue;
+		o->agent = k->answered ? k->agent : c->agent;
+		o->prio = k->prio;
+		o->answered = k->answered;
+		o->position = c->acd_in ? sb_acd_position(q->acd, c->idx) : 0;
+		o->wait_ms = (k->answered ? k->answer_ms : now) - k->enter_ms;
+		if (k->answered && k->xferred)
+			o->wait_ms = 0; /* its wait was reported at the first answer */
+		o->talk_ms = k->answered ? now - k->answer_ms : 0;
+		o->call_id = c->key[SIDE_A].id ? c->key[SIDE_A].id : "";
+		o->call_id_len = c->key[SIDE_A].id ? c->key[SIDE_A].len : 0;
+		o->caller = c->caller;
+		n++;
+	}
+	return n;
+}
+
+void sb_cpq_queue_now(const struct sb_cp *cp, unsigned qi, uint32_t *waiting,
+		      uint64_t *longest_ms)
+{
+	const struct sb_cpq *q = cp->q;
+	uint64_t now = sb_loop_now_ms(cp->loop);
+
+	*waiting = 0;
+	*longest_ms = 0;
+	if (q == NULL)
+		return;
+	for (uint32_t i = 0; i < q->n_live; i++) {
+		const struct cpq_call *k = &q->calls[q->live[i]];
+
+		if (k->answered || k->queue != (int)qi)
+			continue;
+		(*waiting)++;
+		if (now - k->enter_ms > *longest_ms)
+			*longest_ms = now - k->enter_ms;
+	}
+}
+
+int sb_cpq_agent_cmd(struct sb_cp *cp, unsigned ag, enum sb_cpq_cmd cmd, uint16_t reason,
+		     const char **why)
+{
+	struct sb_cpq *q = cp->q;
+	enum sb_acd_agent_state st;
+	uint64_t now;
+	int rc = 0;
+
+	*why = NULL;
+	if (q == NULL || ag >= cp->cfg->n_agents) {
+		*why = "no queues";
+		return -ENODEV;
+	}
+	now = now_ms(cp);
+	st = sb_acd_agent_state(q->acd, ag, now, NULL);
+	switch (cmd) {
+	case SB_CPQ_LOGIN:
+		if (q->logged_in[ag]) {
+			*why = "already logged in";
+			return -EINVAL;
+		}
+		q->away[ag] = false;
+		sync_agent(q, ag, sb_mono_ms(), now);
+		if (!q->logged_in[ag]) {
+			*why = "the agent has no registration";
+			rc = -EAGAIN;
+		}
+		break;
+	case SB_CPQ_LOGOUT:
+		if (!q->logged_in[ag]) {
+			*why = "not logged in";
+			return -EINVAL;
+		}
+		if (st == SB_ACD_RESERVED || st == SB_ACD_RINGING || st == SB_ACD_ON_CALL) {
+			*why = "the agent has a call";
+			return -EINVAL;
+		}
+		q->away[ag] = true;
+		sync_agent(q, ag, sb_mono_ms(), now);
+		if (q->logged_in[ag]) {
+			q->away[ag] = false;
+			*why = "refused by the engine";
+			return -EINVAL;
+		}
+		break;
+	case SB_CPQ_PAUSE:
+		if (!q->logged_in[ag] || st == SB_ACD_PAUSED) {
+			*why = q->logged_in[ag] ? "already paused" : "not logged in";
+			return -EINVAL;
+		}
+		if (sb_acd_agent_pause(q->acd, ag, reason, now) < 0) {
+			*why = "refused by the engine";
+			return -EINVAL;
+		}
+		qev(q, SB_QEV_PAUSE, NULL, -1, (int)ag, NULL, 0, 0, 0, reason);
+		break;
+	case SB_CPQ_UNPAUSE:
+		if (st != SB_ACD_PAUSED) {
+			*why = "not paused";
+			return -EINVAL;
+		}
+		if (sb_acd_agent_unpause(q->acd, ag, now) < 0) {
+			*why = "refused by the engine";
+			return -EINVAL;
+		}
+		qev(q, SB_QEV_UNPAUSE, NULL, -1, (int)ag, NULL, 0, 0, 0, 0);
+		break;
+	}
+	sb_info("queue: agent %s: %s%s%s", cp->cfg->agents[ag].user,
+		cmd == SB_CPQ_LOGIN ? "login" : cmd == SB_CPQ_LOGOUT ? "logout" :
+		cmd == SB_CPQ_PAUSE ? "pause" : "unpause", *why ? ": " : "", *why ? *why : "");
+	drain(q);
+	return rc;
+}
+
+bool sb_cpq_feature_code(struct sb_cp *cp, const struct sb_sip_msg *m, unsigned sock,
+			 const struct sb_sip_addr *src, const char *user, uint32_t len)
+{
+	const struct sb_cfg_fcodes *f = &cp->cfg->fcodes;
+	struct sb_fcode_set set = { f->login, f->logout, f->pause, f->unpause };
+	static const char *const done[] = { [SB_CPQ_LOGIN] = "logged in",
+		[SB_CPQ_LOGOUT] = "logged out", [SB_CPQ_PAUSE] = "paused",
+		[SB_CPQ_UNPAUSE] = "unpaused" };
+	enum sb_fcode fc;
+	enum sb_cpq_cmd cmd;
+	uint16_t reason;
+	const char *why;
+	char hdr[160];
+	int ag, rc;
+
+	fc = sb_fcode_parse(&set, user, len, &reason);
+	if (fc == SB_FC_NONE || fc == SB_FC_UNKNOWN)
+		return false; /* supervision codes (supervise.h), else 404 there */
+	ag = sb_registrar_agent_at(&cp->reg, src);
+	if (ag < 0) { /* not a registered agent: codes are not for callers */
+		sb_cp_reply(cp, m, sock, src, 403, "Feature codes are for agents", NULL);
+		return true;
+	}
+	switch (fc) {
+	case SB_FC_LOGIN: cmd = SB_CPQ_LOGIN; break;
+	case SB_FC_LOGOUT: cmd = SB_CPQ_LOGOUT; break;
+	case SB_FC_PAUSE: cmd = SB_CPQ_PAUSE; break;
+	case SB_FC_UNPAUSE: cmd = SB_CPQ_UNPAUSE; break;
+	case SB_FC_BAD_REASON:
+		sb_cp_reply(cp, m, sock, src, 484, "Bad pause reason", NULL);
+		return true;
+	default:
+		return false;
+	}
+	rc = sb_cpq_agent_cmd(cp, (unsigned)ag, cmd, reason, &why);
+	if (rc < 0) {
+		snprintf(hdr, sizeof(hdr), "Reason: SIP;cause=403;text=\"%s\"\r\n", why);
+		sb_cp_reply(cp, m, sock, src, 403, why, hdr);
+		return true;
+	}
+	snprintf(hdr, sizeof(hdr), "Reason: SIP;cause=200;text=\"%s\"\r\n", done[cmd]);
+	sb_cp_reply(cp, m, sock, src, 480, done[cmd], hdr);
+	return true;
+}
+
+int sb_cpq_queue_get(const struct sb_cp *cp, unsigned qi, struct sb_cpq_qset *out)
+{
+	if (cp->q == NULL || qi >= cp->cfg->n_queues)
+		return -ENODEV;
+	*out = cp->q->qset[qi];
+	return 0;
+}
+
+int sb_cpq_queue_set(struct sb_cp *cp, unsigned qi, const struct sb_cpq_qset *in)
+{
+	struct sb_cpq *q = cp->q;
+	struct sb_acd_queue_cfg qc;
+
+	if (q == NULL || qi >= cp->cfg->n_queues)
+		return -ENODEV;
+	/* the B2BUA offers a call to one agent at a time */
+	if (in->strategy == SB_ACD_RING_ALL || in->strategy >= SB_ACD_STRATEGY_N)
+		return -EINVAL;
+	acd_qcfg(cp->cfg, qi, in, &qc);
+	if (sb_acd_queue_update(q->acd, qi, &qc) < 0)
+		return -EINVAL;
+	q->qset[qi] = *in;
+	sb_qstats_queue_cfg(q->qs, qi, in->sl_ms, in->short_ms);
+	sb_info("queue %s: settings changed (strategy %u, ring %u ms, wrap-up %u ms, max_len %u, "
+		"max_wait %u ms)", cp->cfg->queues[qi].name, in->strategy, in->ring_ms,
+		in->wrapup_ms, in->max_len, in->max_wait_ms);
+	drain(q); /* a longer max_len or another strategy: offers may follow */
+	return 0;
+}
+
+int sb_cpq_agent_get(const struct sb_cp *cp, unsigned ag, struct sb_cpq_aset *out)
+{
+	if (cp->q == NULL || ag >= cp->cfg->n_agents)
+		return -ENODEV;
+	*out = cp->q->aset[ag];
+	return 0;
+}
+
+int sb_cpq_agent_set(struct sb_cp *cp, unsigned ag, const struct sb_cpq_aset *in)
+{
+	struct sb_cpq *q = cp->q;
+	struct sb_acd_agent_cfg agc;
+
+	if (q == NULL || ag >= cp->cfg->n_agents)
+		return -ENODEV;
+	acd_agcfg(in, &agc);
+	if (sb_acd_agent_update(q->acd, ag, &agc) < 0)
+		return -EINVAL;
+	q->aset[ag] = *in;
+	sb_info("queue: agent %s: settings changed", cp->cfg->agents[ag].user);
+	return 0;
 }

@@ -15,19 +15,30 @@
  *   call_end()        ─▶ sb_acd_abandon (no agent answered) or
  *                        sb_acd_hangup (agent to wrap-up)
  *
- * Agents: registered (a live binding) = logged in and available; no
- * binding = logged out.  Checked on the agent's REGISTERs and, for the
+ * Agents: registered (a live binding) = logged in and available, unless
+ * the agent logged out with a feature code or the API (sb_cpq_agent_cmd);
+ * no binding = logged out.  Checked on the agent's REGISTERs and, for the
  * queue's members, before every enqueue (a binding that expires logs its
  * agent out at the next of those; an agent on a call, when it ends).
  * Waiting: 180 Ringing only (music on hold is a later step).
+ *
+ * Every step is a queue event (acd/qstats.h): figures for the API and a
+ * row in the store's queue_event table (store/qlog.c).  Caller priority:
+ * the hotline's `priority`, or the queue's `priority_header` (config.h).
  */
 #ifndef SB_B2BUA_QUEUE_H
 #define SB_B2BUA_QUEUE_H
 
 #include <stdbool.h>
+#include <stdint.h>
+
+#include "sip/msg.h"
+#include "sip/tx.h"
 
 struct sb_cp;
 struct sb_call;
+struct sb_acd;
+struct sb_qstats;
 
 /* NULL engine when the config has no queues.  0 | -errno */
 int sb_cpq_init(struct sb_cp *cp, unsigned max_calls);
@@ -41,5 +52,67 @@ void cpq_agent_ringing(struct sb_call *c);
 void cpq_agent_answered(struct sb_call *c);
 void cpq_agent_failed(struct sb_call *c, unsigned status); /* the offer failed */
 void cpq_call_end(struct sb_call *c);           /* abandon or hang-up */
+/* xfer.c: the call's agent side moved from agent `from` to `to` (blind or
+ * attended): `from`'s talk ends (event transfer, wrap-up), `to`'s starts
+ * (its complete event when the call ends). */
+void cpq_call_transferred(struct sb_call *c, int from, int to);
+
+/* Feature codes (acd/fcode.h) dialled by a registered agent: an INVITE
+ * whose Request-URI user starts with '*' or '#'.  Answered here without
+ * media, by a final response: there is no SDP answer to give, and a 2xx
+ * would need one (and a BYE after).  480 with Reason "SIP;cause=200;
+ * text=..." = done (the phone shows the text), 403 = not an agent or not
+ * allowed in its state, 484 = bad pause reason.  false: not one of these
+ * codes (an ordinary call, a supervision code; else 404 from call.c). */
+bool sb_cpq_feature_code(struct sb_cp *cp, const struct sb_sip_msg *m, unsigned sock,
+			 const struct sb_sip_addr *src, const char *user, uint32_t len);
+
+/* Agent state by feature code or API.  Logged in = registered and not
+ * logged out by the agent (a REGISTER does not undo *21).
+ * 0 | -ENODEV (no queues) | -EINVAL (illegal in its state: *why says)
+ * | -EAGAIN (login: the agent has no registration to ring). */
+enum sb_cpq_cmd { SB_CPQ_LOGIN, SB_CPQ_LOGOUT, SB_CPQ_PAUSE, SB_CPQ_UNPAUSE };
+int sb_cpq_agent_cmd(struct sb_cp *cp, unsigned agent, enum sb_cpq_cmd cmd, uint16_t reason,
+		     const char **why);
+
+/* Read side for the API (NULL / 0 without queues). */
+struct sb_acd *sb_cpq_acd(const struct sb_cp *cp);
+const struct sb_qstats *sb_cpq_qstats(const struct sb_cp *cp);
+struct sb_cpq_live {
+	uint32_t call;           /* sb_call.idx */
+	int queue, agent;        /* config indexes; agent -1 while waiting */
+	uint8_t prio;
+	bool answered;
+	uint32_t position;       /* waiting: 1-based; else 0 */
+	uint64_t wait_ms;        /* since it entered the first queue (till answer) */
+	uint64_t talk_ms;        /* answered: since the answer (or the transfer) */
+	const char *call_id;     /* call_id_len bytes, not NUL-terminated */
+	uint32_t call_id_len;
+	const char *caller;
+};
+unsigned sb_cpq_live(const struct sb_cp *cp, struct sb_cpq_live *out, unsigned max);
+
+/* A queue's settings that can change at run time (API PATCH): from the
+ * config at start; a change applies to decisions from then on, never to
+ * a call already ringing or waiting timers already armed (acd.h,
+ * sb_acd_queue_update).  Not kept across a restart (the config file is
+ * the source).  strategy: enum sb_acd_strategy, not ring-all. */
+struct sb_cpq_qset {
+	unsigned strategy;
+	uint32_t ring_ms, wrapup_ms, max_len, max_wait_ms, sl_ms, short_ms;
+};
+int sb_cpq_queue_get(const struct sb_cp *cp, unsigned q, struct sb_cpq_qset *out); /* 0|-ENODEV */
+/* 0 | -ENODEV | -EINVAL (the engine refused: ring-all) */
+int sb_cpq_queue_set(struct sb_cp *cp, unsigned q, const struct sb_cpq_qset *in);
+/* An agent's, likewise (PATCH /v1/agents/NAME); wrapup_ms
+ * SB_CFG_WRAPUP_QUEUE = the queue's. */
+struct sb_cpq_aset {
+	uint32_t wrapup_ms, max_noanswer, noanswer_delay_ms, reject_delay_ms, busy_delay_ms;
+};
+int sb_cpq_agent_get(const struct sb_cp *cp, unsigned ag, struct sb_cpq_aset *out);
+int sb_cpq_agent_set(struct sb_cp *cp, unsigned ag, const struct sb_cpq_aset *in);
+/* waiting now / longest wait of those, per queue */
+void sb_cpq_queue_now(const struct sb_cp *cp, unsigned q, uint32_t *waiting,
+		      uint64_t *longest_ms);
 
 #endif

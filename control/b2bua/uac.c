@@ -90,6 +90,7 @@ int uac_invite_agent(struct sb_call *c)
 	/* offer what we can carry of the caller's offer on our agent-side leg
 	 * (its codecs and numbers, direction, ptime, rtcp-mux; plain RTP) */
 	sb_sdp_oa_relay_offer(&c->a_neg, &offer);
+	call_agent_offer(c, &offer); /* + our codecs, our key (callmedia.c) */
 	call_leg_sdp_local(c, SIDE_B, sb_rand_next(&cp->rnd) >> 20, 1, &sl);
 	sb_buf_init(&sdp, sdp_mem, sizeof(sdp_mem));
 	sb_sdp_oa_write_offer(&sdp, &offer, &sl);
@@ -197,10 +198,15 @@ static void on_invite_2xx(struct sb_call *c, const struct sb_sip_msg *m)
 	}
 	/* the agent's answer against what we offered it (uac_invite_agent) */
 	sb_sdp_oa_relay_offer(&c->a_neg, &offer);
+	call_agent_offer(c, &offer);
 	if (sb_sdp_parse(c->b_ok->msg.body.p, sb_str_end(c->b_ok->msg.body), &ans, &why) < 0)
 		f = (struct sb_sdp_fail){ 399, why };
 	else if (sb_sdp_oa_match(&offer, &ans, &c->b_neg, &f) == 0)
 		ok = true;
+	if (ok && offer.has_local_key) { /* we protect toward the agent with it */
+		c->b_neg.has_local_key = true;
+		c->b_neg.local_key = offer.local_key;
+	}
 	if (!ok) {
 		sb_warn("call %u: agent's answer has no usable SDP: %s", c->idx, f.text);
 		uac_bye_agent(c);

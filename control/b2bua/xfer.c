@@ -38,6 +38,7 @@
 #include <string.h>
 
 #include "b2bua/call_priv.h"
+#include "b2bua/queue.h"
 #include "b2bua/dlg_parse.h"
 #include "b2bua/refer_parse.h"
 #include "log.h"
@@ -354,6 +355,7 @@ static void target_answered(struct sb_call *c, struct sb_ctx *ct, const struct s
 	x->inv = NULL;
 	c->b_final = c->b_invited = c->b_ringing_relayed = true;
 	c->b_provisional = c->b_bye_sent = false;
+	cpq_call_transferred(c, c->agent, x->agent); /* queue log, talk time */
 	free_agent(c, c->agent);
 	c->agent = x->agent;
 	cp->reg.e[c->agent].busy_call = c->idx;
@@ -568,6 +570,7 @@ static void join(struct sb_call *c, struct sb_call *c2)
 	else
 		sb_warn("call %u: attended transfer: cannot re-program media: %s", c->idx,
 			strerror(-rc));
+	call_rec_agent_changed(c); /* the new agent leg into the same file (callrec.c) */
 	if (old_b_st == LEG_ADDED) {
 		if (md->ops->leg_del(md, &old_b, cookie_of(c, OP_DEL)) == 0)
 			c->pending++;
@@ -576,6 +579,7 @@ static void join(struct sb_call *c, struct sb_call *c2)
 	}
 
 	/* people: A is done with both calls, B is on call 1 */
+	cpq_call_transferred(c, c->agent, b_agent); /* queue log, talk time */
 	free_agent(c, c->agent);
 	c->agent = b_agent;
 	x->st = XF_DONE;

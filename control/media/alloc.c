@@ -34,11 +34,19 @@ static int fifo_pop(struct sb_fifo_u32 *f, uint32_t *x)
 int sb_media_alloc_init(struct sb_media_alloc *a, uint32_t max_legs, unsigned n_workers,
 			uint16_t port_min, uint16_t port_span)
 {
+	return sb_media_alloc_init_addrs(a, max_legs, n_workers, 1, port_min, port_span);
+}
+
+int sb_media_alloc_init_addrs(struct sb_media_alloc *a, uint32_t max_legs, unsigned n_workers,
+			      unsigned n_addrs, uint16_t port_min, uint16_t port_span)
+{
 	memset(a, 0, sizeof(*a));
-	if (n_workers == 0 || n_workers > 16 || max_legs == 0)
+	if (n_workers == 0 || n_workers > 16 || max_legs == 0 || n_addrs == 0 ||
+	    n_addrs > SB_MEDIA_ALLOC_ADDRS_MAX)
 		return -EINVAL;
 	a->max_legs = max_legs;
 	a->n_workers = n_workers;
+	a->n_addrs = n_addrs;
 	a->leg_gen = calloc(max_legs, sizeof(*a->leg_gen));
 	if (a->leg_gen == NULL || fifo_init(&a->legs, max_legs) < 0)
 		goto out_free;
@@ -48,11 +56,12 @@ int sb_media_alloc_init(struct sb_media_alloc *a, uint32_t max_legs, unsigned n_
 		uint32_t lo = (uint32_t)port_min + (uint32_t)w * port_span;
 		uint32_t hi = lo + port_span; /* exclusive */
 
-		if (fifo_init(&a->ports[w], port_span / 2 + 1) < 0)
+		if (fifo_init(&a->ports[w], n_addrs * ((uint32_t)port_span / 2 + 1)) < 0)
 			goto out_free;
-		for (uint32_t p = (lo + 1) & ~1u; p + 1 < hi && p + 1 <= 65535; p += 2)
-			if (p != 0)
-				fifo_push(&a->ports[w], p);
+		for (unsigned ad = 0; ad < n_addrs; ad++) /* address-major: see alloc.h */
+			for (uint32_t p = (lo + 1) & ~1u; p + 1 < hi && p + 1 <= 65535; p += 2)
+				if (p != 0)
+					fifo_push(&a->ports[w], SB_MEDIA_SLOT(ad, p));
 	}
 	return 0;
 
@@ -72,6 +81,14 @@ void sb_media_alloc_fini(struct sb_media_alloc *a)
 
 int sb_media_alloc_get(struct sb_media_alloc *a, int worker, uint32_t *idx, uint32_t *gen,
 		       uint16_t *port, uint16_t *out_worker)
+{
+	uint8_t addr;
+
+	return sb_media_alloc_get_addr(a, worker, idx, gen, &addr, port, out_worker);
+}
+
+int sb_media_alloc_get_addr(struct sb_media_alloc *a, int worker, uint32_t *idx, uint32_t *gen,
+			    uint8_t *addr, uint16_t *port, uint16_t *out_worker)
 {
 	uint32_t p, i;
 	unsigned w = 0;
@@ -98,6 +115,7 @@ int sb_media_alloc_get(struct sb_media_alloc *a, int worker, uint32_t *idx, uint
 	fifo_pop(&a->ports[w], &p);
 	*idx = i;
 	*gen = ++a->leg_gen[i];
+	*addr = (uint8_t)(p >> 16);
 	*port = (uint16_t)p;
 	*out_worker = (uint16_t)w;
 	return 0;
@@ -105,10 +123,16 @@ int sb_media_alloc_get(struct sb_media_alloc *a, int worker, uint32_t *idx, uint
 
 void sb_media_alloc_put(struct sb_media_alloc *a, uint32_t idx, uint16_t worker, uint16_t port)
 {
+	sb_media_alloc_put_addr(a, idx, worker, 0, port);
+}
+
+void sb_media_alloc_put_addr(struct sb_media_alloc *a, uint32_t idx, uint16_t worker,
+			     uint8_t addr, uint16_t port)
+{
 	if (idx < a->max_legs)
 		fifo_push(&a->legs, idx);
-	if (worker < a->n_workers)
-		fifo_push(&a->ports[worker], port);
+	if (worker < a->n_workers && addr < a->n_addrs)
+		fifo_push(&a->ports[worker], SB_MEDIA_SLOT(addr, port));
 }
 
 static void fifo_filter(struct sb_fifo_u32 *f, const uint8_t *used)
@@ -126,9 +150,9 @@ static void fifo_filter(struct sb_fifo_u32 *f, const uint8_t *used)
 }
 
 void sb_media_alloc_exclude(struct sb_media_alloc *a, const uint8_t *used_idx,
-			    const uint8_t *used_port)
+			    const uint8_t *used_slot)
 {
 	fifo_filter(&a->legs, used_idx);
 	for (unsigned w = 0; w < a->n_workers; w++)
-		fifo_filter(&a->ports[w], used_port);
+		fifo_filter(&a->ports[w], used_slot);
 }

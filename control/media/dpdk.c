@@ -27,7 +27,12 @@
  *     before any CONNECT (same worker ring, so order holds), paced by ring
  *     room.  A leg whose re-add fails, or that does not fit a changed
  *     geometry, is reported SB_MEDIA_EV_LOST.
+ *   - ABI 4 media state goes back the same way: every loaded prompt
+ *     (PROMPT_LOAD) first, each leg's LEG_MEDIA (keys, codec, DTMF) right
+ *     behind its ADD, then after the CONNECTs each conference member's
+ *     CONF_JOIN and each looping prompt's PROMPT_PLAY (music on hold).
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -43,6 +48,7 @@
 #include "loop.h"
 #include "media/alloc.h"
 #include "media/backend.h"
+#include "media/codec.h"
 #include "sb/dp_shm.h"
 
 #define PEND_N          4096u  /* in-flight commands; power of two */
@@ -71,6 +77,7 @@ struct leg_rec {
 	uint8_t lost;         /* could not be brought back; owner told */
 	uint8_t orphan;       /* outside the current geometry: never back to the pools */
 	uint8_t maybe_in_dp;  /* an ADD or DEL was cut off by a loss: fate unknown */
+	uint8_t addr;         /* local address: media_ip + addr (ABI 3 local_addr) */
 	uint16_t worker;
 	uint16_t port;
 	uint16_t latched_port;
@@ -83,9 +90,27 @@ struct leg_rec {
 	struct sb_cmd_leg cmd;
 	struct sb_media_counters base; /* earlier generations */
 	struct sb_media_counters last; /* last seen in a generation that went away */
+	/* ABI 4 media state, replayed after a restart like cmd above */
+	uint8_t has_media;    /* media holds the last LEG_MEDIA body */
+	uint8_t rs_media;     /* new generation: LEG_MEDIA not re-sent yet */
+	uint8_t in_conf;      /* member of conference conf */
+	uint8_t rs_conf;      /* ... CONF_JOIN not re-sent yet */
+	uint8_t looping;      /* a LOOP prompt plays on it */
+	uint8_t rs_loop;      /* ... PROMPT_PLAY not re-sent yet */
+	uint32_t conf, conf_mode, conf_target, conf_target_gen;
+	uint32_t loop_prompt;
+	struct sb_cmd_media media;
 };
 
-enum pend_kind { PK_OWNER = 0, PK_RESYNC_ADD, PK_RESYNC_CONNECT, PK_CLEANUP_DEL };
+/* A prompt control loaded: loaded again into every new generation. */
+struct prompt_rec {
+	char path[SB_PROMPT_PATH_MAX];  /* "" = none */
+	bool unsent;                    /* not in the attached generation yet */
+};
+
+enum pend_kind { PK_OWNER = 0, PK_RESYNC_ADD, PK_RESYNC_CONNECT, PK_CLEANUP_DEL,
+		 PK_RESYNC_MEDIA, /* LEG_MEDIA / CONF_JOIN / PROMPT_PLAY re-sent */
+		 PK_PROMPT_LOAD };
 
 struct pend {
 	uint32_t req_id;    /* 0 = free slot */
@@ -112,6 +137,7 @@ struct media_dpdk {
 	/* geometry the pools and records were built for */
 	uint32_t g_max_legs, g_n_workers;
 	uint16_t g_port_min, g_port_span;
+	unsigned g_n_addrs;
 	struct sb_media_alloc alloc;
 	bool alloc_ok;
 	uint64_t alloc_epoch;
@@ -119,7 +145,8 @@ struct media_dpdk {
 	uint32_t n_rec;
 	/* re-programming after a restart */
 	bool resync_on;
-	unsigned resync_phase;     /* 0 = adds, 1 = connects, 2 = all sent */
+	unsigned resync_phase;     /* 0 = adds (+ media), 1 = connects, 2 = conferences and
+				    * looping prompts, 3 = all sent */
 	uint32_t resync_cursor;
 	unsigned resync_inflight, resync_legs, resync_pairs, resync_calls, resync_failed;
 	uint64_t resync_t0_ms;
@@ -131,6 +158,8 @@ struct media_dpdk {
 	char last_why[256];
 	uint32_t next_req;
 	unsigned n_pending;
+	struct prompt_rec prompts[SB_MEDIA_PROMPTS_MAX];
+	unsigned prompts_unsent;
 	struct pend pend[PEND_N];
 };
 
@@ -188,7 +217,7 @@ static void rec_release(struct media_dpdk *d, uint32_t idx)
 
 	rec_unlink(d, idx);
 	if (!r->orphan && d->alloc_ok)
-		sb_media_alloc_put(&d->alloc, idx, r->worker, r->port);
+		sb_media_alloc_put_addr(&d->alloc, idx, r->worker, r->addr, r->port);
 	memset(r, 0, sizeof(*r));
 	r->fwd = SB_LEG_NONE;
 }
@@ -278,15 +307,14 @@ static void msg_leg(union sb_msg *msg, uint16_t type, uint32_t idx, const struct
 					  .leg = idx, .leg_gen = r->gen };
 	msg->leg.local_port = r->port;
 	msg->leg.worker = r->worker;
-	/* ABI 3: every leg on media_ip (address 0); control does not place
-	 * legs on the dataplane's extra --media-addrs yet (one address holds
-	 * port_span legs: enough below ~30k legs per dataplane). */
-	msg->leg.local_addr = 0;
+	/* ABI 3: the leg's (address, port) pair, from the allocator that
+	 * spreads legs over the dataplane's --media-addrs */
+	msg->leg.local_addr = r->addr;
 }
 
 /* Record what the owner asked for a leg (LEG_ADD or LEG_MOD), with what
  * SDP negotiated for it (RTCP mux and port, payload-type map; SRTP keys
- * stay here until the ABI carries them: caps has no SB_MEDIA_CAP_SRTP). */
+ * go in LEG_MEDIA: leg_media). */
 static void rec_set_cmd(struct media_dpdk *d, struct leg_rec *r, const struct sb_media_leg *leg,
 			uint32_t peer_ip, uint16_t peer_port, uint32_t flags, uint32_t call_no)
 {
@@ -319,6 +347,99 @@ static void msg_connect(union sb_msg *msg, uint32_t a, const struct leg_rec *ra,
 	msg->connect.leg_b_gen = rb->gen;
 }
 
+/* ---- ABI 4 media messages ---- */
+
+static void msg_hdr(union sb_msg *msg, uint16_t type, uint16_t len, uint32_t idx, uint32_t gen)
+{
+	memset(msg, 0, sizeof(*msg));
+	msg->h = (struct sb_msg_hdr){ .type = type, .len = len, .leg = idx, .leg_gen = gen };
+}
+
+static void msg_media(union sb_msg *msg, uint32_t idx, const struct leg_rec *r)
+{
+	msg_hdr(msg, SB_CMD_LEG_MEDIA, sizeof(struct sb_cmd_media), idx, r->gen);
+	msg->media = r->media;
+	msg->media.h = msg->h;
+}
+
+static void msg_conf(union sb_msg *msg, uint32_t idx, const struct leg_rec *r)
+{
+	msg_hdr(msg, SB_CMD_CONF_JOIN, sizeof(struct sb_cmd_conf), idx, r->gen);
+	msg->conf.conf = r->conf;
+	msg->conf.mode = r->conf_mode;
+	msg->conf.target = r->conf_target;
+	msg->conf.target_gen = r->conf_target_gen;
+}
+
+static void msg_prompt(union sb_msg *msg, uint16_t type, uint32_t idx, uint32_t gen,
+		       uint32_t prompt, uint32_t flags)
+{
+	msg_hdr(msg, type, sizeof(struct sb_cmd_prompt), idx, gen);
+	msg->prompt.prompt = prompt;
+	msg->prompt.flags = flags;
+}
+
+static int dp_codec_of(unsigned c)
+{
+	switch (c) {
+	case SB_CODEC_NONE: return SB_DP_CODEC_NONE;
+	case SB_CODEC_PCMU: return SB_DP_CODEC_PCMU;
+	case SB_CODEC_PCMA: return SB_DP_CODEC_PCMA;
+	case SB_CODEC_OPUS: return SB_DP_CODEC_OPUS;
+	default: return -1;
+	}
+}
+
+static int dp_srtp_of(unsigned s)
+{
+	switch (s) {
+	case SB_SRTP_NONE: return SB_DP_SRTP_NONE;
+	case SB_SRTP_AES_CM_128_HMAC_SHA1_80: return SB_DP_SRTP_AES_CM_128_HMAC_SHA1_80;
+	case SB_SRTP_AES_CM_128_HMAC_SHA1_32: return SB_DP_SRTP_AES_CM_128_HMAC_SHA1_32;
+	case SB_SRTP_AEAD_AES_128_GCM: return SB_DP_SRTP_AEAD_AES_128_GCM;
+	default: return -1;
+	}
+}
+
+/* The LEG_MEDIA body for a leg's keys (leg->sdp) and processing p.
+ * -EINVAL for a suite or codec the ABI has no number for. */
+static int media_body(struct sb_cmd_media *b, const struct sb_media_leg *leg,
+		      const struct sb_media_proc *p)
+{
+	int rx = dp_srtp_of(leg->sdp.rx.suite), tx = dp_srtp_of(leg->sdp.tx.suite);
+	int codec = dp_codec_of(p ? p->codec : SB_CODEC_NONE);
+
+	_Static_assert(sizeof(b->rx_key) == SB_SRTP_KEY_SALT_MAX, "SDES key sizes differ");
+	if (rx < 0 || tx < 0 || codec < 0 || leg->sdp.rx.key_len > sizeof(b->rx_key) ||
+	    leg->sdp.tx.key_len > sizeof(b->tx_key))
+		return -EINVAL;
+	memset(b, 0, sizeof(*b));
+	b->srtp_rx = (uint8_t)rx;
+	b->srtp_tx = (uint8_t)tx;
+	if (rx) {
+		b->rx_key_len = leg->sdp.rx.key_len;
+		memcpy(b->rx_key, leg->sdp.rx.key, leg->sdp.rx.key_len);
+	}
+	if (tx) {
+		b->tx_key_len = leg->sdp.tx.key_len;
+		memcpy(b->tx_key, leg->sdp.tx.key, leg->sdp.tx.key_len);
+	}
+	b->opus_complexity = 0xff;
+	if (p == NULL)
+		return 0;
+	b->codec = (uint8_t)codec;
+	b->pt = p->pt & 0x7f;
+	b->channels = p->channels ? p->channels : 1;
+	b->clock_hz = p->clock_hz;
+	b->dtmf_pt = p->dtmf_pt & 0x7f;
+	b->dtmf_clock_hz = p->dtmf_pt ? (p->dtmf_clock_hz ? p->dtmf_clock_hz : 8000) : 0;
+	b->ptime_ms = p->ptime;
+	b->flags = (p->flags & SB_MEDIA_P_DTMF ? SB_MEDIA_DTMF_4733 : 0) |
+		   (p->flags & SB_MEDIA_P_INBAND ? SB_MEDIA_DTMF_INBAND : 0) |
+		   (p->flags & SB_MEDIA_P_DTMF_STRIP ? SB_MEDIA_DTMF_STRIP : 0);
+	return 0;
+}
+
 /* ---- re-programming after a restart ---- */
 
 /* Re-add one leg: the peer it learned (it is that peer's media we carry),
@@ -330,6 +451,8 @@ static int resync_add(struct media_dpdk *d, uint32_t idx)
 	union sb_msg msg;
 	int rc;
 
+	if (!r->resync)
+		goto media;
 	msg_leg(&msg, SB_CMD_LEG_ADD, idx, r);
 	if (r->latched_ip != 0) {
 		msg.leg.peer_ip = r->latched_ip;
@@ -337,10 +460,20 @@ static int resync_add(struct media_dpdk *d, uint32_t idx)
 		msg.leg.flags &= ~SB_LEG_F_LATCH;
 	}
 	rc = submit(d, r->worker, &msg, 0, PK_RESYNC_ADD);
+	if (rc < 0)
+		return rc;
+	r->resync = 0;
+	d->resync_inflight++;
+	d->resync_legs++;
+media:
+	/* its keys, codec and DTMF right behind the ADD (same ring) */
+	if (!r->rs_media)
+		return 0;
+	msg_media(&msg, idx, r);
+	rc = submit(d, r->worker, &msg, 0, PK_RESYNC_MEDIA);
 	if (rc == 0) {
-		r->resync = 0;
+		r->rs_media = 0;
 		d->resync_inflight++;
-		d->resync_legs++;
 	}
 	return rc;
 }
@@ -348,7 +481,65 @@ static int resync_add(struct media_dpdk *d, uint32_t idx)
 /* Before the owner's own command on a leg that was not re-added yet. */
 static int resync_leg_now(struct media_dpdk *d, uint32_t idx)
 {
-	return d->rec[idx].resync ? resync_add(d, idx) : 0;
+	return d->rec[idx].resync || d->rec[idx].rs_media ? resync_add(d, idx) : 0;
+}
+
+/* Phase 2 of a re-programming: conference membership and a looping
+ * prompt (music on hold), once every leg is back and connected. */
+static int resync_extra(struct media_dpdk *d, uint32_t idx)
+{
+	struct leg_rec *r = &d->rec[idx];
+	union sb_msg msg;
+	int rc;
+
+	if (r->rs_conf) {
+		msg_conf(&msg, idx, r);
+		rc = submit(d, r->worker, &msg, 0, PK_RESYNC_MEDIA);
+		if (rc < 0)
+			return rc;
+		r->rs_conf = 0;
+		d->resync_inflight++;
+	}
+	if (r->rs_loop) {
+		msg_prompt(&msg, SB_CMD_PROMPT_PLAY, idx, r->gen, r->loop_prompt, SB_PROMPT_LOOP);
+		rc = submit(d, r->worker, &msg, 0, PK_RESYNC_MEDIA);
+		if (rc < 0)
+			return rc;
+		r->rs_loop = 0;
+		d->resync_inflight++;
+	}
+	return 0;
+}
+
+/* Every loaded prompt the attached generation lacks (worker 0: prompts
+ * are shared by all workers); the rest at the next poll when a ring is
+ * full. */
+static void prompts_send(struct media_dpdk *d)
+{
+	for (uint32_t i = 0; d->attached && d->prompts_unsent && i < SB_MEDIA_PROMPTS_MAX; i++) {
+		struct prompt_rec *p = &d->prompts[i];
+		union sb_msg msg;
+
+		if (!p->unsent)
+			continue;
+		msg_hdr(&msg, SB_CMD_PROMPT_LOAD, sizeof(struct sb_cmd_prompt_load), SB_LEG_NONE, 0);
+		msg.prompt_load.prompt = i;
+		memcpy(msg.prompt_load.path, p->path, sizeof(msg.prompt_load.path));
+		if (submit(d, 0, &msg, i, PK_PROMPT_LOAD) < 0)
+			return;
+		p->unsent = false;
+		d->prompts_unsent--;
+	}
+}
+
+/* A new generation knows none of them. */
+static void prompts_all_unsent(struct media_dpdk *d)
+{
+	d->prompts_unsent = 0;
+	for (uint32_t i = 0; i < SB_MEDIA_PROMPTS_MAX; i++) {
+		d->prompts[i].unsent = d->prompts[i].path[0] != '\0';
+		d->prompts_unsent += d->prompts[i].unsent;
+	}
 }
 
 static void resync_log_done(struct media_dpdk *d)
@@ -362,10 +553,11 @@ static void resync_log_done(struct media_dpdk *d)
 }
 
 /* As many commands as the rings and the pending table take; resumed at the
- * next poll.  All ADDs go out before any CONNECT. */
+ * next poll.  All ADDs (each followed by its LEG_MEDIA) go out before any
+ * CONNECT, and every CONNECT before conference joins and looping prompts. */
 static void resync_step(struct media_dpdk *d)
 {
-	while (d->attached && d->resync_phase < 2) {
+	while (d->attached && d->resync_phase < 3) {
 		uint32_t i = d->resync_cursor;
 		struct leg_rec *r;
 		int rc = 0;
@@ -377,8 +569,11 @@ static void resync_step(struct media_dpdk *d)
 		}
 		r = &d->rec[i];
 		if (d->resync_phase == 0) {
-			if (r->state == REC_LIVE && r->resync)
+			if (r->state == REC_LIVE && (r->resync || r->rs_media))
 				rc = resync_add(d, i);
+		} else if (d->resync_phase == 2) {
+			if (r->state == REC_LIVE && !r->lost && (r->rs_conf || r->rs_loop))
+				rc = resync_extra(d, i);
 		} else if (r->state == REC_LIVE && !r->lost && r->fwd != SB_LEG_NONE && i < r->fwd &&
 			   r->fwd < d->n_rec && d->rec[r->fwd].state == REC_LIVE &&
 			   !d->rec[r->fwd].lost) {
@@ -395,7 +590,7 @@ static void resync_step(struct media_dpdk *d)
 			return; /* ring or pending table full: next poll */
 		d->resync_cursor++;
 	}
-	if (d->resync_on && d->resync_phase >= 2 && d->resync_inflight == 0)
+	if (d->resync_on && d->resync_phase >= 3 && d->resync_inflight == 0)
 		resync_log_done(d);
 }
 
@@ -485,6 +680,29 @@ static void complete_internal(struct media_dpdk *d, const struct pend *p, int st
 			emit(d, r, SB_MEDIA_EV_LOST);
 		}
 		break;
+	case PK_RESYNC_MEDIA:
+		d->resync_inflight--;
+		if (status == 0 || !ours || r->state != REC_LIVE || r->lost)
+			break;
+		if (p->cmd == SB_CMD_PROMPT_PLAY) { /* the call goes on without music */
+			sb_warn("media: replaying the prompt on leg %u failed: %s", p->leg,
+				strerror(-status));
+			r->looping = 0;
+			break;
+		}
+		sb_warn("media: re-programming media (command %u) of leg %u (call %u) failed: %s",
+			p->cmd, p->leg, r->cmd.call_id, strerror(-status));
+		d->resync_failed++;
+		r->lost = 1;
+		emit(d, r, SB_MEDIA_EV_LOST);
+		break;
+	case PK_PROMPT_LOAD:
+		if (status != 0)
+			sb_warn("media: dataplane %s refused prompt %llu (%s): %s", d->instance,
+				(unsigned long long)p->cookie,
+				p->cookie < SB_MEDIA_PROMPTS_MAX ? d->prompts[p->cookie].path : "?",
+				strerror(-status));
+		break;
 	case PK_CLEANUP_DEL:
 		if (!ours)
 			break;
@@ -495,7 +713,7 @@ static void complete_internal(struct media_dpdk *d, const struct pend *p, int st
 	default:
 		break;
 	}
-	if (d->resync_on && d->resync_phase >= 2 && d->resync_inflight == 0)
+	if (d->resync_on && d->resync_phase >= 3 && d->resync_inflight == 0)
 		resync_log_done(d);
 }
 
@@ -524,13 +742,16 @@ static int dp_leg_alloc(struct sb_media *m, int worker, struct sb_media_leg *out
 {
 	struct media_dpdk *d = to_dp(m);
 	struct leg_rec *r;
+	uint8_t addr;
 	int rc;
 
 	if (!d->attached)
 		return -ENOTCONN;
-	rc = sb_media_alloc_get(&d->alloc, worker, &out->idx, &out->gen, &out->port, &out->worker);
+	rc = sb_media_alloc_get_addr(&d->alloc, worker, &out->idx, &out->gen, &addr, &out->port,
+				     &out->worker);
 	if (rc < 0)
 		return rc;
+	out->ip = htonl(ntohl(d->shm.hdr->media_ip) + addr); /* the SDP's c= for this leg */
 	out->epoch = d->alloc_epoch;
 	memset(&out->sdp, 0, sizeof(out->sdp)); /* plain RTP until the owner says more */
 	r = &d->rec[out->idx];
@@ -538,6 +759,7 @@ static int dp_leg_alloc(struct sb_media *m, int worker, struct sb_media_leg *out
 	r->state = REC_ALLOC;
 	r->gen = out->gen;
 	r->port = out->port;
+	r->addr = addr;
 	r->worker = out->worker;
 	r->fwd = SB_LEG_NONE;
 	return 0;
@@ -720,6 +942,278 @@ static int dp_leg_counters(struct sb_media *m, const struct sb_media_leg *leg,
 	return 0;
 }
 
+/* ---- media processing (ABI 4) ---- */
+
+/* The record of a live leg the owner may program now (re-added first if a
+ * restart's re-programming has not reached it yet). */
+static int media_rec(struct media_dpdk *d, const struct sb_media_leg *leg, struct leg_rec **out)
+{
+	struct leg_rec *r = rec_of(d, leg);
+	int rc;
+
+	if (!d->attached)
+		return -ENOTCONN;
+	if (r == NULL || r->state != REC_LIVE)
+		return -EINVAL;
+	if (r->lost)
+		return -ENOTCONN;
+	rc = resync_leg_now(d, leg->idx);
+	if (rc < 0)
+		return rc;
+	*out = r;
+	return 0;
+}
+
+static int dp_leg_media(struct sb_media *m, const struct sb_media_leg *leg,
+			const struct sb_media_proc *p, uint64_t cookie)
+{
+	struct media_dpdk *d = to_dp(m);
+	struct sb_cmd_media body;
+	struct leg_rec *r;
+	union sb_msg msg;
+	int rc = media_body(&body, leg, p);
+
+	if (rc < 0)
+		return rc;
+	rc = media_rec(d, leg, &r);
+	if (rc < 0)
+		return rc;
+	msg_hdr(&msg, SB_CMD_LEG_MEDIA, sizeof(struct sb_cmd_media), leg->idx, r->gen);
+	body.h = msg.h;
+	msg.media = body;
+	rc = submit(d, r->worker, &msg, cookie, PK_OWNER);
+	if (rc == 0) {
+		r->media = body; /* replayed after a restart */
+		r->has_media = 1;
+		r->rs_media = 0;
+	}
+	return rc;
+}
+
+static int dp_dtmf_send(struct sb_media *m, const struct sb_media_leg *leg, const char *digits,
+			uint16_t duration_ms, uint64_t cookie)
+{
+	struct media_dpdk *d = to_dp(m);
+	size_t n = strlen(digits);
+	struct leg_rec *r;
+	union sb_msg msg;
+	int rc;
+
+	if (n == 0 || n >= sizeof(msg.dtmf.digits) ||
+	    strspn(digits, "0123456789*#ABCD") != n)
+		return -EINVAL;
+	rc = media_rec(d, leg, &r);
+	if (rc < 0)
+		return rc;
+	msg_hdr(&msg, SB_CMD_DTMF_SEND, sizeof(struct sb_cmd_dtmf), leg->idx, r->gen);
+	memcpy(msg.dtmf.digits, digits, n + 1);
+	msg.dtmf.duration_ms = duration_ms;
+	return submit(d, r->worker, &msg, cookie, PK_OWNER);
+}
+
+static int dp_prompt_load(struct sb_media *m, uint32_t prompt, const char *path)
+{
+	struct media_dpdk *d = to_dp(m);
+	struct prompt_rec *p;
+
+	if (prompt >= SB_MEDIA_PROMPTS_MAX || path[0] != '/' ||
+	    strlen(path) >= sizeof(p->path))
+		return -EINVAL;
+	p = &d->prompts[prompt];
+	snprintf(p->path, sizeof(p->path), "%s", path);
+	if (!p->unsent)
+		d->prompts_unsent++;
+	p->unsent = true;
+	prompts_send(d); /* now if attached, else at attach */
+	return 0;
+}
+
+static int dp_prompt_play(struct sb_media *m, const struct sb_media_leg *leg, uint32_t prompt,
+			  uint32_t flags, uint64_t cookie)
+{
+	struct media_dpdk *d = to_dp(m);
+	struct leg_rec *r;
+	union sb_msg msg;
+	int rc;
+
+	if (prompt >= SB_MEDIA_PROMPTS_MAX || (flags & ~SB_MEDIA_PROMPT_LOOP))
+		return -EINVAL;
+	rc = media_rec(d, leg, &r);
+	if (rc < 0)
+		return rc;
+	msg_prompt(&msg, SB_CMD_PROMPT_PLAY, leg->idx, r->gen, prompt,
+		   flags & SB_MEDIA_PROMPT_LOOP ? SB_PROMPT_LOOP : 0);
+	rc = submit(d, r->worker, &msg, cookie, PK_OWNER);
+	if (rc == 0) {
+		/* a loop is state (replayed after a restart); a one-shot is not */
+		r->looping = (flags & SB_MEDIA_PROMPT_LOOP) != 0;
+		r->loop_prompt = prompt;
+		r->rs_loop = 0;
+	}
+	return rc;
+}
+
+static int dp_prompt_stop(struct sb_media *m, const struct sb_media_leg *leg, uint64_t cookie)
+{
+	struct media_dpdk *d = to_dp(m);
+	struct leg_rec *r;
+	union sb_msg msg;
+	int rc = media_rec(d, leg, &r);
+
+	if (rc < 0)
+		return rc;
+	msg_prompt(&msg, SB_CMD_PROMPT_STOP, leg->idx, r->gen, r->loop_prompt, 0);
+	rc = submit(d, r->worker, &msg, cookie, PK_OWNER);
+	if (rc == 0)
+		r->looping = r->rs_loop = 0;
+	return rc;
+}
+
+static int dp_conf_join(struct sb_media *m, const struct sb_media_leg *leg, uint32_t conf,
+			enum sb_media_conf_mode mode, const struct sb_media_leg *target,
+			uint64_t cookie)
+{
+	struct media_dpdk *d = to_dp(m);
+	struct leg_rec *r, *rt = NULL;
+	union sb_msg msg;
+	int rc;
+
+	if (mode < SB_MEDIA_CONF_TALK || mode > SB_MEDIA_CONF_WHISPER ||
+	    (mode == SB_MEDIA_CONF_WHISPER) != (target != NULL))
+		return -EINVAL;
+	rc = media_rec(d, leg, &r);
+	if (rc < 0)
+		return rc;
+	if (target) {
+		rt = rec_of(d, target);
+		if (rt == NULL || rt == r || rt->worker != r->worker)
+			return -EINVAL; /* a conference lives on one worker */
+	}
+	r->conf = conf;
+	r->conf_mode = (uint32_t)mode;
+	r->conf_target = target ? target->idx : SB_LEG_NONE;
+	r->conf_target_gen = target ? target->gen : 0;
+	msg_conf(&msg, leg->idx, r);
+	rc = submit(d, r->worker, &msg, cookie, PK_OWNER);
+	if (rc == 0) {
+		/* its media goes to the mixer now, not to a connected leg: a
+		 * restart re-joins it instead of re-connecting */
+		rec_unlink(d, leg->idx);
+		r->in_conf = 1;
+		r->rs_conf = 0;
+	}
+	return rc;
+}
+
+static int dp_conf_leave(struct sb_media *m, const struct sb_media_leg *leg, uint64_t cookie)
+{
+	struct media_dpdk *d = to_dp(m);
+	struct leg_rec *r;
+	union sb_msg msg;
+	int rc = media_rec(d, leg, &r);
+
+	if (rc < 0)
+		return rc;
+	msg_hdr(&msg, SB_CMD_CONF_LEAVE, sizeof(struct sb_msg_hdr), leg->idx, r->gen);
+	rc = submit(d, r->worker, &msg, cookie, PK_OWNER);
+	if (rc == 0)
+		r->in_conf = r->rs_conf = 0;
+	return rc;
+}
+
+/* ---- recording (issue 7) ---- */
+
+static int dp_rec_start(struct sb_media *m, const struct sb_media_leg *caller,
+			const struct sb_media_leg *agent, uint32_t rec_id,
+			enum sb_media_rec_fmt fmt, const char *path, unsigned segment_s,
+			uint64_t cookie)
+{
+	struct media_dpdk *d = to_dp(m);
+	struct leg_rec *r, *ra = NULL;
+	union sb_msg msg;
+	size_t n = strlen(path);
+	int rc;
+
+	if (n == 0 || n >= sizeof(msg.rec_start.path) || path[0] == '/' ||
+	    strstr(path, "..") != NULL || (unsigned)fmt > SB_MEDIA_REC_PCM16 ||
+	    segment_s > 3600 || (agent != NULL && agent->worker != caller->worker))
+		return -EINVAL;
+	rc = media_rec(d, caller, &r);
+	if (rc == 0 && agent != NULL)
+		rc = media_rec(d, agent, &ra);
+	if (rc < 0)
+		return rc;
+	msg_hdr(&msg, SB_CMD_REC_START, sizeof(struct sb_cmd_rec_start), caller->idx, r->gen);
+	msg.rec_start.rec_id = rec_id;
+	msg.rec_start.agent_leg = agent != NULL ? agent->idx : SB_LEG_NONE;
+	msg.rec_start.agent_leg_gen = ra != NULL ? ra->gen : 0;
+	msg.rec_start.fmt = (uint8_t)fmt;
+	msg.rec_start.segment_s = (uint16_t)segment_s;
+	memcpy(msg.rec_start.path, path, n + 1);
+	return submit(d, r->worker, &msg, cookie, PK_OWNER);
+}
+
+/* STOP / PAUSE / RESUME: addressed by the caller leg (its worker and the
+ * result's leg); the dataplane finds the recording by rec_id. */
+static int dp_rec_cmd(struct media_dpdk *d, uint16_t type, const struct sb_media_leg *caller,
+		      uint32_t rec_id, uint64_t cookie)
+{
+	struct leg_rec *r = rec_of(d, caller);
+	union sb_msg msg;
+
+	if (!d->attached)
+		return -ENOTCONN;
+	if (r == NULL || r->lost)
+		return -EINVAL;
+	msg_hdr(&msg, type, sizeof(struct sb_cmd_rec), caller->idx, r->gen);
+	msg.rec.rec_id = rec_id;
+	return submit(d, r->worker, &msg, cookie, PK_OWNER);
+}
+
+static int dp_rec_stop(struct sb_media *m, const struct sb_media_leg *caller, uint32_t rec_id,
+		       uint64_t cookie)
+{
+	return dp_rec_cmd(to_dp(m), SB_CMD_REC_STOP, caller, rec_id, cookie);
+}
+
+static int dp_rec_pause(struct sb_media *m, const struct sb_media_leg *caller, uint32_t rec_id,
+			bool pause, uint64_t cookie)
+{
+	return dp_rec_cmd(to_dp(m), pause ? SB_CMD_REC_PAUSE : SB_CMD_REC_RESUME, caller, rec_id,
+			  cookie);
+}
+
+static void on_rec_event(struct media_dpdk *d, const union sb_msg *ev)
+{
+	struct sb_media_rec_info info;
+	const struct sb_evt_rec *e = &ev->rec_evt;
+
+	memset(&info, 0, sizeof(info));
+	info.ev = ev->h.type == SB_EVT_REC_DONE ? SB_MEDIA_REC_DONE :
+		  ev->h.type == SB_EVT_REC_ERR ? SB_MEDIA_REC_ERROR : SB_MEDIA_REC_RECOVERED;
+	info.rec_id = e->rec_id;
+	info.status = e->status;
+	info.bytes = e->bytes;
+	info.file_ms = e->file_ms;
+	info.call_ms = e->call_ms;
+	info.share_pm = e->share_pm;
+	info.drop_full = e->drop_full;
+	info.complete = e->complete != 0;
+	memcpy(info.path, e->path, sizeof(info.path));
+	info.path[sizeof(info.path) - 1] = '\0';
+	if (info.ev == SB_MEDIA_REC_DONE)
+		sb_info("media: recording %u closed: %s, %u of %u ms (%u per mille%s)%s%s",
+			info.rec_id, info.path, info.file_ms, info.call_ms, info.share_pm,
+			info.complete ? ", complete" : "", info.status ? ": " : "",
+			info.status ? strerror(-info.status) : "");
+	else
+		sb_warn("media: recording %u %s: %s%s%s", info.rec_id,
+			info.ev == SB_MEDIA_REC_ERROR ? "error" : "recovered after a crash",
+			info.path, info.status ? ": " : "", info.status ? strerror(-info.status) : "");
+	if (d->base.rec_event)
+		d->base.rec_event(d->base.event_arg, &info);
+}
+
 /* ---- events ---- */
 
 /* The record an unsolicited event names, or NULL when it is stale (another
@@ -765,6 +1259,42 @@ static void on_event(struct media_dpdk *d, const union sb_msg *ev)
 		r->latched_ip = ev->peer.peer_ip;
 		r->latched_port = ev->peer.peer_port;
 		sb_dbg("media: leg %u latched to peer port %u", ev->h.leg, ev->peer.peer_port);
+		break;
+	case SB_EVT_DTMF:
+		r = evt_rec(d, &ev->h);
+		if (r == NULL) {
+			sb_dbg("media: stale DTMF event for leg %u gen %u", ev->h.leg, ev->h.leg_gen);
+			return;
+		}
+		sb_dbg("media: leg %u (call %u): DTMF '%c' %u ms", ev->h.leg, r->cmd.call_id,
+		       ev->dtmf_evt.digit >= 0x20 && ev->dtmf_evt.digit < 0x7f ? ev->dtmf_evt.digit : '?',
+		       ev->dtmf_evt.duration_ms);
+		if (d->base.dtmf)
+			d->base.dtmf(d->base.event_arg, r->owner, (char)ev->dtmf_evt.digit,
+				     ev->dtmf_evt.duration_ms);
+		break;
+	case SB_EVT_PROMPT_DONE:
+		if (ev->h.leg == SB_LEG_NONE) {
+			sb_dbg("media: prompt %u on conference %u ended (%u)", ev->prompt_evt.prompt,
+			       ev->prompt_evt.conf, ev->prompt_evt.reason);
+			return;
+		}
+		r = evt_rec(d, &ev->h);
+		if (r == NULL)
+			return;
+		if (r->looping && r->loop_prompt == ev->prompt_evt.prompt)
+			r->looping = r->rs_loop = 0;
+		if (ev->prompt_evt.reason == SB_PROMPT_END_ERROR)
+			sb_warn("media: prompt %u could not play on leg %u (call %u)",
+				ev->prompt_evt.prompt, ev->h.leg, r->cmd.call_id);
+		if (d->base.prompt_done)
+			d->base.prompt_done(d->base.event_arg, r->owner, ev->prompt_evt.prompt,
+					    ev->prompt_evt.reason);
+		break;
+	case SB_EVT_REC_DONE:
+	case SB_EVT_REC_ERR:
+	case SB_EVT_REC_RECOVERED:
+		on_rec_event(d, ev);
 		break;
 	case SB_EVT_MEDIA_TIMEOUT:
 		r = evt_rec(d, &ev->h);
@@ -920,6 +1450,8 @@ static void on_poll(struct sb_timer *t, void *arg)
 				complete(d, &d->pend[i], -ETIMEDOUT);
 			}
 	}
+	if (d->prompts_unsent)
+		prompts_send(d);
 	if (d->resync_on)
 		resync_step(d);
 	if (now >= d->next_health_ms)
@@ -927,10 +1459,20 @@ static void on_poll(struct sb_timer *t, void *arg)
 	arm_poll(d);
 }
 
+/* Media addresses the segment's dataplane owns (ABI 3; 0 = 1), at most
+ * what sb_cmd_leg.local_addr can name. */
+static unsigned hdr_n_addrs(const struct sb_dp_shm_hdr *h)
+{
+	unsigned n = h->n_media_addrs;
+
+	return n == 0 ? 1u : n > SB_MEDIA_ALLOC_ADDRS_MAX ? SB_MEDIA_ALLOC_ADDRS_MAX : n;
+}
+
 static bool geometry_same(const struct media_dpdk *d, const struct sb_dp_shm_hdr *h)
 {
 	return d->g_max_legs == h->max_legs && d->g_n_workers == h->n_workers &&
-	       d->g_port_min == h->port_min && d->g_port_span == h->port_span;
+	       d->g_port_min == h->port_min && d->g_port_span == h->port_span &&
+	       d->g_n_addrs == hdr_n_addrs(h);
 }
 
 /* Does a kept leg still fit the new geometry? */
@@ -938,7 +1480,8 @@ static bool rec_fits(const struct sb_dp_shm_hdr *h, uint32_t idx, const struct l
 {
 	uint32_t lo;
 
-	if (idx >= h->max_legs || sb_dp_port_worker(h, r->port) != (int)r->worker)
+	if (idx >= h->max_legs || sb_dp_port_worker(h, r->port) != (int)r->worker ||
+	    r->addr >= hdr_n_addrs(h))
 		return false;
 	lo = (uint32_t)h->port_min + (uint32_t)r->worker * h->port_span;
 	return (uint32_t)r->port + 1 < lo + h->port_span; /* RTCP too */
@@ -968,8 +1511,8 @@ static int pools_for(struct media_dpdk *d, const struct sb_dp_shm_hdr *h)
 	d->rec = rec;
 	d->n_rec = n_rec;
 	if (!d->alloc_ok) {
-		rc = sb_media_alloc_init(&d->alloc, h->max_legs, h->n_workers, h->port_min,
-					 h->port_span);
+		rc = sb_media_alloc_init_addrs(&d->alloc, h->max_legs, h->n_workers,
+					       hdr_n_addrs(h), h->port_min, h->port_span);
 		if (rc < 0)
 			return rc;
 		d->alloc_ok = true;
@@ -978,7 +1521,7 @@ static int pools_for(struct media_dpdk *d, const struct sb_dp_shm_hdr *h)
 	}
 
 	used_idx = calloc(h->max_legs, 1);
-	used_port = calloc(65536, 1);
+	used_port = calloc((size_t)hdr_n_addrs(h) * 65536u, 1); /* by SB_MEDIA_SLOT() */
 	if (used_idx == NULL || used_port == NULL) {
 		rc = -ENOMEM;
 		goto out_free;
@@ -987,7 +1530,8 @@ static int pools_for(struct media_dpdk *d, const struct sb_dp_shm_hdr *h)
 		struct sb_media_alloc na;
 		uint32_t kept = 0, orphaned = 0;
 
-		rc = sb_media_alloc_init(&na, h->max_legs, h->n_workers, h->port_min, h->port_span);
+		rc = sb_media_alloc_init_addrs(&na, h->max_legs, h->n_workers, hdr_n_addrs(h),
+					       h->port_min, h->port_span);
 		if (rc < 0)
 			goto out_free;
 		for (uint32_t i = 0; i < d->n_rec; i++) {
@@ -1002,7 +1546,7 @@ static int pools_for(struct media_dpdk *d, const struct sb_dp_shm_hdr *h)
 			}
 			if (!r->orphan && rec_fits(h, i, r)) {
 				used_idx[i] = 1;
-				used_port[r->port] = 1;
+				used_port[SB_MEDIA_SLOT(r->addr, r->port)] = 1;
 				if (i < d->alloc.max_legs && i < na.max_legs)
 					na.leg_gen[i] = d->alloc.leg_gen[i];
 				kept++;
@@ -1023,9 +1567,10 @@ static int pools_for(struct media_dpdk *d, const struct sb_dp_shm_hdr *h)
 		sb_media_alloc_fini(&d->alloc);
 		d->alloc = na;
 		sb_warn("media: dataplane geometry changed (legs %u->%u, workers %u->%u, ports "
-			"%u+%u -> %u+%u): %u legs kept, %u lost",
+			"%u+%u -> %u+%u, addresses %u->%u): %u legs kept, %u lost",
 			d->g_max_legs, h->max_legs, d->g_n_workers, h->n_workers, d->g_port_min,
-			d->g_port_span, h->port_min, h->port_span, kept, orphaned);
+			d->g_port_span, h->port_min, h->port_span, d->g_n_addrs, hdr_n_addrs(h),
+			kept, orphaned);
 	}
 	rc = 0;
 out_free:
@@ -1038,6 +1583,7 @@ out_geometry:
 	d->g_n_workers = h->n_workers;
 	d->g_port_min = h->port_min;
 	d->g_port_span = h->port_span;
+	d->g_n_addrs = hdr_n_addrs(h);
 	return 0;
 }
 
@@ -1080,6 +1626,9 @@ static void reattach_same(struct media_dpdk *d)
 			if (!r->resync)
 				cleanup_del(d, i);
 			r->resync = 1;
+			r->rs_media = r->has_media;
+			r->rs_conf = r->in_conf;
+			r->rs_loop = r->looping;
 			legs++;
 		}
 	}
@@ -1110,8 +1659,14 @@ static void reattach_new(struct media_dpdk *d, uint64_t old_gen)
 		ctr_add(&r->base, &r->last);
 		memset(&r->last, 0, sizeof(r->last));
 		r->resync = r->state == REC_LIVE && !r->lost && !r->orphan;
+		r->rs_media = r->resync && r->has_media;
+		r->rs_conf = r->resync && r->in_conf;
+		r->rs_loop = r->resync && r->looping;
 		legs += r->resync;
 	}
+	/* prompts before any leg: a looping prompt is replayed last */
+	prompts_all_unsent(d);
+	prompts_send(d);
 	resync_start(d);
 	sb_info("media: re-attached to dataplane %s: new generation %llx (was %llx) after "
 		"%llu ms; re-programming %u calls (%u legs)", d->instance,
@@ -1176,11 +1731,14 @@ static void on_attach(struct sb_timer *t, void *arg)
 	d->pid_check = !pid_gone(h->dp_pid);
 	same = d->ever_attached && h->generation == old_gen;
 	if (!same) {
-		/* results meant for an earlier control process */
+		/* results meant for an earlier control process; but recording
+		 * news is about files, not requests: a crash's .part repaired
+		 * before we attached still goes to the index */
 		for (unsigned w = 0; w < h->n_workers; w++) {
 			union sb_msg ev;
 			while (sb_ring_dequeue_burst(sb_dp_shm_evt_ring(&d->shm, w), &ev, 1))
-				;
+				if (ev.h.type >= SB_EVT_REC_DONE && ev.h.type <= SB_EVT_REC_RECOVERED)
+					on_rec_event(d, &ev);
 		}
 	}
 	d->generation = h->generation;
@@ -1201,6 +1759,8 @@ static void on_attach(struct sb_timer *t, void *arg)
 			reattach_same(d);
 		else
 			reattach_new(d, old_gen);
+	} else {
+		prompts_send(d); /* loaded before the first attach */
 	}
 	d->ever_attached = true;
 	d->lost_ms = 0;
@@ -1236,6 +1796,16 @@ static const struct sb_media_ops dpdk_ops = {
 	.leg_del = dp_leg_del,
 	.connect = dp_connect,
 	.leg_counters = dp_leg_counters,
+	.leg_media = dp_leg_media,
+	.dtmf_send = dp_dtmf_send,
+	.prompt_load = dp_prompt_load,
+	.prompt_play = dp_prompt_play,
+	.prompt_stop = dp_prompt_stop,
+	.conf_join = dp_conf_join,
+	.conf_leave = dp_conf_leave,
+	.rec_start = dp_rec_start,
+	.rec_stop = dp_rec_stop,
+	.rec_pause = dp_rec_pause,
 	.destroy = dp_destroy,
 };
 
@@ -1246,7 +1816,11 @@ struct sb_media *sb_media_dpdk_create(struct sb_loop *loop, const char *instance
 
 	if (d == NULL)
 		return NULL;
-	d->base = (struct sb_media){ .ops = &dpdk_ops, .done = done, .done_arg = done_arg };
+	/* ABI 4 (checked at attach) carries keys, codecs, DTMF, prompts and
+	 * the mixer: everything a call needs beyond relaying is here */
+	d->base = (struct sb_media){ .ops = &dpdk_ops, .done = done, .done_arg = done_arg,
+				     .caps = SB_MEDIA_CAP_SRTP | SB_MEDIA_CAP_PROC |
+					     SB_MEDIA_CAP_REC };
 	d->loop = loop;
 	snprintf(d->instance, sizeof(d->instance), "%s", instance);
 	sb_timer_init(&d->t_attach, on_attach, d);

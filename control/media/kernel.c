@@ -338,6 +338,7 @@ static int k_leg_alloc(struct sb_media *m, int worker, struct sb_media_leg *out)
 		out->gen = gen;
 		out->port = port;
 		out->worker = 0;
+		out->ip = 0; /* one address: media_ip() */
 		out->epoch = 1;
 		return 0;
 	}
@@ -914,6 +915,83 @@ static void k_destroy(struct sb_media *m)
 	free(k);
 }
 
+/* ---- media processing: not here ----
+ * sb_relay.ko relays payloads as they are.  SRTP, transcoding, DTMF,
+ * prompts and mixing run on the DPDK workers only: DESIGN.md places a call
+ * that needs them on the DPDK backend, and caps (no SB_MEDIA_CAP_*) tells
+ * the B2BUA so before it asks.  Asked anyway: -ENOTSUP, nothing sent. */
+static int k_leg_media(struct sb_media *m, const struct sb_media_leg *leg,
+		       const struct sb_media_proc *p, uint64_t cookie)
+{
+	(void)m, (void)leg, (void)p, (void)cookie;
+	return -ENOTSUP;
+}
+
+static int k_dtmf_send(struct sb_media *m, const struct sb_media_leg *leg, const char *digits,
+		       uint16_t duration_ms, uint64_t cookie)
+{
+	(void)m, (void)leg, (void)digits, (void)duration_ms, (void)cookie;
+	return -ENOTSUP;
+}
+
+static int k_prompt_load(struct sb_media *m, uint32_t prompt, const char *path)
+{
+	(void)m, (void)prompt, (void)path;
+	return -ENOTSUP;
+}
+
+static int k_prompt_play(struct sb_media *m, const struct sb_media_leg *leg, uint32_t prompt,
+			 uint32_t flags, uint64_t cookie)
+{
+	(void)m, (void)leg, (void)prompt, (void)flags, (void)cookie;
+	return -ENOTSUP;
+}
+
+static int k_prompt_stop(struct sb_media *m, const struct sb_media_leg *leg, uint64_t cookie)
+{
+	(void)m, (void)leg, (void)cookie;
+	return -ENOTSUP;
+}
+
+static int k_conf_join(struct sb_media *m, const struct sb_media_leg *leg, uint32_t conf,
+		       enum sb_media_conf_mode mode, const struct sb_media_leg *target,
+		       uint64_t cookie)
+{
+	(void)m, (void)leg, (void)conf, (void)mode, (void)target, (void)cookie;
+	return -ENOTSUP;
+}
+
+static int k_conf_leave(struct sb_media *m, const struct sb_media_leg *leg, uint64_t cookie)
+{
+	(void)m, (void)leg, (void)cookie;
+	return -ENOTSUP;
+}
+
+/* Recording needs the DPDK recorder thread (issue 7): not here either. */
+static int k_rec_start(struct sb_media *m, const struct sb_media_leg *caller,
+		       const struct sb_media_leg *agent, uint32_t rec_id,
+		       enum sb_media_rec_fmt fmt, const char *path, unsigned segment_s,
+		       uint64_t cookie)
+{
+	(void)m, (void)caller, (void)agent, (void)rec_id, (void)fmt, (void)path;
+	(void)segment_s, (void)cookie;
+	return -ENOTSUP;
+}
+
+static int k_rec_stop(struct sb_media *m, const struct sb_media_leg *caller, uint32_t rec_id,
+		      uint64_t cookie)
+{
+	(void)m, (void)caller, (void)rec_id, (void)cookie;
+	return -ENOTSUP;
+}
+
+static int k_rec_pause(struct sb_media *m, const struct sb_media_leg *caller, uint32_t rec_id,
+		       bool pause, uint64_t cookie)
+{
+	(void)m, (void)caller, (void)rec_id, (void)pause, (void)cookie;
+	return -ENOTSUP;
+}
+
 static const struct sb_media_ops kernel_ops = {
 	.name = "kernel",
 	.is_ready = k_is_ready,
@@ -925,6 +1003,16 @@ static const struct sb_media_ops kernel_ops = {
 	.leg_del = k_leg_del,
 	.connect = k_connect,
 	.leg_counters = k_leg_counters,
+	.leg_media = k_leg_media,
+	.dtmf_send = k_dtmf_send,
+	.prompt_load = k_prompt_load,
+	.prompt_play = k_prompt_play,
+	.prompt_stop = k_prompt_stop,
+	.conf_join = k_conf_join,
+	.conf_leave = k_conf_leave,
+	.rec_start = k_rec_start,
+	.rec_stop = k_rec_stop,
+	.rec_pause = k_rec_pause,
 	.destroy = k_destroy,
 };
 

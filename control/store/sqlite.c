@@ -7,6 +7,8 @@
 #include <string.h>
 
 #include "log.h"
+#include "store/qlog.h"
+#include "store/recidx.h"
 #include "store/store.h"
 
 static const char schema_sql[] =
@@ -41,6 +43,8 @@ struct sb_store {
 	unsigned busy;          /* records taken by the writer, not yet written */
 	unsigned head, count, cap;
 	struct sb_cdr *q;       /* ring of cap records */
+	struct sb_qlog *qlog;   /* queue events: own ring, same lock (store/qlog.c) */
+	struct sb_recidx *recidx; /* recordings index: own ring, same lock (store/recidx.c) */
 	struct sb_store_stats st;
 };
 
@@ -89,21 +93,27 @@ static void *writer_main(void *arg)
 {
 	struct sb_store *s = arg;
 	struct sb_cdr batch[64];
+	static struct sb_qevent qbatch[64]; /* one writer thread */
+	static struct recidx_op rbatch[16];
 
 	pthread_mutex_lock(&s->lock);
 	for (;;) {
-		unsigned n = 0, failed = 0;
+		unsigned n = 0, failed = 0, nq, nr;
 
-		while (s->count == 0 && !s->stop)
+		while (s->count == 0 && qlog_count(s->qlog) == 0 && recidx_count(s->recidx) == 0 &&
+		       !s->stop)
 			pthread_cond_wait(&s->wake, &s->lock);
-		if (s->count == 0 && s->stop)
+		if (s->count == 0 && qlog_count(s->qlog) == 0 && recidx_count(s->recidx) == 0 &&
+		    s->stop)
 			break;
 		while (s->count && n < 64) {
 			batch[n++] = s->q[s->head];
 			s->head = (s->head + 1) % s->cap;
 			s->count--;
 		}
-		s->busy = n;
+		nq = qlog_take(s->qlog, qbatch, 64);
+		nr = recidx_take(s->recidx, rbatch, 16);
+		s->busy = n + nq + nr;
 		pthread_mutex_unlock(&s->lock);
 
 		sqlite3_exec(s->db, "BEGIN", NULL, NULL, NULL);
@@ -114,6 +124,10 @@ static void *writer_main(void *arg)
 				       sqlite3_errmsg(s->db));
 			}
 		}
+		failed += qlog_write(s->qlog, s->db, qbatch, nq);
+		n += nq;
+		failed += recidx_write(s->recidx, s->db, rbatch, nr);
+		n += nr;
 		if (sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
 			sb_err("store: commit failed: %s", sqlite3_errmsg(s->db));
 			failed = n;
@@ -123,7 +137,7 @@ static void *writer_main(void *arg)
 		s->busy = 0;
 		s->st.written += n - failed;
 		s->st.failed += failed;
-		if (s->count == 0)
+		if (s->count == 0 && qlog_count(s->qlog) == 0 && recidx_count(s->recidx) == 0)
 			pthread_cond_broadcast(&s->idle);
 	}
 	pthread_cond_broadcast(&s->idle);
@@ -162,6 +176,12 @@ struct sb_store *sb_store_open_sqlite(const char *path, unsigned queue_len)
 		sb_err("store: %s: %s", path, sqlite3_errmsg(s->db));
 		goto out_close_db;
 	}
+	s->qlog = qlog_open(s->db, s->cap);
+	if (s->qlog == NULL)
+		goto out_close_db;
+	s->recidx = recidx_open(s->db, path, s->cap);
+	if (s->recidx == NULL)
+		goto out_close_db;
 	pthread_mutex_init(&s->lock, NULL);
 	pthread_cond_init(&s->wake, NULL);
 	pthread_cond_init(&s->idle, NULL);
@@ -177,6 +197,8 @@ out_destroy:
 	pthread_cond_destroy(&s->wake);
 	pthread_mutex_destroy(&s->lock);
 out_close_db:
+	recidx_close(s->recidx);
+	qlog_close(s->qlog);
 	sqlite3_finalize(s->ins);
 	sqlite3_close(s->db);
 	free(s->q);
@@ -209,7 +231,7 @@ int sb_store_cdr_put(struct sb_store *s, const struct sb_cdr *cdr)
 void sb_store_flush(struct sb_store *s)
 {
 	pthread_mutex_lock(&s->lock);
-	while (s->count || s->busy)
+	while (s->count || s->busy || qlog_count(s->qlog) || recidx_count(s->recidx))
 		pthread_cond_wait(&s->idle, &s->lock);
 	pthread_mutex_unlock(&s->lock);
 }
@@ -233,6 +255,8 @@ void sb_store_close(struct sb_store *s)
 	sb_info("store: closed (%llu written, %llu dropped, %llu failed)",
 		(unsigned long long)s->st.written, (unsigned long long)s->st.dropped_full,
 		(unsigned long long)s->st.failed);
+	recidx_close(s->recidx);
+	qlog_close(s->qlog);
 	sqlite3_finalize(s->ins);
 	sqlite3_close(s->db);
 	pthread_cond_destroy(&s->idle);
@@ -240,4 +264,50 @@ void sb_store_close(struct sb_store *s)
 	pthread_mutex_destroy(&s->lock);
 	free(s->q);
 	free(s);
+}
+
+int sb_store_qlog_put(struct sb_store *s, const struct sb_qevent *ev)
+{
+	int rc;
+
+	pthread_mutex_lock(&s->lock);
+	rc = qlog_push(s->qlog, ev);
+	if (rc == 0) {
+		s->st.queued++;
+		pthread_cond_signal(&s->wake);
+	} else {
+		s->st.dropped_full++;
+	}
+	pthread_mutex_unlock(&s->lock);
+	if (rc)
+		sb_err("store: queue full, queue event %llu dropped", (unsigned long long)ev->id);
+	return rc;
+}
+
+uint64_t sb_store_qlog_max_id(struct sb_store *s)
+{
+	return qlog_max_id(s->qlog); /* set before the writer started */
+}
+
+int store_recidx_push(struct sb_store *s, const struct recidx_op *op)
+{
+	int rc;
+
+	pthread_mutex_lock(&s->lock);
+	rc = recidx_push(s->recidx, op);
+	if (rc == 0) {
+		s->st.queued++;
+		pthread_cond_signal(&s->wake);
+	} else {
+		s->st.dropped_full++;
+	}
+	pthread_mutex_unlock(&s->lock);
+	if (rc)
+		sb_err("store: queue full, recording index operation %d dropped", op->op);
+	return rc;
+}
+
+struct sb_recidx *store_recidx(struct sb_store *s)
+{
+	return s->recidx;
 }

@@ -1,6 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* media_alloc_t — leg indexes and ports: even ports inside each worker's
- * range with room for RTCP, FIFO reuse, generation bump, exhaustion. */
+ * range with room for RTCP, FIFO reuse, generation bump, exhaustion; with
+ * several media addresses, every (address, port) pair exactly once. */
+#include <errno.h>
+#include <string.h>
+
 #include "media/alloc.h"
 #include "test.h"
 
@@ -62,6 +66,53 @@ int main(void)
 		}
 		T_ASSERT(n_got == 6); /* 8 ports 40000..40014, minus 2 */
 		T_ASSERT(seen_idx[0] == 3 && seen_idx[1] == 4 && seen_idx[2] == 6); /* FIFO */
+		sb_media_alloc_fini(&a);
+	}
+
+	/* several media addresses (--media-addrs): a worker holds its range
+	 * once per address, address 0 first; more legs than one address holds,
+	 * each (address, port) pair once; put/exclude keep the address */
+	{
+		static uint8_t seen[3 * 65536], used_idx[64], used_slot[3 * 65536];
+		unsigned n_got = 0, per_addr[3] = { 0 }, last_addr = 0;
+		uint8_t ad;
+
+		T_ASSERT(sb_media_alloc_init_addrs(&a, 64, 2, 0, 20000, 10) == -EINVAL);
+		T_ASSERT(sb_media_alloc_init_addrs(&a, 64, 2, 257, 20000, 10) == -EINVAL);
+		T_ASSERT(sb_media_alloc_init_addrs(&a, 64, 2, 3, 20000, 10) == 0);
+		/* worker 0 owns 20000..20009: 20000..20008, 5 ports per address */
+		while (sb_media_alloc_get_addr(&a, 0, &idx, &gen, &ad, &port, &w) == 0) {
+			T_ASSERT(ad < 3 && w == 0 && port % 2 == 0 && port >= 20000 && port <= 20008);
+			T_ASSERT(!seen[SB_MEDIA_SLOT(ad, port)]);
+			T_ASSERT(ad >= last_addr); /* address-major */
+			seen[SB_MEDIA_SLOT(ad, port)] = 1;
+			last_addr = ad;
+			per_addr[ad]++;
+			n_got++;
+		}
+		T_ASSERT(n_got == 15 && per_addr[0] == 5 && per_addr[1] == 5 && per_addr[2] == 5);
+		/* worker 1 (20010..20019): its own ports, on address 0 first */
+		T_ASSERT(sb_media_alloc_get_addr(&a, -1, &idx, &gen, &ad, &port, &w) == 0);
+		T_ASSERT(w == 1 && ad == 0 && port == 20010);
+		/* a freed pair comes back with its address */
+		sb_media_alloc_put_addr(&a, 3, 0, 2, 20004);
+		T_ASSERT(sb_media_alloc_get_addr(&a, 0, &idx, &gen, &ad, &port, &w) == 0);
+		T_ASSERT(ad == 2 && port == 20004 && w == 0);
+		sb_media_alloc_fini(&a);
+
+		/* exclude by (address, port): the same port stays free elsewhere */
+		T_ASSERT(sb_media_alloc_init_addrs(&a, 64, 1, 3, 20000, 10) == 0);
+		used_slot[SB_MEDIA_SLOT(1, 20002)] = 1;
+		used_idx[0] = 1;
+		sb_media_alloc_exclude(&a, used_idx, used_slot);
+		memset(per_addr, 0, sizeof(per_addr));
+		n_got = 0;
+		while (sb_media_alloc_get_addr(&a, 0, &idx, &gen, &ad, &port, &w) == 0) {
+			T_ASSERT(!(ad == 1 && port == 20002) && idx != 0);
+			per_addr[ad]++;
+			n_got++;
+		}
+		T_ASSERT(n_got == 14 && per_addr[0] == 5 && per_addr[1] == 4 && per_addr[2] == 5);
 		sb_media_alloc_fini(&a);
 	}
 	return 0;

@@ -1,0 +1,238 @@
+/* SPDX-License-Identifier: MIT */
+/* api/cc_parse.c — see cc_parse.h. */
+#include <errno.h>
+#include <stddef.h>
+#include <string.h>
+
+#include "api/cc_parse.h"
+
+int sb_api_parse_agent_state(const char *body, size_t len, enum sb_api_agent_cmd *cmd,
+			     uint16_t *reason, struct sb_api_resp *resp)
+{
+	static const char *const cmds[] = { [SB_API_LOGIN] = "login", [SB_API_LOGOUT] = "logout",
+					    [SB_API_PAUSE] = "pause",
+					    [SB_API_UNPAUSE] = "unpause" };
+	struct sb_api_req req = { .body = body, .body_len = len };
+	const char *state;
+	uint64_t r = 0;
+	json_t *o;
+	unsigned i;
+	int rc;
+
+	if (sb_api_body_object(&req, resp, &o) < 0)
+		return -EINVAL;
+	rc = sb_api_get_str(o, "state", &state, resp);
+	if (rc == -ENOENT)
+		sb_api_error(resp, 400, "state", "'state' is required: login, logout, pause "
+			     "or unpause");
+	if (rc < 0)
+		goto bad;
+	for (i = 0; i < 4; i++)
+		if (strcmp(state, cmds[i]) == 0)
+			break;
+	if (i == 4) {
+		sb_api_error(resp, 400, "state", "'state' must be login, logout, pause or unpause");
+		goto bad;
+	}
+	rc = sb_api_get_uint(o, "reason", 65534, &r, resp);
+	if (rc == -EINVAL)
+		goto bad;
+	if (rc == 0 && i != SB_API_PAUSE) {
+		sb_api_error(resp, 400, "reason", "'reason' only goes with 'pause'");
+		goto bad;
+	}
+	{
+		const char *k;
+		json_t *v;
+
+		json_object_foreach(o, k, v) {
+			if (strcmp(k, "state") != 0 && strcmp(k, "reason") != 0) {
+				sb_api_error(resp, 400, k, "unknown field '%s'", k);
+				goto bad;
+			}
+		}
+	}
+	json_decref(o);
+	*cmd = (enum sb_api_agent_cmd)i;
+	*reason = (uint16_t)r;
+	return 0;
+bad:
+	json_decref(o);
+	return -EINVAL;
+}
+
+int sb_api_parse_queue_patch(const char *body, size_t len, struct sb_api_queue_patch *out,
+			     unsigned *set, struct sb_api_resp *resp)
+{
+	/* the names of enum sb_acd_strategy, in its order; 0 = ring-all */
+	static const char *const strategies[] = { "ring-all", "longest-idle", "round-robin",
+						  "fewest-calls", "least-talk-time", "random",
+						  "linear" };
+	static const struct {
+		const char *name;
+		unsigned bit;
+		uint64_t lo, hi;
+		size_t off;
+	} num[] = {
+		{ "ring_timeout", SB_API_Q_RING, 1, 3600, offsetof(struct sb_api_queue_patch, ring_s) },
+		{ "wrap_up", SB_API_Q_WRAPUP, 0, 3600, offsetof(struct sb_api_queue_patch, wrapup_s) },
+		{ "max_len", SB_API_Q_MAXLEN, 0, 1000000,
+		  offsetof(struct sb_api_queue_patch, max_len) },
+		{ "max_wait", SB_API_Q_MAXWAIT, 0, 86400,
+		  offsetof(struct sb_api_queue_patch, max_wait_s) },
+		{ "service_level", SB_API_Q_SL, 1, 3600, offsetof(struct sb_api_queue_patch, sl_s) },
+		{ "short_abandon", SB_API_Q_SHORT, 0, 3600,
+		  offsetof(struct sb_api_queue_patch, short_s) },
+	};
+	struct sb_api_req req = { .body = body, .body_len = len };
+	const char *k, *str;
+	json_t *o, *v;
+	int rc;
+
+	*set = 0;
+	memset(out, 0, sizeof(*out));
+	if (sb_api_body_object(&req, resp, &o) < 0)
+		return -EINVAL;
+	json_object_foreach(o, k, v) {
+		unsigned i;
+
+		if (strcmp(k, "strategy") == 0) {
+			if (sb_api_get_str(o, k, &str, resp) < 0) {
+				if (resp->body == NULL)
+					sb_api_error(resp, 400, k, "'strategy' must be a string");
+				goto bad;
+			}
+			for (i = 1; i < sizeof(strategies) / sizeof(strategies[0]); i++)
+				if (strcmp(str, strategies[i]) == 0)
+					break;
+			if (i == sizeof(strategies) / sizeof(strategies[0])) {
+				sb_api_error(resp, 400, k, strcmp(str, "ring-all") == 0 ?
+					     "'strategy' ring-all is not supported by the B2BUA" :
+					     "'strategy' must be longest-idle, round-robin, "
+					     "fewest-calls, least-talk-time, random or linear");
+				goto bad;
+			}
+			out->strategy = i;
+			*set |= SB_API_Q_STRATEGY;
+			continue;
+		}
+		for (i = 0; i < sizeof(num) / sizeof(num[0]); i++)
+			if (strcmp(k, num[i].name) == 0)
+				break;
+		if (i == sizeof(num) / sizeof(num[0])) {
+			sb_api_error(resp, 400, k, "unknown field '%s'", k);
+			goto bad;
+		}
+		{
+			uint64_t x = 0;
+
+			rc = sb_api_get_uint(o, k, num[i].hi, &x, resp);
+			if (rc == 0 && x < num[i].lo) {
+				sb_api_error(resp, 400, k, "'%s' must be an integer %llu..%llu", k,
+					     (unsigned long long)num[i].lo,
+					     (unsigned long long)num[i].hi);
+				rc = -EINVAL;
+			}
+			if (rc == -ENOENT) /* null */
+				sb_api_error(resp, 400, k, "'%s' must not be null", k);
+			if (rc < 0)
+				goto bad;
+			*(uint32_t *)((char *)out + num[i].off) = (uint32_t)x;
+			*set |= num[i].bit;
+		}
+	}
+	if (*set == 0) {
+		sb_api_error(resp, 400, "body", "no setting to change");
+		goto bad;
+	}
+	json_decref(o);
+	return 0;
+bad:
+	json_decref(o);
+	return -EINVAL;
+}
+
+int sb_api_parse_agent_patch(const char *body, size_t len, struct sb_api_agent_patch *out,
+			     unsigned *set, struct sb_api_resp *resp)
+{
+	static const struct {
+		const char *name;
+		unsigned bit;
+		uint64_t hi;
+		size_t off;
+	} num[] = {
+		{ "wrap_up", SB_API_A_WRAPUP, 3600, offsetof(struct sb_api_agent_patch, wrapup_s) },
+		{ "max_noanswer", SB_API_A_MAXNA, 1000,
+		  offsetof(struct sb_api_agent_patch, max_noanswer) },
+		{ "noanswer_delay", SB_API_A_NADELAY, 3600,
+		  offsetof(struct sb_api_agent_patch, noanswer_delay_s) },
+		{ "reject_delay", SB_API_A_REJDELAY, 3600,
+		  offsetof(struct sb_api_agent_patch, reject_delay_s) },
+		{ "busy_delay", SB_API_A_BUSYDELAY, 3600,
+		  offsetof(struct sb_api_agent_patch, busy_delay_s) },
+	};
+	struct sb_api_req req = { .body = body, .body_len = len };
+	const char *k;
+	json_t *o, *v;
+
+	*set = 0;
+	memset(out, 0, sizeof(*out));
+	if (sb_api_body_object(&req, resp, &o) < 0)
+		return -EINVAL;
+	json_object_foreach(o, k, v) {
+		uint64_t x = 0;
+		unsigned i;
+		int rc;
+
+		for (i = 0; i < sizeof(num) / sizeof(num[0]); i++)
+			if (strcmp(k, num[i].name) == 0)
+				break;
+		if (i == sizeof(num) / sizeof(num[0])) {
+			sb_api_error(resp, 400, k, "unknown field '%s'", k);
+			goto bad;
+		}
+		if (i == 0 && json_is_string(v) && strcmp(json_string_value(v), "queue") == 0) {
+			out->wrapup_queue = true; /* back to the queue's */
+			*set |= SB_API_A_WRAPUP;
+			continue;
+		}
+		rc = sb_api_get_uint(o, k, num[i].hi, &x, resp);
+		if (rc == -ENOENT)
+			sb_api_error(resp, 400, k, "'%s' must not be null", k);
+		if (rc < 0)
+			goto bad;
+		*(uint32_t *)((char *)out + num[i].off) = (uint32_t)x;
+		*set |= num[i].bit;
+	}
+	if (*set == 0) {
+		sb_api_error(resp, 400, "body", "no setting to change");
+		goto bad;
+	}
+	json_decref(o);
+	return 0;
+bad:
+	json_decref(o);
+	return -EINVAL;
+}
+
+int sb_api_parse_u64(const char *s, uint64_t max, uint64_t *out)
+{
+	uint64_t v = 0;
+
+	if (s == NULL || *s == '\0' || strlen(s) > 20)
+		return -EINVAL;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9')
+			return -EINVAL;
+		uint64_t d = (uint64_t)(*s - '0');
+
+		if (v > max / 10u)
+			return -EINVAL;
+		v *= 10u;
+		if (d > max - v)
+			return -EINVAL;
+		v += d;
+	}
+	*out = v;
+	return 0;
+}

@@ -1,0 +1,115 @@
+/* SPDX-License-Identifier: MIT */
+/* rec_config_t — the recording keys of the configuration (issue 7):
+ * `record: true` on hotlines and queues, the `recording:` section
+ * (dir, format, segment, retention per tenant, sweep period) load as
+ * written; each mistake is FILE:LINE: message on the right line. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "test.h"
+
+static char dir[64];
+
+static const char *write_cfg(const char *text)
+{
+	static char path[128];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/sb.yaml", dir);
+	f = fopen(path, "w");
+	T_ASSERT(f != NULL);
+	fputs(text, f);
+	fclose(f);
+	return path;
+}
+
+static void bad(const char *text, int line, const char *what)
+{
+	struct sb_config c;
+	char err[512], want[160];
+	const char *path = write_cfg(text);
+
+	snprintf(want, sizeof(want), "%s:%d: ", path, line);
+	if (sb_config_load(&c, path, err, sizeof(err)) != -EINVAL ||
+	    strncmp(err, want, strlen(want)) != 0 || strstr(err, what) == NULL) {
+		fprintf(stderr, "expected '%s...%s', got '%s' for:\n%s\n", want, what, err, text);
+		exit(1);
+	}
+}
+
+#define HEAD "instance: demo\nsip:\n  listen: [192.0.2.1:5060]\n" \
+	     "agents:\n  - user: a1\n    password: x\n    tenant: acme\n" /* lines 1-7 */
+
+int main(void)
+{
+	struct sb_config c;
+	char err[512];
+
+	snprintf(dir, sizeof(dir), "/tmp/sb_rec_config_t.XXXXXX");
+	T_ASSERT(mkdtemp(dir) != NULL);
+
+	T_ASSERT(sb_config_load(&c, write_cfg(HEAD
+		"queues:\n"
+		"  - name: sales\n"
+		"    members: [a1]\n"
+		"    record: true\n"
+		"  - name: other\n"
+		"    members: [a1]\n"
+		"hotlines:\n"
+		"  - number: \"100\"\n"
+		"    agents: [a1]\n"
+		"    record: true\n"
+		"  - number: \"200\"\n"
+		"    queue: sales\n"
+		"  - number: \"300\"\n"
+		"    queue: other\n"
+		"recording:\n"
+		"  dir: /var/spool/rec\n"
+		"  format: pcm16\n"
+		"  segment_s: 5\n"
+		"  retention_days: 90\n"
+		"  retention: {acme: 30, beta: 0}\n"
+		"  sweep_s: 60\n"), err, sizeof(err)) == 0);
+	T_ASSERT(c.queues[0].record && !c.queues[1].record);
+	T_ASSERT(c.hotlines[0].record && !c.hotlines[1].record && !c.hotlines[2].record);
+	T_ASSERT(strcmp(c.recording.dir, "/var/spool/rec") == 0 && c.recording.pcm16);
+	T_ASSERT_EQ_U64(c.recording.segment_s, 5);
+	T_ASSERT_EQ_U64(c.recording.retention_days, 90);
+	T_ASSERT_EQ_U64(c.recording.sweep_s, 60);
+	T_ASSERT_EQ_U64(c.recording.n_tenants, 2);
+	T_ASSERT(strcmp(c.recording.tenants[0].tenant, "acme") == 0 && c.recording.tenants[0].days == 30);
+	T_ASSERT(strcmp(c.recording.tenants[1].tenant, "beta") == 0 && c.recording.tenants[1].days == 0);
+	sb_config_free(&c);
+
+	/* defaults: no recording section */
+	T_ASSERT(sb_config_load(&c, write_cfg(HEAD), err, sizeof(err)) == 0);
+	T_ASSERT(c.recording.dir[0] == '\0' && !c.recording.pcm16 && c.recording.segment_s == 0 &&
+		 c.recording.retention_days == 0 && c.recording.sweep_s == 3600);
+	sb_config_free(&c);
+
+	bad(HEAD "hotlines:\n  - number: \"1\"\n    agents: [a1]\n    record: yes\n", 11,
+	    "'record' must be true or false");
+	bad(HEAD "queues:\n  - name: q\n    record: 1\n", 10, "'record' must be true or false");
+	bad(HEAD "recording:\n  dir: rel/path\n", 9, "'dir' must be absolute");
+	bad(HEAD "recording:\n  dir: /r\n  format: opus\n", 10, "'format' must be g711 or pcm16");
+	bad(HEAD "recording:\n  dir: /r\n  segment_s: 0\n", 10, "'segment_s' must be a number in 1..3600");
+	bad(HEAD "recording:\n  retention_days: 5\n", 9, "retention needs 'dir'");
+	bad(HEAD "recording:\n  dir: /r\n  retention: {acme: 3, acme: 4}\n", 10,
+	    "tenant 'acme' is in 'retention' twice");
+	bad(HEAD "recording:\n  dir: /r\n  retention: [acme]\n", 10, "'retention' must be a mapping");
+	bad(HEAD "recording:\n  dir: /r\n  bogus: 1\n", 10, "unknown key 'bogus' in 'recording'");
+
+	{
+		char cmd[128];
+
+		snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+		if (system(cmd) != 0) { /* best effort */
+		}
+	}
+	printf("PASS\n");
+	return 0;
+}
