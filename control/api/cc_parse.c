@@ -61,6 +61,46 @@ bad:
 	return -EINVAL;
 }
 
+/* A numeric field of a PATCH body: its name, the bit it sets in *set,
+ * its range, where its uint32_t goes in the output struct. */
+struct num_field {
+	const char *name;
+	unsigned bit;
+	uint64_t lo, hi;
+	size_t off;
+};
+
+/* Field k of o, which must be one of num[0..n): checked, stored in out,
+ * its bit set in *set.  0, or -EINVAL with the error in resp. */
+static int num_field_set(json_t *o, const char *k, const struct num_field *num, size_t n,
+			 void *out, unsigned *set, struct sb_api_resp *resp)
+{
+	uint64_t x = 0;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(k, num[i].name) == 0)
+			break;
+	if (i == n) {
+		sb_api_error(resp, 400, k, "unknown field '%s'", k);
+		return -EINVAL;
+	}
+	rc = sb_api_get_uint(o, k, num[i].hi, &x, resp);
+	if (rc == 0 && x < num[i].lo) {
+		sb_api_error(resp, 400, k, "'%s' must be an integer %llu..%llu", k,
+			     (unsigned long long)num[i].lo, (unsigned long long)num[i].hi);
+		rc = -EINVAL;
+	}
+	if (rc == -ENOENT) /* null */
+		sb_api_error(resp, 400, k, "'%s' must not be null", k);
+	if (rc < 0)
+		return -EINVAL;
+	*(uint32_t *)((char *)out + num[i].off) = (uint32_t)x;
+	*set |= num[i].bit;
+	return 0;
+}
+
 int sb_api_parse_queue_patch(const char *body, size_t len, struct sb_api_queue_patch *out,
 			     unsigned *set, struct sb_api_resp *resp)
 {
@@ -68,12 +108,7 @@ int sb_api_parse_queue_patch(const char *body, size_t len, struct sb_api_queue_p
 	static const char *const strategies[] = { "ring-all", "longest-idle", "round-robin",
 						  "fewest-calls", "least-talk-time", "random",
 						  "linear" };
-	static const struct {
-		const char *name;
-		unsigned bit;
-		uint64_t lo, hi;
-		size_t off;
-	} num[] = {
+	static const struct num_field num[] = {
 		{ "ring_timeout", SB_API_Q_RING, 1, 3600, offsetof(struct sb_api_queue_patch, ring_s) },
 		{ "wrap_up", SB_API_Q_WRAPUP, 0, 3600, offsetof(struct sb_api_queue_patch, wrapup_s) },
 		{ "max_len", SB_API_Q_MAXLEN, 0, 1000000,
@@ -87,7 +122,6 @@ int sb_api_parse_queue_patch(const char *body, size_t len, struct sb_api_queue_p
 	struct sb_api_req req = { .body = body, .body_len = len };
 	const char *k, *str;
 	json_t *o, *v;
-	int rc;
 
 	*set = 0;
 	memset(out, 0, sizeof(*out));
@@ -116,30 +150,8 @@ int sb_api_parse_queue_patch(const char *body, size_t len, struct sb_api_queue_p
 			*set |= SB_API_Q_STRATEGY;
 			continue;
 		}
-		for (i = 0; i < sizeof(num) / sizeof(num[0]); i++)
-			if (strcmp(k, num[i].name) == 0)
-				break;
-		if (i == sizeof(num) / sizeof(num[0])) {
-			sb_api_error(resp, 400, k, "unknown field '%s'", k);
+		if (num_field_set(o, k, num, sizeof(num) / sizeof(num[0]), out, set, resp) < 0)
 			goto bad;
-		}
-		{
-			uint64_t x = 0;
-
-			rc = sb_api_get_uint(o, k, num[i].hi, &x, resp);
-			if (rc == 0 && x < num[i].lo) {
-				sb_api_error(resp, 400, k, "'%s' must be an integer %llu..%llu", k,
-					     (unsigned long long)num[i].lo,
-					     (unsigned long long)num[i].hi);
-				rc = -EINVAL;
-			}
-			if (rc == -ENOENT) /* null */
-				sb_api_error(resp, 400, k, "'%s' must not be null", k);
-			if (rc < 0)
-				goto bad;
-			*(uint32_t *)((char *)out + num[i].off) = (uint32_t)x;
-			*set |= num[i].bit;
-		}
 	}
 	if (*set == 0) {
 		sb_api_error(resp, 400, "body", "no setting to change");
@@ -155,20 +167,15 @@ bad:
 int sb_api_parse_agent_patch(const char *body, size_t len, struct sb_api_agent_patch *out,
 			     unsigned *set, struct sb_api_resp *resp)
 {
-	static const struct {
-		const char *name;
-		unsigned bit;
-		uint64_t hi;
-		size_t off;
-	} num[] = {
-		{ "wrap_up", SB_API_A_WRAPUP, 3600, offsetof(struct sb_api_agent_patch, wrapup_s) },
-		{ "max_noanswer", SB_API_A_MAXNA, 1000,
+	static const struct num_field num[] = {
+		{ "wrap_up", SB_API_A_WRAPUP, 0, 3600, offsetof(struct sb_api_agent_patch, wrapup_s) },
+		{ "max_noanswer", SB_API_A_MAXNA, 0, 1000,
 		  offsetof(struct sb_api_agent_patch, max_noanswer) },
-		{ "noanswer_delay", SB_API_A_NADELAY, 3600,
+		{ "noanswer_delay", SB_API_A_NADELAY, 0, 3600,
 		  offsetof(struct sb_api_agent_patch, noanswer_delay_s) },
-		{ "reject_delay", SB_API_A_REJDELAY, 3600,
+		{ "reject_delay", SB_API_A_REJDELAY, 0, 3600,
 		  offsetof(struct sb_api_agent_patch, reject_delay_s) },
-		{ "busy_delay", SB_API_A_BUSYDELAY, 3600,
+		{ "busy_delay", SB_API_A_BUSYDELAY, 0, 3600,
 		  offsetof(struct sb_api_agent_patch, busy_delay_s) },
 	};
 	struct sb_api_req req = { .body = body, .body_len = len };
@@ -180,29 +187,14 @@ int sb_api_parse_agent_patch(const char *body, size_t len, struct sb_api_agent_p
 	if (sb_api_body_object(&req, resp, &o) < 0)
 		return -EINVAL;
 	json_object_foreach(o, k, v) {
-		uint64_t x = 0;
-		unsigned i;
-		int rc;
-
-		for (i = 0; i < sizeof(num) / sizeof(num[0]); i++)
-			if (strcmp(k, num[i].name) == 0)
-				break;
-		if (i == sizeof(num) / sizeof(num[0])) {
-			sb_api_error(resp, 400, k, "unknown field '%s'", k);
-			goto bad;
-		}
-		if (i == 0 && json_is_string(v) && strcmp(json_string_value(v), "queue") == 0) {
+		if (strcmp(k, "wrap_up") == 0 && json_is_string(v) &&
+		    strcmp(json_string_value(v), "queue") == 0) {
 			out->wrapup_queue = true; /* back to the queue's */
 			*set |= SB_API_A_WRAPUP;
 			continue;
 		}
-		rc = sb_api_get_uint(o, k, num[i].hi, &x, resp);
-		if (rc == -ENOENT)
-			sb_api_error(resp, 400, k, "'%s' must not be null", k);
-		if (rc < 0)
+		if (num_field_set(o, k, num, sizeof(num) / sizeof(num[0]), out, set, resp) < 0)
 			goto bad;
-		*(uint32_t *)((char *)out + num[i].off) = (uint32_t)x;
-		*set |= num[i].bit;
 	}
 	if (*set == 0) {
 		sb_api_error(resp, 400, "body", "no setting to change");

@@ -234,6 +234,27 @@ void call_oa_cfg(const struct sb_call *c, struct sb_sdp_oa_cfg *cfg)
 		cfg->srtp_suites = 0;
 }
 
+int call_accept_offer(struct sb_call *c, struct sb_sdp_fail *f)
+{
+	struct sb_sdp offer;
+	struct sb_sdp_oa_cfg oa;
+	const char *why = NULL;
+	int rc;
+
+	if (sb_sdp_parse(c->a_msg->body.p, sb_str_end(c->a_msg->body), &offer, &why) < 0) {
+		*f = (struct sb_sdp_fail){ 399, why };
+		rc = -ENOTSUP;
+	} else {
+		call_oa_cfg(c, &oa);
+		rc = sb_sdp_oa_accept(&oa, &offer, &c->a_neg, f);
+	}
+	if (rc == 0 && c->a_neg.addr.family != 4) {
+		*f = (struct sb_sdp_fail){ 301, "IPv6 media not supported by the dataplane" };
+		rc = -ENOTSUP;
+	}
+	return rc;
+}
+
 /* ---- media answers ---- */
 
 static void legs_added(struct sb_call *c)
@@ -504,10 +525,7 @@ static void start_call(struct sb_call *c)
 {
 	struct sb_cp *cp = c->cp;
 	struct sb_media *md = cp->media;
-	struct sb_sdp offer;
-	struct sb_sdp_oa_cfg oa;
 	struct sb_sdp_fail f = { 0, NULL };
-	const char *why = NULL;
 	int rc, worker = -1;
 
 	sb_timer_init(&c->t_ring, ring_timeout, c);
@@ -516,17 +534,7 @@ static void start_call(struct sb_call *c)
 		call_fail(c, 503, "system");
 		return;
 	}
-	if (sb_sdp_parse(c->a_msg->body.p, sb_str_end(c->a_msg->body), &offer, &why) < 0) {
-		f = (struct sb_sdp_fail){ 399, why };
-		rc = -ENOTSUP;
-	} else {
-		call_oa_cfg(c, &oa);
-		rc = sb_sdp_oa_accept(&oa, &offer, &c->a_neg, &f);
-	}
-	if (rc == 0 && c->a_neg.addr.family != 4) {
-		f = (struct sb_sdp_fail){ 301, "IPv6 media not supported by the dataplane" };
-		rc = -ENOTSUP;
-	}
+	rc = call_accept_offer(c, &f);
 	if (rc < 0) {
 		sb_info("call %u: unusable offer: %s", c->idx, f.text);
 		call_fail_488(c, &f, "system");

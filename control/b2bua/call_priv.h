@@ -234,6 +234,10 @@ void call_stop_2xx(struct sb_call *c);  /* no more 200 retransmissions to the ca
 /* SDP offer/answer options: codecs from config, SRTP only when the media
  * layer has SB_MEDIA_CAP_SRTP. */
 void call_oa_cfg(const struct sb_call *c, struct sb_sdp_oa_cfg *cfg);
+/* Parse the caller's SDP offer (c->a_msg) into c->a_neg: what of it we
+ * can carry, IPv4 media only (the dataplane's).  0, or -ENOTSUP with *f
+ * the Warning for the 488. */
+int call_accept_offer(struct sb_call *c, struct sb_sdp_fail *f);
 /* 488 with a Warning to the caller (if it has no final answer yet), end. */
 void call_fail_488(struct sb_call *c, const struct sb_sdp_fail *f, const char *hangup_by);
 

@@ -313,16 +313,6 @@ void call_agent_offer(struct sb_call *c, struct sb_sdp_neg *offer)
 
 /* ---- transcoding ---- */
 
-static void srtp_of(struct sb_media_srtp *d, const struct sb_sdp_crypto *k)
-{
-	memset(d, 0, sizeof(*d));
-	d->suite = k->suite;
-	d->key_len = k->key_len;
-	d->mki_len = k->mki_len;
-	d->mki = k->mki;
-	memcpy(d->key, k->key, k->key_len <= sizeof(d->key) ? k->key_len : sizeof(d->key));
-}
-
 static void pt_same(struct sb_media_sdp *leg, const struct sb_sdp_codec *c)
 {
 	struct sb_media_pt *p;
@@ -356,23 +346,6 @@ static const struct sb_sdp_codec *te_for(const struct sb_sdp_neg *n,
 	return NULL;
 }
 
-static bool dir_sends(unsigned d)
-{
-	return d == SB_SDP_SENDRECV || d == SB_SDP_SENDONLY;
-}
-
-static bool dir_recvs(unsigned d)
-{
-	return d == SB_SDP_SENDRECV || d == SB_SDP_RECVONLY;
-}
-
-/* As sdp_oa.c composes a bridged direction (hold passes through). */
-static enum sb_sdp_dir dir_of(bool send, bool recv)
-{
-	return send ? (recv ? SB_SDP_SENDRECV : SB_SDP_SENDONLY)
-		    : (recv ? SB_SDP_RECVONLY : SB_SDP_INACTIVE);
-}
-
 int call_xcode_bridge(struct sb_call *c, struct sb_media_sdp *la, struct sb_sdp_fail *f)
 {
 	const struct sb_sdp_neg *x = &c->a_neg, *y = &c->b_neg;
@@ -389,8 +362,7 @@ int call_xcode_bridge(struct sb_call *c, struct sb_media_sdp *la, struct sb_sdp_
 	memset(ax, 0, sizeof(*ax));
 	ax->m_idx = x->m_idx;
 	ax->proto = x->proto;
-	ax->dir = (uint8_t)dir_of(dir_recvs(x->dir) && dir_sends(y->dir),
-				  dir_sends(x->dir) && dir_recvs(y->dir));
+	ax->dir = (uint8_t)sb_sdp_oa_bridge_dir(x->dir, y->dir); /* hold passes through */
 	ax->rtcp_mux = x->rtcp_mux;
 	ax->ptime = x->ptime;
 	ax->codecs[ax->n_codecs++] = *xc;
@@ -413,8 +385,8 @@ int call_xcode_bridge(struct sb_call *c, struct sb_media_sdp *la, struct sb_sdp_
 	la->peer_rtcp_port = x->rtcp_mux ? 0 : x->rtcp_port;
 	la->ptime = x->ptime;
 	if (x->has_key) {
-		srtp_of(&la->rx, &x->key);
-		srtp_of(&la->tx, &ax->local_key);
+		sb_sdp_oa_srtp_of(&la->rx, &x->key);
+		sb_sdp_oa_srtp_of(&la->tx, &ax->local_key);
 	}
 	memset(lb, 0, sizeof(*lb));
 	pt_same(lb, yc);
@@ -423,9 +395,9 @@ int call_xcode_bridge(struct sb_call *c, struct sb_media_sdp *la, struct sb_sdp_
 	lb->peer_rtcp_port = y->rtcp_mux ? 0 : y->rtcp_port;
 	lb->ptime = y->ptime;
 	if (y->has_key)
-		srtp_of(&lb->rx, &y->key);
+		sb_sdp_oa_srtp_of(&lb->rx, &y->key);
 	if (y->has_local_key)
-		srtp_of(&lb->tx, &y->local_key);
+		sb_sdp_oa_srtp_of(&lb->tx, &y->local_key);
 	c->xcode = true;
 	sb_info("call %u: no codec in common: transcoding " SB_STR_FMT "/%u (caller) <-> "
 		SB_STR_FMT "/%u (agent)", c->idx, SB_STR_ARG(xc->enc), xc->rate,

@@ -107,11 +107,8 @@ bool sup_on_invite(struct sb_call *c, struct sb_str user)
 	static const unsigned modes[3] = { SB_MEDIA_CONF_LISTEN, SB_MEDIA_CONF_WHISPER,
 					   SB_MEDIA_CONF_TALK };
 	struct sb_media *md = cp->media;
-	struct sb_sdp offer;
-	struct sb_sdp_oa_cfg oa;
 	struct sb_sdp_fail f = { 0, NULL };
 	struct sb_call *t;
-	const char *why = NULL;
 	unsigned mode = 0;
 	size_t n = 0;
 	int agent, rc, conf;
@@ -151,17 +148,7 @@ bool sup_on_invite(struct sb_call *c, struct sb_str user)
 		call_fail_488(c, &f, "system");
 		return true;
 	}
-	if (sb_sdp_parse(c->a_msg->body.p, sb_str_end(c->a_msg->body), &offer, &why) < 0) {
-		f = (struct sb_sdp_fail){ 399, why };
-		rc = -ENOTSUP;
-	} else {
-		call_oa_cfg(c, &oa);
-		rc = sb_sdp_oa_accept(&oa, &offer, &c->a_neg, &f);
-	}
-	if (rc == 0 && c->a_neg.addr.family != 4) {
-		f = (struct sb_sdp_fail){ 301, "IPv6 media not supported by the dataplane" };
-		rc = -ENOTSUP;
-	}
+	rc = call_accept_offer(c, &f);
 	if (rc < 0) {
 		call_fail_488(c, &f, "system");
 		return true;
@@ -200,16 +187,6 @@ bool sup_on_invite(struct sb_call *c, struct sb_str user)
 	sb_info("call %u: supervisor %s: %s on call %u (agent %s)", c->idx, c->caller,
 		mode_name(mode), t->idx, cp->cfg->agents[agent].user);
 	return true;
-}
-
-static void srtp_of(struct sb_media_srtp *d, const struct sb_sdp_crypto *k)
-{
-	memset(d, 0, sizeof(*d));
-	d->suite = k->suite;
-	d->key_len = k->key_len;
-	d->mki_len = k->mki_len;
-	d->mki = k->mki;
-	memcpy(d->key, k->key, k->key_len <= sizeof(d->key) ? k->key_len : sizeof(d->key));
 }
 
 void sup_legs_added(struct sb_call *c)
@@ -252,7 +229,7 @@ void sup_legs_added(struct sb_call *c)
 	sb_sdp_oa_leg_params(&c->a_ans, &c->leg[SIDE_A].sdp);
 	c->leg[SIDE_A].sdp.peer_rtcp_port = c->a_neg.rtcp_mux ? 0 : c->a_neg.rtcp_port;
 	if (c->a_ans.has_local_key)
-		srtp_of(&c->leg[SIDE_A].sdp.tx, &c->a_ans.local_key);
+		sb_sdp_oa_srtp_of(&c->leg[SIDE_A].sdp.tx, &c->a_ans.local_key);
 
 	/* the supervisor's digits switch modes: ours, kept out of the mix */
 	c->dtmf_fn = sup_dtmf;

@@ -215,6 +215,11 @@ enum sb_sdp_dir sb_sdp_oa_answer_dir(enum sb_sdp_dir offered)
 	return dir_of(dir_recvs(offered), dir_sends(offered));
 }
 
+enum sb_sdp_dir sb_sdp_oa_bridge_dir(unsigned x_dir, unsigned y_dir)
+{
+	return dir_of(dir_recvs(x_dir) && dir_sends(y_dir), dir_sends(x_dir) && dir_recvs(y_dir));
+}
+
 int sb_sdp_oa_new_key(struct sb_sdp_crypto *k, enum sb_srtp_suite suite, uint32_t tag)
 {
 	unsigned len = sb_sdp_srtp_key_len(suite);
@@ -239,7 +244,7 @@ int sb_sdp_oa_new_key(struct sb_sdp_crypto *k, enum sb_srtp_suite suite, uint32_
 	return 0;
 }
 
-static void srtp_of(struct sb_media_srtp *d, const struct sb_sdp_crypto *k)
+void sb_sdp_oa_srtp_of(struct sb_media_srtp *d, const struct sb_sdp_crypto *k)
 {
 	memset(d, 0, sizeof(*d));
 	d->suite = k->suite;
@@ -273,7 +278,7 @@ void sb_sdp_oa_leg_params(const struct sb_sdp_neg *x, struct sb_media_sdp *leg)
 	leg->peer_rtcp_port = x->rtcp_mux ? 0 : x->rtcp_port;
 	leg->ptime = x->ptime;
 	if (x->has_key)
-		srtp_of(&leg->rx, &x->key);
+		sb_sdp_oa_srtp_of(&leg->rx, &x->key);
 }
 
 /* telephone-event must run at the audio codec's clock (RFC 4733 2.1) */
@@ -305,8 +310,7 @@ int sb_sdp_oa_bridge(const struct sb_sdp_neg *x, const struct sb_sdp_neg *y,
 	memset(ax, 0, sizeof(*ax));
 	ax->m_idx = x->m_idx;
 	ax->proto = x->proto;
-	ax->dir = (uint8_t)dir_of(dir_recvs(x->dir) && dir_sends(y->dir),
-				  dir_sends(x->dir) && dir_recvs(y->dir));
+	ax->dir = (uint8_t)sb_sdp_oa_bridge_dir(x->dir, y->dir);
 	ax->rtcp_mux = x->rtcp_mux;
 	/* ptime is what the receiver wants: Y receives what X sends */
 	ax->ptime = y->ptime ? y->ptime : x->ptime;
@@ -338,8 +342,8 @@ int sb_sdp_oa_bridge(const struct sb_sdp_neg *x, const struct sb_sdp_neg *y,
 		leg_x->peer_rtcp_port = x->rtcp_mux ? 0 : x->rtcp_port;
 		leg_x->ptime = ax->ptime;
 		if (x->has_key) {
-			srtp_of(&leg_x->rx, &x->key);
-			srtp_of(&leg_x->tx, &ax->local_key);
+			sb_sdp_oa_srtp_of(&leg_x->rx, &x->key);
+			sb_sdp_oa_srtp_of(&leg_x->tx, &ax->local_key);
 		}
 	}
 	if (leg_y) {
@@ -351,9 +355,9 @@ int sb_sdp_oa_bridge(const struct sb_sdp_neg *x, const struct sb_sdp_neg *y,
 		leg_y->peer_rtcp_port = y->rtcp_mux ? 0 : y->rtcp_port;
 		leg_y->ptime = x->ptime ? x->ptime : y->ptime;
 		if (y->has_key)
-			srtp_of(&leg_y->rx, &y->key);
+			sb_sdp_oa_srtp_of(&leg_y->rx, &y->key);
 		if (y->has_local_key)
-			srtp_of(&leg_y->tx, &y->local_key);
+			sb_sdp_oa_srtp_of(&leg_y->tx, &y->local_key);
 	}
 	return 0;
 }

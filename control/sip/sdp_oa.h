@@ -135,4 +135,12 @@ enum sb_sdp_dir sb_sdp_oa_answer_dir(enum sb_sdp_dir offered);
 /* Fill a fresh SDES key of suite with tag (getrandom).  0 or -EIO. */
 int sb_sdp_oa_new_key(struct sb_sdp_crypto *k, enum sb_srtp_suite suite, uint32_t tag);
 
+/* The direction of our answer to X when X's stream is bridged to Y's
+ * (B2BUA rule: X sends only if X may send and Y receives, and the other
+ * way round; hold passes through).  x_dir, y_dir: enum sb_sdp_dir. */
+enum sb_sdp_dir sb_sdp_oa_bridge_dir(unsigned x_dir, unsigned y_dir);
+
+/* A leg's SRTP parameters from an SDES key (key truncated to fit). */
+void sb_sdp_oa_srtp_of(struct sb_media_srtp *d, const struct sb_sdp_crypto *k);
+
 #endif

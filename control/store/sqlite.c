@@ -266,18 +266,25 @@ void sb_store_close(struct sb_store *s)
 	free(s);
 }
 
-int sb_store_qlog_put(struct sb_store *s, const struct sb_qevent *ev)
+/* After a push to one of the writer's queues (under s->lock): count it
+ * and wake the writer, or count the drop. */
+static void push_counted(struct sb_store *s, int rc)
 {
-	int rc;
-
-	pthread_mutex_lock(&s->lock);
-	rc = qlog_push(s->qlog, ev);
 	if (rc == 0) {
 		s->st.queued++;
 		pthread_cond_signal(&s->wake);
 	} else {
 		s->st.dropped_full++;
 	}
+}
+
+int sb_store_qlog_put(struct sb_store *s, const struct sb_qevent *ev)
+{
+	int rc;
+
+	pthread_mutex_lock(&s->lock);
+	rc = qlog_push(s->qlog, ev);
+	push_counted(s, rc);
 	pthread_mutex_unlock(&s->lock);
 	if (rc)
 		sb_err("store: queue full, queue event %llu dropped", (unsigned long long)ev->id);
@@ -295,12 +302,7 @@ int store_recidx_push(struct sb_store *s, const struct recidx_op *op)
 
 	pthread_mutex_lock(&s->lock);
 	rc = recidx_push(s->recidx, op);
-	if (rc == 0) {
-		s->st.queued++;
-		pthread_cond_signal(&s->wake);
-	} else {
-		s->st.dropped_full++;
-	}
+	push_counted(s, rc);
 	pthread_mutex_unlock(&s->lock);
 	if (rc)
 		sb_err("store: queue full, recording index operation %d dropped", op->op);
