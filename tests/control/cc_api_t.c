@@ -42,21 +42,7 @@
 #define NAGENTS 3
 #define ACME "Bearer acme-token-0001"
 #define OTHER "Bearer other-token-0002"
-static char dir[64], logp[128], shm_name[64];
-static pid_t pid;
 static uint16_t p_api;
-
-static void fail_dump(const char *what, int line)
-{
-	fprintf(stderr, "FAILED line %d: %s\n--- sb-control log ---\n", line, what);
-	dump_file(logp);
-	if (pid > 0)
-		control_stop(pid);
-	shm_unlink(shm_name);
-	exit(1);
-}
-
-#define CHECK(c) do { if (!(c)) fail_dump(#c, __LINE__); } while (0)
 
 #include "cc_common.h"
 
@@ -202,19 +188,7 @@ int main(int argc, char **argv)
 		inst, p_car, p_agt, db, p_api);
 
 	pid = control_start(argv[1], cfg, logp);
-	for (int i = 0; i < 16; i++) {
-		snprintf(caller_names[i], sizeof(caller_names[i]), "caller%d", i);
-		callers[i].name = caller_names[i];
-		sipc_open(&callers[i].s, p_car);
-	}
-	for (int i = 0; i < NAGENTS; i++) {
-		ag[i].name = names[i];
-		sipc_open(&ag[i].s, p_agt);
-	}
-	control_wait_up(&callers[0].s);
-	usleep(100000);
-	for (int i = 0; i < NAGENTS; i++)
-		reg(&ag[i]);
+	uas_start(names, 16, p_car, p_agt);
 
 	/* ---------- a. authentication and tenants ---------- */
 	expect_err("GET", "/v1/queues", NULL, NULL, 401, "Authorization");

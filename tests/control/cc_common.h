@@ -1,15 +1,34 @@
 /* SPDX-License-Identifier: MIT */
-/* cc_common.h — SIP callers and agents for the contact-centre tests
- * (cc_queue_t.c, cc_api_t.c), on sipc.h: the same moves as queue_t.c
- * (INVITE and 180, offers to agents, answer, BYE either way) plus CANCEL
- * from a caller, extra INVITE headers and feature codes dialled by an
- * agent.  The including test defines CHECK(), MEDIA_IP and NAGENTS. */
+/* cc_common.h — SIP callers and agents for the queue and contact-centre
+ * tests (queue_t.c, cc_queue_t.c, cc_api_t.c), on sipc.h: INVITE and
+ * 180, offers to agents, answer, BYE either way, CANCEL from a caller,
+ * extra INVITE headers and feature codes dialled by an agent.  The including test defines NAGENTS (and MEDIA_IP for its
+ * fake dataplane); CHECK() reports sb-control's log, stops it, removes
+ * the fake dataplane's segment (shm_name) and exits 1. */
 #ifndef SB_TEST_CC_COMMON_H
 #define SB_TEST_CC_COMMON_H
 
+#include <sys/mman.h>
 #include <time.h>
 
 #include "sipc_auth.h"
+
+/* the test's work directory, sb-control's log and PID, the fake
+ * dataplane's shm segment: the test fills them in */
+static char dir[64], logp[128], shm_name[64];
+static pid_t pid;
+
+static void fail_dump(const char *what, int line)
+{
+	fprintf(stderr, "FAILED line %d: %s\n--- sb-control log ---\n", line, what);
+	dump_file(logp);
+	if (pid > 0)
+		control_stop(pid);
+	shm_unlink(shm_name);
+	exit(1);
+}
+
+#define CHECK(c) do { if (!(c)) fail_dump(#c, __LINE__); } while (0)
 
 struct ua {
 	struct sipc s;
@@ -315,6 +334,28 @@ static void reg(struct ua *u)
 	snprintf(cid, sizeof(cid), "%s-reg", u->name);
 	CHECK(sipc_register(&u->s, "SHA-256", u->name, "secret", cid, &cseq, ct, buf,
 			    sizeof(buf)) == 200);
+}
+
+/* With sb-control started: callers 0..n_callers-1 ("caller<i>") on port
+ * p_car and the agents (names[], password "secret") on p_agt; once it
+ * answers OPTIONS, the agents register. */
+static void uas_start(const char *const names[NAGENTS], int n_callers, uint16_t p_car,
+		      uint16_t p_agt)
+{
+	CHECK(n_callers <= (int)(sizeof(callers) / sizeof(callers[0])));
+	for (int i = 0; i < n_callers; i++) {
+		snprintf(caller_names[i], sizeof(caller_names[i]), "caller%d", i);
+		callers[i].name = caller_names[i];
+		sipc_open(&callers[i].s, p_car);
+	}
+	for (int a = 0; a < NAGENTS; a++) {
+		ag[a].name = names[a];
+		sipc_open(&ag[a].s, p_agt);
+	}
+	control_wait_up(&callers[0].s);
+	usleep(100000);
+	for (int a = 0; a < NAGENTS; a++)
+		reg(&ag[a]);
 }
 
 #endif

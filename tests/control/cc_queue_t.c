@@ -39,20 +39,6 @@
 
 #define MEDIA_IP "203.0.113.10"
 #define NAGENTS 3
-static char dir[64], logp[128], shm_name[64];
-static pid_t pid;
-
-static void fail_dump(const char *what, int line)
-{
-	fprintf(stderr, "FAILED line %d: %s\n--- sb-control log ---\n", line, what);
-	dump_file(logp);
-	if (pid > 0)
-		control_stop(pid);
-	shm_unlink(shm_name);
-	exit(1);
-}
-
-#define CHECK(c) do { if (!(c)) fail_dump(#c, __LINE__); } while (0)
 
 #include "cc_common.h"
 
@@ -110,19 +96,7 @@ int main(int argc, char **argv)
 		inst, p_car, p_agt, db);
 
 	pid = control_start(argv[1], cfg, logp);
-	for (int i = 0; i < 16; i++) {
-		snprintf(caller_names[i], sizeof(caller_names[i]), "caller%d", i);
-		callers[i].name = caller_names[i];
-		sipc_open(&callers[i].s, p_car);
-	}
-	for (int a = 0; a < NAGENTS; a++) {
-		ag[a].name = names[a];
-		sipc_open(&ag[a].s, p_agt);
-	}
-	control_wait_up(&callers[0].s);
-	usleep(100000);
-	for (int a = 0; a < NAGENTS; a++)
-		reg(&ag[a]);
+	uas_start(names, 16, p_car, p_agt);
 
 	/* ---------- a. feature codes ---------- */
 	CHECK(dial_code(&callers[15], "*20", NULL) == 403);   /* not an agent */

@@ -11,35 +11,7 @@
 
 #include "config.h"
 #include "test.h"
-
-static char dir[64];
-
-static const char *write_cfg(const char *text)
-{
-	static char path[128];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/sb.yaml", dir);
-	f = fopen(path, "w");
-	T_ASSERT(f != NULL);
-	fputs(text, f);
-	fclose(f);
-	return path;
-}
-
-static void bad(const char *text, int line, const char *what)
-{
-	struct sb_config c;
-	char err[512], want[160];
-	const char *path = write_cfg(text);
-
-	snprintf(want, sizeof(want), "%s:%d: ", path, line);
-	if (sb_config_load(&c, path, err, sizeof(err)) != -EINVAL ||
-	    strncmp(err, want, strlen(want)) != 0 || strstr(err, what) == NULL) {
-		fprintf(stderr, "expected '%s...%s', got '%s' for:\n%s\n", want, what, err, text);
-		exit(1);
-	}
-}
+#include "cfg_test.h"
 
 #define HEAD "instance: demo\nsip:\n  listen: [192.0.2.1:5060]\n"
 #define AGENTS "agents:\n  - user: agent1\n    password: x\n  - user: boss\n    password: x\n"
@@ -49,11 +21,11 @@ int main(void)
 	struct sb_config c;
 	char err[512];
 
-	snprintf(dir, sizeof(dir), "/tmp/sb_media_cfg_t.XXXXXX");
-	T_ASSERT(mkdtemp(dir) != NULL);
+	snprintf(cfg_dir, sizeof(cfg_dir), "/tmp/sb_media_cfg_t.XXXXXX");
+	T_ASSERT(mkdtemp(cfg_dir) != NULL);
 
 	/* defaults: no prompts, codes *51, *52, *53; nobody supervises */
-	T_ASSERT(sb_config_load(&c, write_cfg(HEAD AGENTS), err, sizeof(err)) == 0);
+	T_ASSERT(sb_config_load(&c, cfg_write(HEAD AGENTS), err, sizeof(err)) == 0);
 	T_ASSERT(c.n_prompts == 0 && !c.media_transcode);
 	T_ASSERT(strcmp(c.supervision.listen, "*51") == 0 &&
 		 strcmp(c.supervision.whisper, "*52") == 0 &&
@@ -61,7 +33,7 @@ int main(void)
 	T_ASSERT(!c.agents[0].supervisor && !c.agents[1].supervisor && !c.agents[0].srtp);
 	sb_config_free(&c);
 
-	T_ASSERT(sb_config_load(&c, write_cfg(
+	T_ASSERT(sb_config_load(&c, cfg_write(
 		HEAD "media:\n  transcode: true\n"
 		"prompts:\n  welcome: /srv/welcome.wav\n  moh: /srv/moh.wav\n"
 		"agents:\n  - user: agent1\n    password: x\n    srtp: true\n"
@@ -83,24 +55,24 @@ int main(void)
 	T_ASSERT(sb_config_prompt_find(&c, "welcome", 7) == 0);
 	sb_config_free(&c);
 
-	bad(HEAD "prompts:\n  moh: srv/moh.wav\n", 5, "path must be absolute");
-	bad(HEAD "prompts:\n  moh: /a\n  moh: /b\n", 6, "defined twice");
-	bad(HEAD "prompts: [a, b]\n", 4, "'prompts' must be a mapping");
-	bad(HEAD "prompts:\n  moh: /aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	cfg_bad(HEAD "prompts:\n  moh: srv/moh.wav\n", 5, "path must be absolute");
+	cfg_bad(HEAD "prompts:\n  moh: /a\n  moh: /b\n", 6, "defined twice");
+	cfg_bad(HEAD "prompts: [a, b]\n", 4, "'prompts' must be a mapping");
+	cfg_bad(HEAD "prompts:\n  moh: /aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.wav\n", 5, "too long");
-	bad(HEAD AGENTS "queues:\n  - name: q\n    members: [agent1]\n    moh: nothing\n", 12,
+	cfg_bad(HEAD AGENTS "queues:\n  - name: q\n    members: [agent1]\n    moh: nothing\n", 12,
 	    "'moh' names no prompt");
-	bad(HEAD AGENTS "supervision:\n  listen: \"*5x\"\n", 10, "must be dial digits");
-	bad(HEAD AGENTS "supervision:\n  listen: \"*5\"\n", 10, "is a prefix of '*52'");
-	bad(HEAD AGENTS "supervision:\n  supervisors: [nobody]\n", 10, "unknown agent 'nobody'");
-	bad(HEAD AGENTS "supervision:\n  spy: \"*54\"\n", 10, "unknown key 'spy'");
-	bad(HEAD "agents:\n  - user: a\n    password: x\n    supervisor: maybe\n", 7, "supervisor");
-	bad(HEAD "media:\n  transcode: 1\n", 5, "transcode");
+	cfg_bad(HEAD AGENTS "supervision:\n  listen: \"*5x\"\n", 10, "must be dial digits");
+	cfg_bad(HEAD AGENTS "supervision:\n  listen: \"*5\"\n", 10, "is a prefix of '*52'");
+	cfg_bad(HEAD AGENTS "supervision:\n  supervisors: [nobody]\n", 10, "unknown agent 'nobody'");
+	cfg_bad(HEAD AGENTS "supervision:\n  spy: \"*54\"\n", 10, "unknown key 'spy'");
+	cfg_bad(HEAD "agents:\n  - user: a\n    password: x\n    supervisor: maybe\n", 7, "supervisor");
+	cfg_bad(HEAD "media:\n  transcode: 1\n", 5, "transcode");
 
 	{
 		char cmd[128];
 
-		snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+		snprintf(cmd, sizeof(cmd), "rm -rf %s", cfg_dir);
 		T_ASSERT(system(cmd) == 0);
 	}
 	return 0;

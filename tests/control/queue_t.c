@@ -35,198 +35,18 @@
 #include "fake_dp.h"
 
 #define MEDIA_IP "203.0.113.10"
-static char dir[64], logp[128], shm_name[64];
-static pid_t pid;
+#define NAGENTS 3
 
-static void fail_dump(const char *what, int line)
-{
-	fprintf(stderr, "FAILED line %d: %s\n--- sb-control log ---\n", line, what);
-	dump_file(logp);
-	if (pid > 0)
-		control_stop(pid);
-	shm_unlink(shm_name);
-	exit(1);
-}
-
-#define CHECK(c) do { if (!(c)) fail_dump(#c, __LINE__); } while (0)
+#include "cc_common.h"
 
 /* ---- the fake dataplane: fake_dp.h's recording one ---- */
 
 static struct fake_dp_rec dp;
 
-/* ---- SIP ---- */
-
-/* One UA's view of its dialog with sb-control. */
-struct ua {
-	struct sipc s;
-	const char *name;
-	char callid[256];
-	char from[1100];   /* its own From (with its tag) */
-	char to[512];      /* sb-control's (with our tag) */
-	char ruri[256];    /* sb-control's Contact */
-	unsigned cseq;
-	char inv[8192];    /* agents: the INVITE being offered */
-};
-
-static struct ua ag[3] = { { .name = "agent1" }, { .name = "agent2" }, { .name = "agent3" } };
-static struct ua callers[8];
-static char caller_names[8][16];
-static int branch_no;
-
-static uint64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
-static const char *sdp(unsigned port)
-{
-	static char b[4][512];
-	static int k;
-	char *o = b[k++ & 3];
-
-	snprintf(o, 512, "v=0\r\no=- 1 %u IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
-		 "m=audio %u RTP/AVP 8 101\r\na=rtpmap:8 PCMA/8000\r\n"
-		 "a=rtpmap:101 telephone-event/8000\r\n", port, port);
-	return o;
-}
-
-static void contact_uri(const char *msg, char *out, size_t cap)
-{
-	char v[512], *s, *e;
-
-	CHECK(sip_hdr(msg, "Contact", v, sizeof(v)) == 0);
-	s = strchr(v, '<');
-	e = s ? strchr(s, '>') : NULL;
-	CHECK(s && e);
-	snprintf(out, cap, "%.*s", (int)(e - s - 1), s + 1);
-}
-
-static void ua_req(struct ua *u, const char *method)
-{
-	sipc_send(&u->s, "%s %s SIP/2.0\n"
-			 "Via: SIP/2.0/UDP 127.0.0.1:%u;branch=z9hG4bKq%d;rport\n"
-			 "Max-Forwards: 70\nFrom: %s\nTo: %s\nCall-ID: %s\nCSeq: %u %s\n"
-			 "Content-Length: 0\n\n",
-		  method, u->ruri, u->s.port, ++branch_no, u->from, u->to, u->callid, ++u->cseq,
-		  method);
-}
-
-static void ua_ack(struct ua *u, unsigned cseq)
-{
-	sipc_send(&u->s, "ACK %s SIP/2.0\n"
-			 "Via: SIP/2.0/UDP 127.0.0.1:%u;branch=z9hG4bKq%d;rport\n"
-			 "Max-Forwards: 70\nFrom: %s\nTo: %s\nCall-ID: %s\nCSeq: %u ACK\n"
-			 "Content-Length: 0\n\n",
-		  u->ruri, u->s.port, ++branch_no, u->from, u->to, u->callid, cseq);
-}
-
-/* Caller n calls number; it must hear 180 (it waits in the queue). */
-static void call_in(int n, const char *number)
-{
-	struct ua *u = &callers[n];
-	char buf[8192];
-
-	snprintf(u->callid, sizeof(u->callid), "queue-call-%d", n);
-	snprintf(u->from, sizeof(u->from), "<sip:%s@127.0.0.1>;tag=c-%d", u->name, n);
-	u->cseq = 10;
-	sipc_send(&u->s, "INVITE sip:%s@127.0.0.1:%u SIP/2.0\n"
-			 "Via: SIP/2.0/UDP 127.0.0.1:%u;branch=z9hG4bKinv%d;rport\n"
-			 "Max-Forwards: 70\nFrom: %s\n"
-			 "To: <sip:%s@127.0.0.1>\nCall-ID: %s\nCSeq: 10 INVITE\n"
-			 "Contact: <sip:%s@127.0.0.1:%u>\n"
-			 "Content-Type: application/sdp\nContent-Length: %zu\n\n%s",
-		  number, u->s.server, u->s.port, n, u->from, number, u->callid, u->name,
-		  u->s.port, strlen(sdp(41000 + 2 * (unsigned)n)), sdp(41000 + 2 * (unsigned)n));
-	CHECK(sipc_expect_status(&u->s, buf, sizeof(buf), 180, 3000) == 0);
-}
-
-/* Agent a is offered a call within ms (no other agent may be). */
-static void offered(int a, int ms)
-{
-	CHECK(sipc_expect_method(&ag[a].s, ag[a].inv, sizeof(ag[a].inv), "INVITE", ms) == 0);
-}
-
-/* No INVITE reaches any agent for ms. */
-static void no_offer(int ms)
-{
-	char buf[8192];
-	uint64_t end = mono_ms() + (uint64_t)ms;
-
-	for (int a = 0; a < 3; a++) {
-		int64_t left = (int64_t)(end - mono_ms());
-
-		while (sipc_recv(&ag[a].s, buf, sizeof(buf), left > 0 ? (int)left : 1) > 0) {
-			CHECK(!sip_is_method(buf, "INVITE"));
-			left = (int64_t)(end - mono_ms());
-			if (left <= 0)
-				break;
-		}
-	}
-}
-
-/* Agent a answers its offer: the caller n gets 200 and ACKs. */
-static void answer(int a, int n)
-{
-	struct ua *g = &ag[a], *u = &callers[n];
-	char v[512], contact[128], buf[8192], tag[32];
-
-	snprintf(tag, sizeof(tag), "ag%d-%d", a, n);
-	sip_hdr(g->inv, "To", v, sizeof(v));
-	snprintf(g->from, sizeof(g->from), "%s;tag=%s", v, tag);
-	sip_hdr(g->inv, "From", g->to, sizeof(g->to));
-	sip_hdr(g->inv, "Call-ID", g->callid, sizeof(g->callid));
-	contact_uri(g->inv, g->ruri, sizeof(g->ruri));
-	g->cseq = 1;
-	snprintf(contact, sizeof(contact), "Contact: <sip:%s@127.0.0.1:%u>\r\n", g->name,
-		 g->s.port);
-	sipc_respond(&g->s, g->inv, 200, "OK", tag, contact, sdp(42000 + 2 * (unsigned)a));
-	CHECK(sipc_expect_method(&g->s, buf, sizeof(buf), "ACK", 2000) == 0);
-	CHECK(sipc_expect_status(&u->s, buf, sizeof(buf), 200, 2000) == 0);
-	sip_hdr(buf, "To", u->to, sizeof(u->to));
-	contact_uri(buf, u->ruri, sizeof(u->ruri));
-	ua_ack(u, 10);
-}
-
-/* The caller n hangs up its call with agent a. */
-static void caller_bye(int n, int a)
-{
-	char buf[8192];
-
-	ua_req(&callers[n], "BYE");
-	CHECK(sipc_expect_status(&callers[n].s, buf, sizeof(buf), 200, 2000) == 0);
-	CHECK(sipc_expect_method(&ag[a].s, buf, sizeof(buf), "BYE", 2000) == 0);
-	sipc_respond(&ag[a].s, buf, 200, "OK", NULL, NULL, NULL);
-}
-
-/* The agent a hangs up its call with caller n. */
-static void agent_bye(int a, int n)
-{
-	char buf[8192];
-
-	ua_req(&ag[a], "BYE");
-	CHECK(sipc_expect_status(&ag[a].s, buf, sizeof(buf), 200, 2000) == 0);
-	CHECK(sipc_expect_method(&callers[n].s, buf, sizeof(buf), "BYE", 2000) == 0);
-	sipc_respond(&callers[n].s, buf, 200, "OK", NULL, NULL, NULL);
-}
-
-static void reg(struct ua *u)
-{
-	char ct[128], buf[8192], cid[32];
-	unsigned cseq = 1;
-
-	snprintf(ct, sizeof(ct), "Contact: <sip:%s@127.0.0.1:%u>;expires=300\n", u->name,
-		 u->s.port);
-	snprintf(cid, sizeof(cid), "%s-reg", u->name);
-	CHECK(sipc_register(&u->s, "SHA-256", u->name, "secret", cid, &cseq, ct, buf,
-			    sizeof(buf)) == 200);
-}
-
 int main(int argc, char **argv)
 {
 	char inst[32], cfg[128], db[128], buf[8192], reason[256];
+	static const char *const names[NAGENTS] = { "agent1", "agent2", "agent3" };
 	uint16_t p_car, p_agt;
 	uint64_t t0;
 	FILE *f;
@@ -259,17 +79,7 @@ int main(int argc, char **argv)
 	fclose(f);
 
 	pid = control_start(argv[1], cfg, logp);
-	for (int i = 0; i < 8; i++) {
-		snprintf(caller_names[i], sizeof(caller_names[i]), "caller%d", i);
-		callers[i].name = caller_names[i];
-		sipc_open(&callers[i].s, p_car);
-	}
-	for (int a = 0; a < 3; a++)
-		sipc_open(&ag[a].s, p_agt);
-	control_wait_up(&callers[0].s);
-	usleep(100000);
-	for (int a = 0; a < 3; a++)
-		reg(&ag[a]);
+	uas_start(names, 8, p_car, p_agt);
 
 	/* ---------- a. round-robin over four calls ---------- */
 	{

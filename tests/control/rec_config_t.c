@@ -11,35 +11,7 @@
 
 #include "config.h"
 #include "test.h"
-
-static char dir[64];
-
-static const char *write_cfg(const char *text)
-{
-	static char path[128];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/sb.yaml", dir);
-	f = fopen(path, "w");
-	T_ASSERT(f != NULL);
-	fputs(text, f);
-	fclose(f);
-	return path;
-}
-
-static void bad(const char *text, int line, const char *what)
-{
-	struct sb_config c;
-	char err[512], want[160];
-	const char *path = write_cfg(text);
-
-	snprintf(want, sizeof(want), "%s:%d: ", path, line);
-	if (sb_config_load(&c, path, err, sizeof(err)) != -EINVAL ||
-	    strncmp(err, want, strlen(want)) != 0 || strstr(err, what) == NULL) {
-		fprintf(stderr, "expected '%s...%s', got '%s' for:\n%s\n", want, what, err, text);
-		exit(1);
-	}
-}
+#include "cfg_test.h"
 
 #define HEAD "instance: demo\nsip:\n  listen: [192.0.2.1:5060]\n" \
 	     "agents:\n  - user: a1\n    password: x\n    tenant: acme\n" /* lines 1-7 */
@@ -49,10 +21,10 @@ int main(void)
 	struct sb_config c;
 	char err[512];
 
-	snprintf(dir, sizeof(dir), "/tmp/sb_rec_config_t.XXXXXX");
-	T_ASSERT(mkdtemp(dir) != NULL);
+	snprintf(cfg_dir, sizeof(cfg_dir), "/tmp/sb_rec_config_t.XXXXXX");
+	T_ASSERT(mkdtemp(cfg_dir) != NULL);
 
-	T_ASSERT(sb_config_load(&c, write_cfg(HEAD
+	T_ASSERT(sb_config_load(&c, cfg_write(HEAD
 		"queues:\n"
 		"  - name: sales\n"
 		"    members: [a1]\n"
@@ -86,27 +58,27 @@ int main(void)
 	sb_config_free(&c);
 
 	/* defaults: no recording section */
-	T_ASSERT(sb_config_load(&c, write_cfg(HEAD), err, sizeof(err)) == 0);
+	T_ASSERT(sb_config_load(&c, cfg_write(HEAD), err, sizeof(err)) == 0);
 	T_ASSERT(c.recording.dir[0] == '\0' && !c.recording.pcm16 && c.recording.segment_s == 0 &&
 		 c.recording.retention_days == 0 && c.recording.sweep_s == 3600);
 	sb_config_free(&c);
 
-	bad(HEAD "hotlines:\n  - number: \"1\"\n    agents: [a1]\n    record: yes\n", 11,
+	cfg_bad(HEAD "hotlines:\n  - number: \"1\"\n    agents: [a1]\n    record: yes\n", 11,
 	    "'record' must be true or false");
-	bad(HEAD "queues:\n  - name: q\n    record: 1\n", 10, "'record' must be true or false");
-	bad(HEAD "recording:\n  dir: rel/path\n", 9, "'dir' must be absolute");
-	bad(HEAD "recording:\n  dir: /r\n  format: opus\n", 10, "'format' must be g711 or pcm16");
-	bad(HEAD "recording:\n  dir: /r\n  segment_s: 0\n", 10, "'segment_s' must be a number in 1..3600");
-	bad(HEAD "recording:\n  retention_days: 5\n", 9, "retention needs 'dir'");
-	bad(HEAD "recording:\n  dir: /r\n  retention: {acme: 3, acme: 4}\n", 10,
+	cfg_bad(HEAD "queues:\n  - name: q\n    record: 1\n", 10, "'record' must be true or false");
+	cfg_bad(HEAD "recording:\n  dir: rel/path\n", 9, "'dir' must be absolute");
+	cfg_bad(HEAD "recording:\n  dir: /r\n  format: opus\n", 10, "'format' must be g711 or pcm16");
+	cfg_bad(HEAD "recording:\n  dir: /r\n  segment_s: 0\n", 10, "'segment_s' must be a number in 1..3600");
+	cfg_bad(HEAD "recording:\n  retention_days: 5\n", 9, "retention needs 'dir'");
+	cfg_bad(HEAD "recording:\n  dir: /r\n  retention: {acme: 3, acme: 4}\n", 10,
 	    "tenant 'acme' is in 'retention' twice");
-	bad(HEAD "recording:\n  dir: /r\n  retention: [acme]\n", 10, "'retention' must be a mapping");
-	bad(HEAD "recording:\n  dir: /r\n  bogus: 1\n", 10, "unknown key 'bogus' in 'recording'");
+	cfg_bad(HEAD "recording:\n  dir: /r\n  retention: [acme]\n", 10, "'retention' must be a mapping");
+	cfg_bad(HEAD "recording:\n  dir: /r\n  bogus: 1\n", 10, "unknown key 'bogus' in 'recording'");
 
 	{
 		char cmd[128];
 
-		snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+		snprintf(cmd, sizeof(cmd), "rm -rf %s", cfg_dir);
 		if (system(cmd) != 0) { /* best effort */
 		}
 	}
