@@ -298,14 +298,23 @@ static inline void control_wait_up(struct sipc *c)
 {
 	char buf[4096];
 
+	/* A slow start (ASan) may queue several probes before the loop runs:
+	 * it then answers each of them, in order.  Return only on the answer
+	 * to the last probe sent, so that no stale 200 waits in the socket
+	 * to be taken for the answer to the caller's next request. */
 	for (int i = 0; i < 100; i++) {
+		char want[32], cid[64];
+
 		sipc_send(c, "OPTIONS sip:ping@127.0.0.1 SIP/2.0\n"
 			     "Via: SIP/2.0/UDP 127.0.0.1:%u;branch=z9hG4bKping%d;rport\n"
 			     "From: <sip:t@127.0.0.1>;tag=p\nTo: <sip:ping@127.0.0.1>\n"
 			     "Call-ID: ping%d\nCSeq: 1 OPTIONS\nContent-Length: 0\n\n",
 			  c->port, i, i);
-		if (sipc_recv(c, buf, sizeof(buf), 100) > 0 && sip_status(buf) == 200)
-			return;
+		snprintf(want, sizeof(want), "ping%d", i);
+		while (sipc_recv(c, buf, sizeof(buf), 100) > 0)
+			if (sip_status(buf) == 200 && sip_hdr(buf, "Call-ID", cid, sizeof(cid)) == 0 &&
+			    strcmp(cid, want) == 0)
+				return;
 	}
 	T_ASSERT(!"sb-control did not come up");
 }
