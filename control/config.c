@@ -507,9 +507,6 @@ static int parse_queues(struct cfg_ctx *x, yaml_node_t *s)
 				return cfg_err(x, v[1], "queue '%s': 'strategy' must be one of "
 					       "ring-all, longest-idle, round-robin, fewest-calls, "
 					       "least-talk-time, random, linear", q->name);
-			if (i == 0) /* the B2BUA offers a call to one agent at a time */
-				return cfg_err(x, v[1], "queue '%s': 'strategy' ring-all is not "
-					       "supported by the B2BUA yet", q->name);
 			q->strategy = i;
 		}
 		if (v[2] == NULL)

@@ -82,7 +82,7 @@
  *       ha1_sha256: 0123...     #   64 digits (only valid for the realm above)
  *   queues:                     # optional: the distribution engine (acd/acd.h)
  *     - name: support
- *       strategy: longest-idle  # ring-all (refused for now: one offer per call),
+ *       strategy: longest-idle  # ring-all (every free member at once, first 2xx wins),
  *                               # longest-idle, round-robin, fewest-calls,
  *                               # least-talk-time, random, linear (default)
  *       members: [agent1, agent2]  # agent users, join order (ties, linear)

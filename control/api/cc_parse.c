@@ -136,13 +136,12 @@ int sb_api_parse_queue_patch(const char *body, size_t len, struct sb_api_queue_p
 					sb_api_error(resp, 400, k, "'strategy' must be a string");
 				goto bad;
 			}
-			for (i = 1; i < sizeof(strategies) / sizeof(strategies[0]); i++)
+			for (i = 0; i < sizeof(strategies) / sizeof(strategies[0]); i++)
 				if (strcmp(str, strategies[i]) == 0)
 					break;
 			if (i == sizeof(strategies) / sizeof(strategies[0])) {
-				sb_api_error(resp, 400, k, strcmp(str, "ring-all") == 0 ?
-					     "'strategy' ring-all is not supported by the B2BUA" :
-					     "'strategy' must be longest-idle, round-robin, "
+				sb_api_error(resp, 400, k,
+					     "'strategy' must be ring-all, longest-idle, round-robin, "
 					     "fewest-calls, least-talk-time, random or linear");
 				goto bad;
 			}

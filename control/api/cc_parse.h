@@ -27,7 +27,7 @@ int sb_api_parse_agent_state(const char *body, size_t len, enum sb_api_agent_cmd
  * 1..3600, "short_abandon": 0..3600 (seconds), "max_len": 0..1000000};
  * every field optional, at least one.  Fields given are set in *out and
  * flagged in *set (SB_API_Q_* bits); 0, or -EINVAL with a 400 naming the
- * field ("ring-all" is refused: the B2BUA offers one agent at a time). */
+ * field. */
 enum {
 	SB_API_Q_STRATEGY = 1u << 0, SB_API_Q_RING = 1u << 1, SB_API_Q_WRAPUP = 1u << 2,
 	SB_API_Q_MAXLEN = 1u << 3, SB_API_Q_MAXWAIT = 1u << 4, SB_API_Q_SL = 1u << 5,

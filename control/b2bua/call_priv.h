@@ -90,6 +90,28 @@ struct sb_pkt {
 	struct sb_sip_msg msg;
 };
 
+/* Ring-all (b2bua/queue.c): one INVITE per offered agent, all at once,
+ * sharing the call's agent-side Call-ID, From tag, CSeq and media leg
+ * (only one is ever connected), as a forking proxy would.  The offers
+ * live here, not in the b_* fields, until one answers 2xx: that one is
+ * promoted (its transaction moves to b_inv, its agent to c->agent) and
+ * the rest are CANCELled; a 2xx from another is ACKed and BYEd.  A fork
+ * stays in the list until the call is freed, so a late 2xx finds it. */
+struct call_fork {
+	struct call_fork *next;
+	struct sb_call *call;
+	int agent;               /* registrar/config index */
+	unsigned sock;           /* flow */
+	struct sb_sip_addr dst;
+	char ruri[256];
+	char to[320];
+	uint32_t cseq;           /* of its INVITE: one each, so a later round's
+				  * INVITE to the same agent is not a merged request */
+	struct sb_ctx *inv;      /* its INVITE's client transaction (held) */
+	bool live;               /* an offer the engine still has */
+	bool ringing, final, promoted, bye_sent;
+};
+
 struct call_key {
 	struct sb_call *call;
 	struct call_key *next;
@@ -136,6 +158,7 @@ struct sb_call {
 	char *b_ack;             /* ACK of the 2xx, re-sent when the 2xx is */
 	uint32_t b_ack_len;
 	bool b_invited, b_provisional, b_final, b_ringing_relayed, b_bye_sent;
+	struct call_fork *forks; /* ring-all offers (above) */
 
 	/* media */
 	struct sb_media_leg leg[2];
@@ -194,6 +217,11 @@ int uac_invite_agent(struct sb_call *c);
 void uac_cancel_agent(struct sb_call *c);
 void uac_bye_agent(struct sb_call *c);
 void uac_bye_caller(struct sb_call *c);
+/* ring-all: INVITE `agent` as one more fork of the call (0 or -1) */
+int uac_fork_agent(struct sb_call *c, int agent);
+void uac_fork_cancel(struct call_fork *f);
+struct call_fork *uac_fork_of(struct sb_call *c, int agent); /* live one, or NULL */
+void uac_forks_free(struct sb_call *c);
 /* A response no transaction took (2xx retransmitted after it ended). */
 void uac_on_stray_response(struct sb_call *c, const struct sb_sip_msg *m);
 

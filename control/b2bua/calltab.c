@@ -214,6 +214,7 @@ void calltab_destroy(struct sb_call *c)
 	dlg_free(c);
 	sb_stx_put(c->a_st);
 	sb_ctx_put(c->b_inv);
+	uac_forks_free(c);
 	/* shutdown with live legs: give them back (the dataplane keeps media
 	 * flowing; a restarted control does not interrupt it) */
 	for (int s = 0; s < 2; s++)

@@ -7,6 +7,10 @@
  * a buffer and carried out after each entry point returns; what they do
  * (an INVITE that fails at once, a call that ends) may call the engine
  * again and add actions: one drain loop, not recursion.
+ *
+ * Ring-all: the engine emits one OFFER per free member at once; each
+ * becomes a fork of the call (uac.c, call_priv.h struct call_fork), and
+ * the first 2xx is promoted to the call's agent side.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -165,6 +169,27 @@ static void b_reset(struct sb_call *c)
 	c->agent = -1;
 }
 
+/* A ring-all offer is over (failed, cancelled): the agent is free for
+ * the registrar; the fork stays in the call for a late 2xx (uac.c). */
+static void fork_done(struct sb_call *c, struct call_fork *f)
+{
+	struct sb_cp *cp = c->cp;
+
+	f->live = false;
+	if (cp->reg.e[f->agent].busy_call == c->idx)
+		cp->reg.e[f->agent].busy_call = SB_CALL_NONE;
+}
+
+/* CANCEL every ring-all offer still ringing (caller gone, queue exit) */
+static void forks_cancel(struct sb_call *c)
+{
+	for (struct call_fork *f = c->forks; f; f = f->next)
+		if (f->live) {
+			uac_fork_cancel(f);
+			fork_done(c, f);
+		}
+}
+
 static struct sb_call *acd_call(struct sb_cpq *q, uint32_t idx)
 {
 	struct sb_call *c = calltab_slot(q->cp, idx);
@@ -183,13 +208,32 @@ static void do_offer(struct sb_cpq *q, const struct sb_acd_action *a)
 		sb_acd_decline(q->acd, a->call, a->agent, SB_ACD_REJECT, now);
 		return;
 	}
-	if (c->agent >= 0)
-		b_reset(c);
 	/* its most recent live binding (busy with a call of an `agents:`
 	 * hotline, or no binding left: declined, the next one is offered) */
 	memset(&one, 0, sizeof(one));
 	one.n_agents = 1;
 	one.agents[0] = (uint16_t)a->agent;
+	if (q->qset[a->queue].strategy == SB_ACD_RING_ALL && c->agent < 0) {
+		/* ring-all: one more fork beside the ones ringing (uac.c) */
+		int ag = sb_registrar_pick(cp, &one);
+
+		q->calls[c->idx].queue = (int16_t)a->queue;
+		if (ag < 0 || uac_fork_agent(c, ag) < 0) {
+			sb_info("call %u: cannot offer to agent %s", c->idx,
+				cp->cfg->agents[a->agent].user);
+			qev(q, SB_QEV_REJECT, c, (int)a->queue, (int)a->agent, "unreachable", 0, 0,
+			    0, 0);
+			sb_acd_decline(q->acd, a->call, a->agent, SB_ACD_REJECT, now);
+			return;
+		}
+		qev(q, SB_QEV_OFFER, c, (int)a->queue, (int)a->agent, NULL, 0, 0, 0, 0);
+		cp->reg.e[ag].busy_call = c->idx;
+		sb_info("call %u: queue %s offers it to %s (ring-all)", c->idx,
+			cp->cfg->queues[a->queue].name, cp->cfg->agents[a->agent].user);
+		return;
+	}
+	if (c->agent >= 0)
+		b_reset(c);
 	c->agent = sb_registrar_pick(cp, &one);
 	q->calls[c->idx].queue = (int16_t)a->queue;
 	if (c->agent < 0 || uac_invite_agent(c) < 0) {
@@ -242,6 +286,7 @@ static void do_exit(struct sb_cpq *q, const struct sb_acd_action *a)
 		uac_cancel_agent(c);
 		b_reset(c);
 	}
+	forks_cancel(c);
 	call_fail_hdr(c, code, hdr, "queue");
 }
 
@@ -260,9 +305,20 @@ static void drain(struct sb_cpq *q)
 		case SB_ACD_ACT_OFFER:
 			do_offer(q, &a);
 			break;
-		case SB_ACD_ACT_CANCEL: /* ring timeout (or the caller left) */
+		case SB_ACD_ACT_CANCEL: /* ring timeout, ring-all loser (or the caller left) */
 			c = acd_call(q, a.call);
-			if (c && c->agent == (int)a.agent) {
+			if (c && uac_fork_of(c, (int)a.agent)) {
+				struct call_fork *f = uac_fork_of(c, (int)a.agent);
+
+				if (!c->acd_answered) { /* else another agent won */
+					sb_info("call %u: %s did not answer in time", c->idx,
+						q->cp->cfg->agents[a.agent].user);
+					qev(q, SB_QEV_NOANSWER, c, (int)a.queue, (int)a.agent, NULL,
+					    0, 0, 0, 0);
+				}
+				uac_fork_cancel(f);
+				fork_done(c, f);
+			} else if (c && c->agent == (int)a.agent) {
 				sb_info("call %u: %s did not answer in time", c->idx,
 					q->cp->cfg->agents[a.agent].user);
 				qev(q, SB_QEV_NOANSWER, c, (int)a.queue, (int)a.agent, NULL, 0, 0,
@@ -587,6 +643,39 @@ void cpq_agent_failed(struct sb_call *c, unsigned status)
 	drain(q);
 }
 
+void cpq_fork_ringing(struct sb_call *c, int agent)
+{
+	struct sb_cpq *q = c->cp->q;
+
+	if (!c->acd_in)
+		return;
+	sb_acd_ringing(q->acd, c->idx, (uint32_t)agent, now_ms(c->cp));
+	drain(q);
+}
+
+void cpq_fork_failed(struct sb_call *c, struct call_fork *f, unsigned status)
+{
+	struct sb_cpq *q = c->cp->q;
+	enum sb_acd_decline why = SB_ACD_NOANSWER;
+	uint32_t ag = (uint32_t)f->agent;
+
+	if (!c->acd_in || !f->live)
+		return;
+	if (status == 486 || status == 600)
+		why = SB_ACD_BUSY;
+	else if (status == 603)
+		why = SB_ACD_REJECT;
+	sb_info("call %u: agent %s answered %u (ring-all)", c->idx, c->cp->cfg->agents[ag].user,
+		status);
+	qev(q, why == SB_ACD_BUSY ? SB_QEV_BUSY : why == SB_ACD_REJECT ? SB_QEV_REJECT
+								   : SB_QEV_NOANSWER,
+	    c, q->calls[c->idx].queue, (int)ag, NULL, 0, 0, 0, status);
+	fork_done(c, f);
+	/* the last one: the caller waits again (the engine re-offers) */
+	sb_acd_decline(q->acd, c->idx, ag, why, now_ms(c->cp));
+	drain(q);
+}
+
 void cpq_call_end(struct sb_call *c)
 {
 	struct sb_cpq *q = c->cp->q;
@@ -595,6 +684,7 @@ void cpq_call_end(struct sb_call *c)
 
 	if (q == NULL || c->idx >= q->max_calls)
 		return;
+	forks_cancel(c); /* ring-all offers still ringing */
 	k = &q->calls[c->idx];
 	now = now_ms(c->cp);
 	if (!c->acd_in) {
@@ -855,8 +945,7 @@ int sb_cpq_queue_set(struct sb_cp *cp, unsigned qi, const struct sb_cpq_qset *in
 
 	if (q == NULL || qi >= cp->cfg->n_queues)
 		return -ENODEV;
-	/* the B2BUA offers a call to one agent at a time */
-	if (in->strategy == SB_ACD_RING_ALL || in->strategy >= SB_ACD_STRATEGY_N)
+	if (in->strategy >= SB_ACD_STRATEGY_N)
 		return -EINVAL;
 	acd_qcfg(cp->cfg, qi, in, &qc);
 	if (sb_acd_queue_update(q->acd, qi, &qc) < 0)

@@ -51,6 +51,10 @@ void cpq_enqueue(struct sb_call *c);            /* legs added: the caller waits 
 void cpq_agent_ringing(struct sb_call *c);
 void cpq_agent_answered(struct sb_call *c);
 void cpq_agent_failed(struct sb_call *c, unsigned status); /* the offer failed */
+/* ring-all: the same for one fork (call_priv.h struct call_fork) */
+struct call_fork;
+void cpq_fork_ringing(struct sb_call *c, int agent);
+void cpq_fork_failed(struct sb_call *c, struct call_fork *f, unsigned status);
 void cpq_call_end(struct sb_call *c);           /* abandon or hang-up */
 /* xfer.c: the call's agent side moved from agent `from` to `to` (blind or
  * attended): `from`'s talk ends (event transfer, wrap-up), `to`'s starts
@@ -96,13 +100,13 @@ unsigned sb_cpq_live(const struct sb_cp *cp, struct sb_cpq_live *out, unsigned m
  * config at start; a change applies to decisions from then on, never to
  * a call already ringing or waiting timers already armed (acd.h,
  * sb_acd_queue_update).  Not kept across a restart (the config file is
- * the source).  strategy: enum sb_acd_strategy, not ring-all. */
+ * the source).  strategy: enum sb_acd_strategy. */
 struct sb_cpq_qset {
 	unsigned strategy;
 	uint32_t ring_ms, wrapup_ms, max_len, max_wait_ms, sl_ms, short_ms;
 };
 int sb_cpq_queue_get(const struct sb_cp *cp, unsigned q, struct sb_cpq_qset *out); /* 0|-ENODEV */
-/* 0 | -ENODEV | -EINVAL (the engine refused: ring-all) */
+/* 0 | -ENODEV | -EINVAL (the engine refused it) */
 int sb_cpq_queue_set(struct sb_cp *cp, unsigned q, const struct sb_cpq_qset *in);
 /* An agent's, likewise (PATCH /v1/agents/NAME); wrapup_ms
  * SB_CFG_WRAPUP_QUEUE = the queue's. */

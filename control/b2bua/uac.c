@@ -54,39 +54,33 @@ static const char *transport_param(unsigned flow)
 static void on_invite_response(void *arg, struct sb_ctx *ct, const struct sb_sip_msg *m,
 			       unsigned status);
 
-int uac_invite_agent(struct sb_call *c)
+/* "a.b.c.d" of our address on flow sock */
+static void local_host(struct sb_call *c, unsigned sock, char *host, size_t cap)
+{
+	const struct sb_sip_addr *local = sb_sip_flow_local(&c->cp->tx, sock);
+	const uint8_t *ip = (const uint8_t *)&local->ip;
+
+	snprintf(host, cap, "%u.%u.%u.%u", ip[0], ip[1], ip[2], ip[3]);
+}
+
+/* The INVITE with our offer on the agent-side leg, in the call's
+ * Call-ID and From, in a new client transaction (NULL on failure). */
+static struct sb_ctx *send_invite(struct sb_call *c, unsigned sock,
+				  const struct sb_sip_addr *dst, const char *ruri, const char *to,
+				  uint32_t cseq, sb_ctx_cb *cb, void *arg)
 {
 	struct sb_cp *cp = c->cp;
-	struct sb_reg_entry *e = &cp->reg.e[c->agent];
-	const struct sb_sip_addr *local = sb_sip_flow_local(&cp->tx, e->sock);
-	char mem[SB_SIP_MAX_MSG], sdp_mem[1024], tag[SB_SIP_TOKEN_LEN + 1], host[24], tok[24];
+	const struct sb_sip_addr *local = sb_sip_flow_local(&cp->tx, sock);
+	char mem[SB_SIP_MAX_MSG], sdp_mem[1024], host[24];
 	char branch[40];
 	struct sb_buf b, sdp;
 	struct sb_sdp_neg offer;
 	struct sb_sdp_local sl;
-	const uint8_t *ip = (const uint8_t *)&local->ip;
 	char st_hdrs[160];
+	struct sb_ctx *ct;
 
-	snprintf(host, sizeof(host), "%u.%u.%u.%u", ip[0], ip[1], ip[2], ip[3]);
+	local_host(c, sock, host, sizeof(host));
 	new_branch(c, branch, sizeof(branch));
-	if (c->b_callid[0] == '\0') {
-		sb_rand_token(&cp->rnd, tok, 20);
-		snprintf(c->b_callid, sizeof(c->b_callid), "%s@switchboard", tok);
-		sb_rand_token(&cp->rnd, tag, SB_SIP_TOKEN_LEN);
-		snprintf(c->b_ruri, sizeof(c->b_ruri), "%s", e->contact);
-		snprintf(c->b_from, sizeof(c->b_from), "<sip:%s@%s>;tag=%s", c->caller, host, tag);
-		snprintf(c->b_to, sizeof(c->b_to), "<sip:%s@%s>", cp->cfg->agents[c->agent].user,
-			 host);
-		c->b_sock = e->sock;
-		c->b_dst = e->addr;
-		c->b_cseq = 1;
-		c->b_cseq_next = 2;
-		calltab_link(c, SIDE_B, c->b_callid, (uint32_t)strlen(c->b_callid));
-	} else {
-		/* sent again after a 422 (dialog.c): same Call-ID and tag, next CSeq */
-		c->b_cseq = c->b_cseq_next++;
-	}
-
 	/* offer what we can carry of the caller's offer on our agent-side leg
 	 * (its codecs and numbers, direction, ptime, rtcp-mux; plain RTP) */
 	sb_sdp_oa_relay_offer(&c->a_neg, &offer);
@@ -96,25 +90,132 @@ int uac_invite_agent(struct sb_call *c)
 	sb_sdp_oa_write_offer(&sdp, &offer, &sl);
 
 	sb_buf_init(&b, mem, sizeof(mem));
-	write_req_head(&b, c, "INVITE", c->b_ruri, c->b_sock, branch, c->b_from, c->b_to,
-		       c->b_callid, c->b_cseq);
+	write_req_head(&b, c, "INVITE", ruri, sock, branch, c->b_from, to, c->b_callid, cseq);
 	dlg_invite_st_hdrs(c, st_hdrs, sizeof(st_hdrs)); /* session timer (dialog.c) */
 	sb_buf_printf(&b, "Contact: <sip:switchboard@%s:%u%s>\r\n"
 		      "Allow: INVITE, ACK, BYE, CANCEL, OPTIONS, UPDATE\r\n%s"
 		      "Content-Type: application/sdp\r\nContent-Length: %u\r\n\r\n",
-		      host, local->port, transport_param(c->b_sock), st_hdrs, sdp.len);
+		      host, local->port, transport_param(sock), st_hdrs, sdp.len);
 	sb_buf_put(&b, sdp.p, sdp.len);
 	if (!sb_buf_ok(&b) || !sb_buf_ok(&sdp))
-		return -1;
-	c->b_inv = sb_ctx_start(cp->txl, c->b_sock, &c->b_dst, b.p, b.len, on_invite_response, c);
-	if (c->b_inv == NULL) {
+		return NULL;
+	ct = sb_ctx_start(cp->txl, sock, dst, b.p, b.len, cb, arg);
+	if (ct == NULL)
 		sb_warn("call %u: cannot send INVITE to agent: %s", c->idx, strerror(errno));
-		return -1;
+	return ct;
+}
+
+/* The agent side's Call-ID and From (with our tag), once per call */
+static void b_ids(struct sb_call *c, unsigned sock)
+{
+	char tag[SB_SIP_TOKEN_LEN + 1], host[24], tok[24];
+
+	local_host(c, sock, host, sizeof(host));
+	sb_rand_token(&c->cp->rnd, tok, 20);
+	snprintf(c->b_callid, sizeof(c->b_callid), "%s@switchboard", tok);
+	sb_rand_token(&c->cp->rnd, tag, SB_SIP_TOKEN_LEN);
+	snprintf(c->b_from, sizeof(c->b_from), "<sip:%s@%s>;tag=%s", c->caller, host, tag);
+	c->b_cseq = 1;
+	c->b_cseq_next = 2;
+	calltab_link(c, SIDE_B, c->b_callid, (uint32_t)strlen(c->b_callid));
+}
+
+int uac_invite_agent(struct sb_call *c)
+{
+	struct sb_cp *cp = c->cp;
+	struct sb_reg_entry *e = &cp->reg.e[c->agent];
+	char host[24];
+
+	if (c->b_callid[0] == '\0' || !c->b_invited) {
+		/* the first INVITE of this offer; the Call-ID may be there
+		 * already from ring-all forks (the strategy changed since):
+		 * then a CSeq of its own */
+		if (c->b_callid[0] == '\0')
+			b_ids(c, e->sock);
+		else
+			c->b_cseq = c->b_cseq_next++;
+		local_host(c, e->sock, host, sizeof(host));
+		snprintf(c->b_ruri, sizeof(c->b_ruri), "%s", e->contact);
+		snprintf(c->b_to, sizeof(c->b_to), "<sip:%s@%s>", cp->cfg->agents[c->agent].user,
+			 host);
+		c->b_sock = e->sock;
+		c->b_dst = e->addr;
+	} else {
+		/* sent again after a 422 (dialog.c): same Call-ID and tag, next CSeq */
+		c->b_cseq = c->b_cseq_next++;
 	}
+	c->b_inv = send_invite(c, c->b_sock, &c->b_dst, c->b_ruri, c->b_to, c->b_cseq,
+			       on_invite_response, c);
+	if (c->b_inv == NULL)
+		return -1;
 	c->b_invited = true;
 	sb_info("call %u: INVITE agent %s at %s", c->idx, cp->cfg->agents[c->agent].user,
 		c->b_ruri);
 	return 0;
+}
+
+/* ---- ring-all forks (call_priv.h) ---- */
+
+static void on_fork_response(void *arg, struct sb_ctx *ct, const struct sb_sip_msg *m,
+			     unsigned status);
+
+int uac_fork_agent(struct sb_call *c, int agent)
+{
+	struct sb_cp *cp = c->cp;
+	struct sb_reg_entry *e = &cp->reg.e[agent];
+	struct call_fork *f;
+	char host[24];
+
+	if (c->b_callid[0] == '\0')
+		b_ids(c, e->sock);
+	f = calloc(1, sizeof(*f));
+	if (f == NULL)
+		return -1;
+	local_host(c, e->sock, host, sizeof(host));
+	f->call = c;
+	f->agent = agent;
+	f->sock = e->sock;
+	f->dst = e->addr;
+	snprintf(f->ruri, sizeof(f->ruri), "%s", e->contact);
+	snprintf(f->to, sizeof(f->to), "<sip:%s@%s>", cp->cfg->agents[agent].user, host);
+	f->cseq = c->b_cseq_next++;
+	f->inv = send_invite(c, f->sock, &f->dst, f->ruri, f->to, f->cseq, on_fork_response, f);
+	if (f->inv == NULL) {
+		free(f);
+		return -1;
+	}
+	f->live = true;
+	f->next = c->forks;
+	c->forks = f;
+	sb_info("call %u: INVITE agent %s at %s (ring-all)", c->idx, cp->cfg->agents[agent].user,
+		f->ruri);
+	return 0;
+}
+
+void uac_fork_cancel(struct call_fork *f)
+{
+	/* sent once the agent has answered provisionally (RFC 3261 §9.1) */
+	if (f->inv && !f->final)
+		sb_ctx_cancel(f->inv);
+}
+
+struct call_fork *uac_fork_of(struct sb_call *c, int agent)
+{
+	for (struct call_fork *f = c->forks; f; f = f->next)
+		if (f->live && f->agent == agent)
+			return f;
+	return NULL;
+}
+
+void uac_forks_free(struct sb_call *c)
+{
+	while (c->forks) {
+		struct call_fork *f = c->forks;
+
+		c->forks = f->next;
+		sb_ctx_put(f->inv); /* it finishes alone */
+		free(f);
+	}
 }
 
 void uac_cancel_agent(struct sb_call *c)
@@ -269,6 +370,103 @@ static void on_invite_response(void *arg, struct sb_ctx *ct, const struct sb_sip
 		}
 		call_fail(c, 480, "agent");
 	}
+}
+
+/* A fork's 2xx after another fork won (or the call ended): ACK it (every
+ * retransmission) and end its dialog with a BYE (once), in that dialog:
+ * the 2xx's To tag and Contact, the fork's CSeq. */
+static void fork_ack_bye(struct sb_call *c, struct call_fork *f, const struct sb_sip_msg *m)
+{
+	char mem[2048], branch[40], to[320], target[256];
+	struct sb_sip_nameaddr na;
+	struct sb_buf b;
+	struct sb_ctx *ct;
+
+	sb_str_copy(to, sizeof(to), sb_sip_msg_hdr(m, SB_HDR_TO));
+	if (sb_sip_nameaddr_parse(sb_sip_msg_hdr(m, SB_HDR_CONTACT), &na, NULL) == 0 &&
+	    !na.star && na.uri.len < sizeof(target))
+		sb_str_copy(target, sizeof(target), na.uri);
+	else
+		snprintf(target, sizeof(target), "%s", f->ruri);
+	sb_buf_init(&b, mem, sizeof(mem));
+	new_branch(c, branch, sizeof(branch));
+	write_req_head(&b, c, "ACK", target, f->sock, branch, c->b_from, to, c->b_callid, f->cseq);
+	sb_buf_puts(&b, "Content-Length: 0\r\n\r\n");
+	if (sb_buf_ok(&b))
+		sb_cp_send(c->cp, f->sock, &f->dst, b.p, b.len);
+	if (f->bye_sent)
+		return;
+	f->bye_sent = true;
+	sb_info("call %u: agent %s answered after another one (or too late); BYE", c->idx,
+		c->cp->cfg->agents[f->agent].user);
+	sb_buf_init(&b, mem, sizeof(mem));
+	new_branch(c, branch, sizeof(branch));
+	write_req_head(&b, c, "BYE", target, f->sock, branch, c->b_from, to, c->b_callid,
+		       f->cseq + 1);
+	sb_buf_puts(&b, "Content-Length: 0\r\n\r\n");
+	if (!sb_buf_ok(&b))
+		return;
+	ct = sb_ctx_start(c->cp->txl, f->sock, &f->dst, b.p, b.len, NULL, NULL);
+	sb_ctx_put(ct); /* nobody holds a BYE: it retransmits and ends alone */
+}
+
+/* The winning fork becomes the call's agent side: its transaction, its
+ * agent; the rest goes on as for a single offer (on_invite_response). */
+static void fork_promote(struct sb_call *c, struct call_fork *f)
+{
+	c->agent = f->agent;
+	c->b_sock = f->sock;
+	c->b_dst = f->dst;
+	snprintf(c->b_ruri, sizeof(c->b_ruri), "%s", f->ruri);
+	snprintf(c->b_to, sizeof(c->b_to), "%s", f->to);
+	c->b_cseq = f->cseq;
+	sb_ctx_put(c->b_inv); /* none in ring-all; for safety */
+	c->b_inv = f->inv;    /* its callbacks still name f: forwarded below */
+	f->inv = NULL;
+	f->promoted = true;
+	f->live = false;
+	c->b_invited = c->b_ringing_relayed = true;
+	c->b_provisional = f->ringing;
+}
+
+static void on_fork_response(void *arg, struct sb_ctx *ct, const struct sb_sip_msg *m,
+			     unsigned status)
+{
+	struct call_fork *f = arg;
+	struct sb_call *c = f->call;
+
+	if (f->promoted) {
+		on_invite_response(c, ct, m, status);
+		return;
+	}
+	if (m != NULL && status < 200) {
+		if ((status == 180 || status == 183) && !f->ringing) {
+			f->ringing = true;
+			if (f->live)
+				cpq_fork_ringing(c, f->agent);
+		}
+		return;
+	}
+	if (m != NULL && status < 300) {
+		/* the first 2xx while the caller waits wins */
+		if (f->live && !f->final && c->state == CALL_RINGING && c->acd_in &&
+		    c->agent < 0 && !c->b_final) {
+			sb_info("call %u: agent %s answered first (ring-all)", c->idx,
+				c->cp->cfg->agents[f->agent].user);
+			fork_promote(c, f);
+			on_invite_response(c, ct, m, status);
+			return;
+		}
+		f->final = true;
+		fork_ack_bye(c, f, m);
+		return;
+	}
+	/* 3xx-6xx (ACKed by the transaction), 408 or 503 without a response */
+	if (f->final)
+		return;
+	f->final = true;
+	if (f->live)
+		cpq_fork_failed(c, f, status); /* the others ring on */
 }
 
 void uac_on_stray_response(struct sb_call *c, const struct sb_sip_msg *m)

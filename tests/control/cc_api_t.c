@@ -320,7 +320,7 @@ int main(int argc, char **argv)
 
 	/* ---------- e. run-time settings: PATCH, validated, applied ---------- */
 	expect_err("PATCH", "/v1/queues/sales", ACME, "{\"ring_timeout\":0}", 400, "ring_timeout");
-	expect_err("PATCH", "/v1/queues/sales", ACME, "{\"strategy\":\"ring-all\"}", 400,
+	expect_err("PATCH", "/v1/queues/sales", ACME, "{\"strategy\":\"ring_all\"}", 400,
 		   "strategy");
 	expect_err("PATCH", "/v1/queues/sales", ACME, "{\"wrap_up\":\"1\"}", 400, "wrap_up");
 	expect_err("PATCH", "/v1/queues/sales", ACME, "{\"colour\":1}", 400, "colour");

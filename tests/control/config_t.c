@@ -265,8 +265,13 @@ int main(void)
 	/* line 9 is the first queue's first key */
 	cfg_bad(Q_AGENTS "queues:\n  - name: q\n    strategy: fastest\n    members: [a1]\n", 10,
 	    "queue 'q': 'strategy' must be one of");
-	cfg_bad(Q_AGENTS "queues:\n  - name: q\n    strategy: ring-all\n    members: [a1]\n", 10,
-	    "ring-all is not supported");
+	/* ring-all: every free member at once (b2bua/uac.c forks) */
+	T_ASSERT(sb_config_load(&c, cfg_write(Q_AGENTS "queues:\n  - name: q\n"
+		"    strategy: ring-all\n    members: [a1, a2]\n"), err, sizeof(err)) == 0);
+	T_ASSERT(c.n_queues == 1 && c.queues[0].strategy == 0);
+	sb_config_free(&c);
+	cfg_bad(Q_AGENTS "queues:\n  - name: q\n    strategy: ring_all\n    members: [a1]\n", 10,
+	    "'strategy' must be one of ring-all,");
 	cfg_bad(Q_AGENTS "queues:\n  - name: q\n", 9, "queue 'q' needs a 'members' list");
 	cfg_bad(Q_AGENTS "queues:\n  - strategy: linear\n", 9, "queue needs a 'name'");
 	cfg_bad(Q_AGENTS "queues:\n  - name: q\n    members: [a1, a9]\n", 10,

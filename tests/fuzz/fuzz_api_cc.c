@@ -40,7 +40,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		resp = (struct sb_api_resp){ .status = 200 };
 		if (sb_api_parse_queue_patch(buf, size, &qp, &set, &resp) == 0) {
 			if (set == 0 || resp.body ||
-			    ((set & SB_API_Q_STRATEGY) && (qp.strategy == 0 || qp.strategy > 6)) ||
+			    ((set & SB_API_Q_STRATEGY) && qp.strategy > 6) ||
 			    ((set & SB_API_Q_RING) && (qp.ring_s < 1 || qp.ring_s > 3600)))
 				abort();
 		} else if (resp.status != 400 ||
