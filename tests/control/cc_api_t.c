@@ -416,10 +416,6 @@ int main(int argc, char **argv)
 		CHECK(cp_db_int(db, "SELECT count(*) FROM queue_event WHERE tenant='other'") >= 4);
 	}
 	fake_dp_rec_stop(&dp);
-	unlink(cfg);
-	unlink(db);
-	unlink(logp);
-	rmdir(dir);
-	shm_unlink(shm_name);
+	cc_remove_work(cfg, db);
 	return 0;
 }

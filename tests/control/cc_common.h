@@ -30,6 +30,24 @@ static void fail_dump(const char *what, int line)
 
 #define CHECK(c) do { if (!(c)) fail_dump(#c, __LINE__); } while (0)
 
+/* A passed test leaves nothing: its config, the database with SQLite's
+ * WAL side files (left while the store's last connection is open), the
+ * log, the work directory and the fake dataplane's segment. */
+static void cc_remove_work(const char *cfg, const char *db)
+{
+	char side[160];
+
+	unlink(cfg);
+	unlink(db);
+	snprintf(side, sizeof(side), "%s-wal", db);
+	unlink(side);
+	snprintf(side, sizeof(side), "%s-shm", db);
+	unlink(side);
+	unlink(logp);
+	rmdir(dir);
+	shm_unlink(shm_name);
+}
+
 struct ua {
 	struct sipc s;
 	const char *name;

@@ -304,10 +304,6 @@ int main(int argc, char **argv)
 	/* ids are dense: nothing was dropped on the way to the store */
 	CHECK(qi(db, "SELECT max(id) - min(id) + 1 - count(*) FROM queue_event") == 0);
 
-	unlink(cfg);
-	unlink(db);
-	unlink(logp);
-	rmdir(dir);
-	shm_unlink(shm_name);
+	cc_remove_work(cfg, db);
 	return 0;
 }

@@ -234,10 +234,6 @@ int main(int argc, char **argv)
 		     "AND status=200") == 1);
 	CHECK(qi(db, "SELECT count(*) FROM cdr") == 3);
 
-	unlink(cfg);
-	unlink(db);
-	unlink(logp);
-	rmdir(dir);
-	shm_unlink(shm_name);
+	cc_remove_work(cfg, db);
 	return 0;
 }

@@ -141,10 +141,6 @@ int main(int argc, char **argv)
 	CHECK(cp_db_int(db, "SELECT count(*) FROM cdr") == 8);
 	CHECK(cp_db_int(db, "SELECT count(*) FROM cdr WHERE status = 480") == 1);
 	CHECK(cp_db_int(db, "SELECT count(*) FROM cdr WHERE agent = 'agent3'") >= 3);
-	unlink(cfg);
-	unlink(db);
-	unlink(logp);
-	rmdir(dir);
-	shm_unlink(shm_name); /* the fake dataplane's segment (detach leaves it) */
+	cc_remove_work(cfg, db);
 	return 0;
 }
