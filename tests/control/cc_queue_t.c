@@ -44,19 +44,6 @@
 
 static struct fake_dp_rec dp;
 
-/* an integer from the store, formatted query */
-__attribute__((format(printf, 2, 3)))
-static long long qi(const char *db, const char *fmt, ...)
-{
-	char sql[1024];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(sql, sizeof(sql), fmt, ap);
-	va_end(ap);
-	return (long long)cp_db_int(db, sql);
-}
-
 int main(int argc, char **argv)
 {
 	char inst[32], cfg[128], db[128], reason[256];
@@ -211,75 +198,79 @@ int main(int argc, char **argv)
 
 	/* ---------- the queue log ---------- */
 	/* every caller of "prio" (0..5, 10) entered once, with its priority */
-	CHECK(qi(db, "SELECT count(*) FROM queue_event WHERE event='enter' AND queue='prio'") == 7);
-	CHECK(qi(db, "SELECT prio FROM queue_event WHERE event='enter' AND "
+	CHECK(cp_db_intf(db, "SELECT count(*) FROM queue_event WHERE event='enter' AND "
+			     "queue='prio'") == 7);
+	CHECK(cp_db_intf(db, "SELECT prio FROM queue_event WHERE event='enter' AND "
 		     "call_id='queue-call-3'") == 5);
-	CHECK(qi(db, "SELECT prio FROM queue_event WHERE event='enter' AND "
+	CHECK(cp_db_intf(db, "SELECT prio FROM queue_event WHERE event='enter' AND "
 		     "call_id='queue-call-4'") == 9);
-	CHECK(qi(db, "SELECT prio FROM queue_event WHERE event='enter' AND "
+	CHECK(cp_db_intf(db, "SELECT prio FROM queue_event WHERE event='enter' AND "
 		     "call_id='queue-call-1'") == 0);
 	/* positions at entry: FIFO among priority 0, higher priorities ahead */
-	CHECK(qi(db, "SELECT position FROM queue_event WHERE event='enter' AND "
+	CHECK(cp_db_intf(db, "SELECT position FROM queue_event WHERE event='enter' AND "
 		     "call_id='queue-call-2'") == 2);
-	CHECK(qi(db, "SELECT position FROM queue_event WHERE event='enter' AND "
+	CHECK(cp_db_intf(db, "SELECT position FROM queue_event WHERE event='enter' AND "
 		     "call_id='queue-call-3'") == 1);
-	CHECK(qi(db, "SELECT position FROM queue_event WHERE event='enter' AND "
+	CHECK(cp_db_intf(db, "SELECT position FROM queue_event WHERE event='enter' AND "
 		     "call_id='queue-call-4'") == 1);
 	/* connects in "prio" in the order offered: 0, 4, 3, 1, 2, 5 */
 	{
 		static const int order[6] = { 0, 4, 3, 1, 2, 5 };
 
 		for (int i = 0; i < 6; i++)
-			CHECK(qi(db, "SELECT count(*) FROM queue_event WHERE event='connect' AND "
+			CHECK(cp_db_intf(db, "SELECT count(*) FROM queue_event WHERE event='connect' AND "
 				     "queue='prio' AND call_id='queue-call-%d' AND id = (SELECT id "
 				     "FROM queue_event WHERE event='connect' AND queue='prio' "
 				     "ORDER BY id LIMIT 1 OFFSET %d)", order[i], i) == 1);
 	}
 	/* caller0's talk time as the test saw it (answer .. BYE), +-300 ms */
 	{
-		long long talk = qi(db, "SELECT talk_ms FROM queue_event WHERE event='complete' "
+		long long talk = cp_db_intf(db, "SELECT talk_ms FROM queue_event WHERE event='complete' "
 					"AND call_id='queue-call-0'");
 		long long want = (long long)(t_bye0 - t_ans0);
 
 		CHECK(talk >= want - 300 && talk <= want + 300);
 	}
 	/* feature codes: logout, login, pause 17, unpause; agent2 auto-paused */
-	CHECK(qi(db, "SELECT count(*) FROM queue_event WHERE event='logout' AND agent='agent1'") == 1);
-	CHECK(qi(db, "SELECT count(*) FROM queue_event WHERE event='login' AND agent='agent1'") == 2);
-	CHECK(qi(db, "SELECT reason FROM queue_event WHERE event='pause' AND agent='agent1'") == 17);
-	CHECK(qi(db, "SELECT count(*) FROM queue_event WHERE event='unpause'") == 2);
-	CHECK(qi(db, "SELECT count(*) FROM queue_event WHERE event='ring-no-answer' AND "
+	CHECK(cp_db_intf(db, "SELECT count(*) FROM queue_event WHERE event='logout' AND "
+			     "agent='agent1'") == 1);
+	CHECK(cp_db_intf(db, "SELECT count(*) FROM queue_event WHERE event='login' AND "
+			     "agent='agent1'") == 2);
+	CHECK(cp_db_intf(db, "SELECT reason FROM queue_event WHERE event='pause' AND "
+			     "agent='agent1'") == 17);
+	CHECK(cp_db_intf(db, "SELECT count(*) FROM queue_event WHERE event='unpause'") == 2);
+	CHECK(cp_db_intf(db, "SELECT count(*) FROM queue_event WHERE event='ring-no-answer' AND "
 		     "agent='agent2'") == 2);
-	CHECK(qi(db, "SELECT count(*) FROM queue_event WHERE event='autopause' AND "
+	CHECK(cp_db_intf(db, "SELECT count(*) FROM queue_event WHERE event='autopause' AND "
 		     "agent='agent2' AND reason=65535") == 1);
 	/* the auto-pause came after the second no-answer, before the unpause */
-	CHECK(qi(db, "SELECT count(*) FROM queue_event a, queue_event b, queue_event c WHERE "
+	CHECK(cp_db_intf(db, "SELECT count(*) FROM queue_event a, queue_event b, queue_event c WHERE "
 		     "a.event='ring-no-answer' AND a.call_id='queue-call-7' AND "
 		     "b.event='autopause' AND c.event='unpause' AND c.agent='agent2' AND "
 		     "a.id < b.id AND b.id < c.id") == 1);
 	/* abandon: position 1, the wait the test measured */
 	{
-		long long w = qi(db, "SELECT wait_ms FROM queue_event WHERE event='abandon' AND "
+		long long w = cp_db_intf(db, "SELECT wait_ms FROM queue_event WHERE event='abandon' AND "
 				     "call_id='queue-call-8'");
 		long long want = (long long)(t_cancel8 - t_enter8);
 
-		CHECK(qi(db, "SELECT position FROM queue_event WHERE event='abandon' AND "
+		CHECK(cp_db_intf(db, "SELECT position FROM queue_event WHERE event='abandon' AND "
 			     "call_id='queue-call-8'") == 1);
 		CHECK(w >= 250 && w <= want + 200);
 	}
 	/* overflow ovf -> spill, entered spill, connected there by agent1 */
-	CHECK(qi(db, "SELECT count(*) FROM queue_event WHERE event='overflow' AND queue='ovf' "
+	CHECK(cp_db_intf(db, "SELECT count(*) FROM queue_event WHERE event='overflow' AND queue='ovf' "
 		     "AND other='spill' AND call_id='queue-call-9' AND wait_ms >= 900") == 1);
-	CHECK(qi(db, "SELECT count(*) FROM queue_event WHERE event='enter' AND queue='spill' "
+	CHECK(cp_db_intf(db, "SELECT count(*) FROM queue_event WHERE event='enter' AND queue='spill' "
 		     "AND call_id='queue-call-9'") == 1);
-	CHECK(qi(db, "SELECT wait_ms FROM queue_event WHERE event='connect' AND queue='spill' "
+	CHECK(cp_db_intf(db, "SELECT wait_ms FROM queue_event WHERE event='connect' AND queue='spill' "
 		     "AND agent='agent1' AND call_id='queue-call-9'") >= 900);
 	/* the transfer: agent1's share in 'transfer', agent2's in 'complete',
 	 * each as the test measured it; together the whole talk */
 	{
-		long long t1 = qi(db, "SELECT talk_ms FROM queue_event WHERE event='transfer' AND "
+		long long t1 = cp_db_intf(db, "SELECT talk_ms FROM queue_event WHERE event='transfer' AND "
 				      "call_id='queue-call-10' AND agent='agent1' AND other='agent2'");
-		long long t2 = qi(db, "SELECT talk_ms FROM queue_event WHERE event='complete' AND "
+		long long t2 = cp_db_intf(db, "SELECT talk_ms FROM queue_event WHERE event='complete' AND "
 				      "call_id='queue-call-10' AND agent='agent2' AND queue='prio'");
 
 		if (!(t1 >= (long long)(t_x10 - t_ans10) - 300 &&
@@ -293,16 +284,16 @@ int main(int argc, char **argv)
 		      t1 <= (long long)(t_x10 - t_ans10) + 300);
 		CHECK(t2 >= (long long)(t_end10 - t_x10) - 300 &&
 		      t2 <= (long long)(t_end10 - t_x10) + 300);
-		CHECK(qi(db, "SELECT count(*) FROM queue_event WHERE call_id='queue-call-10' AND "
+		CHECK(cp_db_intf(db, "SELECT count(*) FROM queue_event WHERE call_id='queue-call-10' AND "
 			     "event IN ('complete', 'transfer')") == 2);
 	}
 	/* every answered call completed once (a transfer completes twice: one
 	 * share per agent) */
-	CHECK(qi(db, "SELECT count(*) FROM queue_event WHERE event='connect'") ==
-	      qi(db, "SELECT count(*) FROM queue_event WHERE event='complete'"));
-	CHECK(qi(db, "SELECT count(*) FROM queue_event WHERE event='transfer'") == 1);
+	CHECK(cp_db_intf(db, "SELECT count(*) FROM queue_event WHERE event='connect'") ==
+	      cp_db_intf(db, "SELECT count(*) FROM queue_event WHERE event='complete'"));
+	CHECK(cp_db_intf(db, "SELECT count(*) FROM queue_event WHERE event='transfer'") == 1);
 	/* ids are dense: nothing was dropped on the way to the store */
-	CHECK(qi(db, "SELECT max(id) - min(id) + 1 - count(*) FROM queue_event") == 0);
+	CHECK(cp_db_intf(db, "SELECT max(id) - min(id) + 1 - count(*) FROM queue_event") == 0);
 
 	cc_remove_work(cfg, db);
 	return 0;

@@ -35,18 +35,6 @@
 
 static struct fake_dp_rec dp;
 
-__attribute__((format(printf, 2, 3)))
-static long long qi(const char *db, const char *fmt, ...)
-{
-	char sql[1024];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(sql, sizeof(sql), fmt, ap);
-	va_end(ap);
-	return (long long)cp_db_int(db, sql);
-}
-
 /* Agent a rings for its offer (180 with tag) */
 static void ring(int a, char *tag, size_t cap)
 {
@@ -205,34 +193,34 @@ int main(int argc, char **argv)
 	fake_dp_rec_stop(&dp);
 
 	/* ---------- the store ---------- */
-	CHECK(qi(db, "SELECT count(*) FROM queue_event WHERE event='offer' AND "
+	CHECK(cp_db_intf(db, "SELECT count(*) FROM queue_event WHERE event='offer' AND "
 		     "call_id='queue-call-0'") == 3);
-	CHECK(qi(db, "SELECT count(*) FROM queue_event WHERE event='connect' AND "
+	CHECK(cp_db_intf(db, "SELECT count(*) FROM queue_event WHERE event='connect' AND "
 		     "call_id='queue-call-0'") == 1);
-	CHECK(qi(db, "SELECT count(*) FROM queue_event WHERE event='connect' AND "
+	CHECK(cp_db_intf(db, "SELECT count(*) FROM queue_event WHERE event='connect' AND "
 		     "call_id='queue-call-0' AND agent='agent2'") == 1);
-	CHECK(qi(db, "SELECT count(*) FROM queue_event WHERE event='connect' AND "
+	CHECK(cp_db_intf(db, "SELECT count(*) FROM queue_event WHERE event='connect' AND "
 		     "call_id='queue-call-1'") == 1);
-	CHECK(qi(db, "SELECT count(*) FROM queue_event WHERE event='connect' AND "
+	CHECK(cp_db_intf(db, "SELECT count(*) FROM queue_event WHERE event='connect' AND "
 		     "call_id='queue-call-1' AND agent='%s'", names[win]) == 1);
-	CHECK(qi(db, "SELECT count(*) FROM queue_event WHERE event='busy' AND "
+	CHECK(cp_db_intf(db, "SELECT count(*) FROM queue_event WHERE event='busy' AND "
 		     "call_id='queue-call-2'") == 3);
-	CHECK(qi(db, "SELECT count(*) FROM queue_event WHERE event='offer' AND "
+	CHECK(cp_db_intf(db, "SELECT count(*) FROM queue_event WHERE event='offer' AND "
 		     "call_id='queue-call-2'") == 4);
-	CHECK(qi(db, "SELECT count(*) FROM queue_event WHERE event='connect' AND "
+	CHECK(cp_db_intf(db, "SELECT count(*) FROM queue_event WHERE event='connect' AND "
 		     "call_id='queue-call-2' AND agent='agent1'") == 1);
-	CHECK(qi(db, "SELECT count(*) FROM queue_event WHERE event='connect'") == 3);
-	CHECK(qi(db, "SELECT count(*) FROM queue_event WHERE event='complete'") == 3);
-	CHECK(qi(db, "SELECT count(*) FROM queue_event WHERE event IN ('ring-no-answer', "
+	CHECK(cp_db_intf(db, "SELECT count(*) FROM queue_event WHERE event='connect'") == 3);
+	CHECK(cp_db_intf(db, "SELECT count(*) FROM queue_event WHERE event='complete'") == 3);
+	CHECK(cp_db_intf(db, "SELECT count(*) FROM queue_event WHERE event IN ('ring-no-answer', "
 		     "'abandon')") == 0);
 	/* CDRs: the connected agent, answered */
-	CHECK(qi(db, "SELECT count(*) FROM cdr WHERE call_id='queue-call-0' AND agent='agent2' "
+	CHECK(cp_db_intf(db, "SELECT count(*) FROM cdr WHERE call_id='queue-call-0' AND agent='agent2' "
 		     "AND status=200") == 1);
-	CHECK(qi(db, "SELECT count(*) FROM cdr WHERE call_id='queue-call-1' AND agent='%s' "
+	CHECK(cp_db_intf(db, "SELECT count(*) FROM cdr WHERE call_id='queue-call-1' AND agent='%s' "
 		     "AND status=200", names[win]) == 1);
-	CHECK(qi(db, "SELECT count(*) FROM cdr WHERE call_id='queue-call-2' AND agent='agent1' "
+	CHECK(cp_db_intf(db, "SELECT count(*) FROM cdr WHERE call_id='queue-call-2' AND agent='agent1' "
 		     "AND status=200") == 1);
-	CHECK(qi(db, "SELECT count(*) FROM cdr") == 3);
+	CHECK(cp_db_intf(db, "SELECT count(*) FROM cdr") == 3);
 
 	cc_remove_work(cfg, db);
 	return 0;

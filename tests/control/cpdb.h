@@ -8,6 +8,7 @@
 #ifndef SB_TEST_CPDB_H
 #define SB_TEST_CPDB_H
 
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -30,6 +31,19 @@ static inline sqlite3_int64 cp_db_int(const char *db, const char *sql)
 	sqlite3_finalize(st);
 	sqlite3_close(h);
 	return v;
+}
+
+/* cp_db_int() of a formatted query. */
+__attribute__((format(printf, 2, 3)))
+static inline long long cp_db_intf(const char *db, const char *fmt, ...)
+{
+	char sql[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(sql, sizeof(sql), fmt, ap);
+	va_end(ap);
+	return (long long)cp_db_int(db, sql);
 }
 
 #endif
