@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "log.h"
 #include "store/qlog.h"
@@ -46,7 +47,34 @@ struct sb_store {
 	struct sb_qlog *qlog;   /* queue events: own ring, same lock (store/qlog.c) */
 	struct sb_recidx *recidx; /* recordings index: own ring, same lock (store/recidx.c) */
 	struct sb_store_stats st;
+	/* drops are logged at most once a second (a full queue under
+	 * overload would otherwise write one ERROR line per record) */
+	uint64_t drop_log_ns;   /* when the last drop line was written */
+	uint64_t drops_unlogged;
 };
+
+static uint64_t mono_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+}
+
+/* Under s->lock, after a drop: true when a line may be written now, with
+ * *n the drops it covers (this one and the ones not logged since). */
+static bool drop_log_due(struct sb_store *s, uint64_t *n)
+{
+	uint64_t now = mono_ns();
+
+	s->drops_unlogged++;
+	if (s->drop_log_ns && now - s->drop_log_ns < 1000000000u)
+		return false;
+	s->drop_log_ns = now;
+	*n = s->drops_unlogged;
+	s->drops_unlogged = 0;
+	return true;
+}
 
 static int bind_text(sqlite3_stmt *st, int i, const char *s)
 {
@@ -210,11 +238,14 @@ out_free:
 
 int sb_store_cdr_put(struct sb_store *s, const struct sb_cdr *cdr)
 {
+	uint64_t n = 0;
+	bool log = false;
 	int rc = 0;
 
 	pthread_mutex_lock(&s->lock);
 	if (s->count == s->cap) {
 		s->st.dropped_full++;
+		log = drop_log_due(s, &n);
 		rc = -ENOSPC;
 	} else {
 		s->q[(s->head + s->count) % s->cap] = *cdr;
@@ -223,8 +254,9 @@ int sb_store_cdr_put(struct sb_store *s, const struct sb_cdr *cdr)
 		pthread_cond_signal(&s->wake);
 	}
 	pthread_mutex_unlock(&s->lock);
-	if (rc)
-		sb_err("store: queue full, CDR %s dropped", cdr->call_id);
+	if (log)
+		sb_err("store: queue full, CDR %s dropped (%llu records dropped since the last "
+		       "such line)", cdr->call_id, (unsigned long long)n);
 	return rc;
 }
 
@@ -268,26 +300,30 @@ void sb_store_close(struct sb_store *s)
 
 /* After a push to one of the writer's queues (under s->lock): count it
  * and wake the writer, or count the drop. */
-static void push_counted(struct sb_store *s, int rc)
+static bool push_counted(struct sb_store *s, int rc, uint64_t *n)
 {
 	if (rc == 0) {
 		s->st.queued++;
 		pthread_cond_signal(&s->wake);
-	} else {
-		s->st.dropped_full++;
+		return false;
 	}
+	s->st.dropped_full++;
+	return drop_log_due(s, n);
 }
 
 int sb_store_qlog_put(struct sb_store *s, const struct sb_qevent *ev)
 {
+	uint64_t n = 0;
+	bool log;
 	int rc;
 
 	pthread_mutex_lock(&s->lock);
 	rc = qlog_push(s->qlog, ev);
-	push_counted(s, rc);
+	log = push_counted(s, rc, &n);
 	pthread_mutex_unlock(&s->lock);
-	if (rc)
-		sb_err("store: queue full, queue event %llu dropped", (unsigned long long)ev->id);
+	if (log)
+		sb_err("store: queue full, queue event %llu dropped (%llu records dropped since "
+		       "the last such line)", (unsigned long long)ev->id, (unsigned long long)n);
 	return rc;
 }
 
@@ -298,14 +334,17 @@ uint64_t sb_store_qlog_max_id(struct sb_store *s)
 
 int store_recidx_push(struct sb_store *s, const struct recidx_op *op)
 {
+	uint64_t n = 0;
+	bool log;
 	int rc;
 
 	pthread_mutex_lock(&s->lock);
 	rc = recidx_push(s->recidx, op);
-	push_counted(s, rc);
+	log = push_counted(s, rc, &n);
 	pthread_mutex_unlock(&s->lock);
-	if (rc)
-		sb_err("store: queue full, recording index operation %d dropped", op->op);
+	if (log)
+		sb_err("store: queue full, recording index operation %d dropped (%llu records "
+		       "dropped since the last such line)", op->op, (unsigned long long)n);
 	return rc;
 }
 
