@@ -29,6 +29,7 @@ struct dprec_req {
 	uint32_t fmt;    /* enum sb_rec_fmt */
 	uint32_t seg_ms;
 	uint32_t leg, leg_gen; /* caller leg: the events' h.leg */
+	uint32_t flags, pad;   /* SB_REC_OPT_* */
 	char path[SB_REC_REL_PATH_MAX];
 };
 _Static_assert(sizeof(struct dprec_req) % 8 == 0, "ring element");
@@ -42,7 +43,8 @@ struct dprec_slot {
 	uint8_t state;
 	uint8_t paused;
 	uint8_t stop_pending;    /* stop could not be queued yet: retried by the poll */
-	uint8_t pad;
+	uint8_t pcap : 1;        /* pcapng: the packets, not the audio */
+	uint8_t mask : 1;        /* DTMF masking: telephone-event payloads go too */
 	uint64_t frames;         /* pushed */
 	uint64_t drop_full;      /* ring full */
 };
@@ -55,6 +57,7 @@ struct dprec_w {
 	struct sb_ring *evq;     /* recorder -> worker */
 	struct dprec_slot *slot; /* [max_recs] */
 	uint64_t skipped;        /* packets not recorded: not G.711 or malformed */
+	uint64_t wall_off;       /* CLOCK_REALTIME - CLOCK_MONOTONIC (ns) at create: pcap times */
 };
 
 /* Recorder thread's map rec_id -> owner (recorder-private). */

@@ -8,6 +8,7 @@
 
 #include <rte_byteorder.h>
 
+#include "dpm_priv.h"
 #include "legs.h"
 #include "rec_priv.h"
 #include "rec_rtp.h"
@@ -95,11 +96,15 @@ static void slot_stop(struct sb_worker *w, struct dprec_slot *s)
 
 static int rec_start(struct sb_worker *w, const struct sb_cmd_rec_start *c)
 {
-	static const uint8_t fmt_map[] = {
+	static const uint16_t fmt_map[] = {
 		[SB_DP_REC_G711] = SB_REC_FMT_ULAW,
 		[SB_DP_REC_PCM16] = SB_REC_FMT_PCM16,
 		[SB_DP_REC_ALAW] = SB_REC_FMT_ALAW,
 		[SB_DP_REC_ULAW] = SB_REC_FMT_ULAW,
+		[SB_DP_REC_MONO] = SB_REC_FMT_MONO,
+		[SB_DP_REC_OPUS] = SB_REC_FMT_OPUS,
+		[SB_DP_REC_OPUS_MONO] = SB_REC_FMT_OPUS_MONO,
+		[SB_DP_REC_PCAP] = SB_REC_FMT_PCAP,
 	};
 	struct dprec_w *rw = w->rec;
 	const uint32_t legs[2] = {c->h.leg, c->agent_leg};
@@ -108,7 +113,8 @@ static int rec_start(struct sb_worker *w, const struct sb_cmd_rec_start *c)
 	struct dprec_req q;
 	int rc;
 
-	if (c->fmt >= sizeof(fmt_map) || c->flags != 0 ||
+	if (c->fmt >= RTE_DIM(fmt_map) || (c->flags & ~SB_DP_REC_F_MASK_DTMF) ||
+	    ((c->flags & SB_DP_REC_F_MASK_DTMF) && c->fmt == SB_DP_REC_PCAP) ||
 	    (c->segment_s != 0 && c->segment_s > 3600))
 		return -EINVAL;
 	if (legs[0] == SB_LEG_NONE && legs[1] == SB_LEG_NONE)
@@ -156,6 +162,7 @@ static int rec_start(struct sb_worker *w, const struct sb_cmd_rec_start *c)
 	q.op = REQ_START;
 	q.rec_id = c->rec_id;
 	q.fmt = fmt_map[c->fmt];
+	q.flags = c->flags & SB_DP_REC_F_MASK_DTMF ? SB_REC_OPT_MASK_DTMF : 0;
 	q.seg_ms = (uint32_t)(c->segment_s != 0 ? c->segment_s : rw->d->cfg.segment_s) * 1000u;
 	q.leg = c->h.leg;
 	q.leg_gen = c->h.leg_gen;
@@ -168,6 +175,8 @@ static int rec_start(struct sb_worker *w, const struct sb_cmd_rec_start *c)
 	s->rec_id = c->rec_id;
 	s->state = SLOT_ON;
 	s->leg[0] = s->leg[1] = SB_LEG_NONE;
+	s->pcap = c->fmt == SB_DP_REC_PCAP;
+	s->mask = (c->flags & SB_DP_REC_F_MASK_DTMF) != 0;
 	for (unsigned ch = 0; ch < 2; ch++)
 		if (legs[ch] != SB_LEG_NONE)
 			leg_attach(w, s, ch, legs[ch], gens[ch]);
@@ -200,36 +209,146 @@ int sb_dprec_cmd(struct sb_worker *w, const union sb_msg *m)
 	}
 }
 
+/* What a recorded leg's payload type is: SB_REC_PCMU/PCMA, SB_REC_OPUS
+ * (the media context says Opus, or a relayed leg's payload map gives the
+ * type a 48 kHz clock: the only such codec the dataplane knows),
+ * SB_REC_TEV (the media context's telephone-event type, when masking),
+ * or UINT32_MAX (not recorded).  Only reached for recorded legs. */
+static uint32_t tap_codec(struct sb_worker *w, uint32_t idx, uint8_t pt, bool mask,
+			  uint32_t *flags)
+{
+	const struct sb_leg *l = &w->legs->leg[idx];
+
+	if (pt == SB_REC_PCMU || pt == SB_REC_PCMA)
+		return pt;
+	if (w->media != NULL && (l->flags & SB_LEGI_MEDIA)) {
+		const struct dpm_leg *c = dpm_ctx(w->media, idx);
+
+		if (c != NULL) {
+			if (c->codec == SB_DP_CODEC_OPUS && pt == c->pt)
+				return SB_REC_OPUS;
+			if (mask && c->dtmf_pt != 0 && pt == c->dtmf_pt) {
+				if (c->dtmf_clock_hz == 48000)
+					*flags |= SB_REC_FRAME_CLK48;
+				return SB_REC_TEV;
+			}
+			return UINT32_MAX;
+		}
+	}
+	for (unsigned i = 0; i < l->n_pt && i < SB_PT_MAP_MAX; i++)
+		if (l->pt_in[i] == pt && w->legs->x[idx].pt_clock[i] == 48000)
+			return SB_REC_OPUS;
+	return UINT32_MAX;
+}
+
+/* a[0..alen) then b[0..blen) into elements f[0..) (each a copy of *proto
+ * but for len/flags/payload): MORE on all but the last, CONT on all but
+ * the first.  Returns the elements used (<= max, the bytes must fit). */
+static unsigned fill_chunks(struct sb_rec_frame *f, unsigned max,
+			    const struct sb_rec_frame *proto, const uint8_t *a, uint32_t alen,
+			    const uint8_t *b, uint32_t blen)
+{
+	uint32_t total = alen + blen, done = 0;
+	unsigned n = 0;
+
+	for (; done < total && n < max; n++) {
+		uint32_t l = total - done < SB_REC_PAYLOAD_MAX ? total - done : SB_REC_PAYLOAD_MAX;
+
+		memcpy(&f[n], proto, offsetof(struct sb_rec_frame, payload));
+		f[n].len = (uint16_t)l;
+		f[n].flags |= (done ? SB_REC_FRAME_CONT : 0) |
+			      (done + l < total ? SB_REC_FRAME_MORE : 0);
+		for (uint32_t k = 0; k < l; k++, done++) /* at most 1024 bytes a packet */
+			f[n].payload[k] = done < alen ? a[done] : b[done - alen];
+	}
+	return n;
+}
+
+static void tap_push(struct sb_worker *w, struct dprec_slot *s, const struct sb_rec_frame *f,
+		     unsigned n)
+{
+	unsigned k = sb_rec_push_burst(w->rec->prod, f, n);
+
+	s->frames += k;
+	w->st->rec_frames += k;
+	if (unlikely(k < n)) { /* ring full: the recorder is behind; never wait */
+		s->drop_full += n - k;
+		w->st->rec_drop_full += n - k;
+	}
+}
+
+/* pcap recording: the packet itself, with where it came from */
+static void tap_pkt(struct sb_worker *w, struct dprec_slot *s, uint32_t idx, unsigned ch,
+		    const uint8_t *rtp, uint32_t len, uint64_t now)
+{
+	const struct sb_leg *l = &w->legs->leg[idx];
+	struct sb_rec_frame f[8], proto = {.call_id = s->rec_id, .chan = (uint8_t)ch,
+					   .codec = SB_REC_PKT};
+	struct sb_rec_pkt pk = {
+		.time_ns = sb_tsc_to_ns(&w->clk, now) + w->rec->wall_off,
+		.src_ip = l->peer_ip,
+		.dst_ip = rte_cpu_to_be_32(w->media_ip_h + l->addr),
+		.src_port = l->peer_port,
+		.dst_port = l->local_port,
+		.orig_len = (uint16_t)(len > UINT16_MAX ? UINT16_MAX : len),
+		.cap_len = (uint16_t)(len < SB_REC_SNAPLEN ? len : SB_REC_SNAPLEN),
+	};
+
+	if (s->paused) { /* a pause (card numbers) keeps the packets out too */
+		w->rec->skipped++;
+		return;
+	}
+	tap_push(w, s, f, fill_chunks(f, RTE_DIM(f), &proto, (const uint8_t *)&pk, sizeof(pk),
+				      rtp, pk.cap_len));
+}
+
 void sb_dprec_tap(struct sb_worker *w, uint32_t idx, const uint8_t *rtp, uint32_t len,
 		  uint64_t now)
 {
 	struct dprec_w *rw = w->rec;
-	struct sb_rec_frame f[4]; /* up to 80 ms of G.711 per packet */
+	struct sb_rec_frame f[8]; /* 80 ms of G.711, or an Opus packet of up to 1000 bytes */
 	struct dprec_slot *s;
-	uint32_t m, off = 0, plen, ts;
-	unsigned n = 0, k;
+	uint32_t m, off = 0, plen, ts, codec, flags = 0;
+	unsigned n = 0;
 	uint8_t pt;
 
-	(void)now;
 	if (unlikely(rw == NULL))
 		return;
 	m = rw->d->leg_map[idx];
 	if (unlikely(m == MAP_NONE))
 		return;
 	s = &rw->slot[m >> 1];
+	if (s->pcap) {
+		tap_pkt(w, s, idx, m & 1, rtp, len, now);
+		return;
+	}
 	pt = rtp[1] & 0x7f;
 	plen = sb_rec_rtp_payload(rtp, len, &off);
-	if ((pt != SB_REC_PCMU && pt != SB_REC_PCMA) || plen == 0 ||
-	    plen > RTE_DIM(f) * SB_REC_PAYLOAD_MAX)
+	if (plen == 0 || (codec = tap_codec(w, idx, pt, s->mask, &flags)) == UINT32_MAX)
 		goto skip;
 	ts = (uint32_t)rtp[4] << 24 | (uint32_t)rtp[5] << 16 | (uint32_t)rtp[6] << 8 | rtp[7];
+	if (codec == SB_REC_OPUS || codec == SB_REC_TEV) {
+		/* one payload, in as many elements as it needs; a paused Opus
+		 * frame is still copied: its length is in the packet (the
+		 * recorder writes silence for it, it does not decode it) */
+		struct sb_rec_frame proto = {.call_id = s->rec_id, .ts = ts, .chan = (uint8_t)(m & 1),
+					     .codec = (uint8_t)codec,
+					     .flags = flags | (s->paused ? SB_REC_FRAME_SILENT : 0)};
+
+		if (plen > SB_REC_SNAPLEN)
+			goto skip;
+		tap_push(w, s, f, fill_chunks(f, RTE_DIM(f), &proto, rtp + off, plen, NULL, 0));
+		return;
+	}
+	if (plen > 4 * SB_REC_PAYLOAD_MAX)
+		goto skip;
 	for (; plen > 0; n++) { /* off: first payload byte */
 		uint16_t l = (uint16_t)(plen < SB_REC_PAYLOAD_MAX ? plen : SB_REC_PAYLOAD_MAX);
 
 		f[n].call_id = s->rec_id;
 		f[n].ts = ts;
 		f[n].chan = (uint8_t)(m & 1);
-		f[n].codec = pt;
+		f[n].codec = (uint8_t)codec;
 		f[n].len = l;
 		f[n].flags = s->paused ? SB_REC_FRAME_SILENT : 0;
 		if (!s->paused) /* paused: silence, the audio is not even copied */
@@ -238,13 +357,7 @@ void sb_dprec_tap(struct sb_worker *w, uint32_t idx, const uint8_t *rtp, uint32_
 		off += l;
 		plen -= l;
 	}
-	k = sb_rec_push_burst(rw->prod, f, n);
-	s->frames += k;
-	w->st->rec_frames += k;
-	if (unlikely(k < n)) { /* ring full: the recorder is behind; never wait */
-		s->drop_full += n - k;
-		w->st->rec_drop_full += n - k;
-	}
+	tap_push(w, s, f, n);
 	return;
 skip:
 	rw->skipped++;

@@ -7,10 +7,14 @@
  * with rtp .. rtp + len the plain RTP packet (header included) the leg
  * accepted from its peer.  A media leg reaches it too: sb_dpm_rx()
  * unprotects SRTP in place and hands the packet back to the relay, which
- * checks the source and then taps it.  Only PCMU/PCMA payloads (PT 0 / 8,
- * as received) are recorded; other payload types (Opus) are skipped and
- * counted, and that channel stays silent (decoded audio would need a PCM
- * entry point: not there yet).
+ * checks the source and then taps it.  Recorded: PCMU/PCMA payloads (PT
+ * 0 / 8, as received); Opus payloads (the leg's media context says Opus,
+ * or its payload map gives the type a 48 kHz clock), copied as they are
+ * and decoded on the recorder thread, never here; with DTMF masking, the
+ * media context's telephone-event payloads (they mark what to silence).
+ * Other payload types are skipped and counted.  A pcap recording copies
+ * the whole packet (up to SB_REC_SNAPLEN bytes) with its arrival time and
+ * addresses, in as many ring elements as it needs (SB_REC_FRAME_MORE).
  *
  * Threads:
  *   - worker (owner of the legs): sb_dprec_cmd(), sb_dprec_tap(),

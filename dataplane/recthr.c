@@ -108,8 +108,14 @@ struct sb_dprec *sb_dprec_create(const struct sb_dprec_cfg *cfg, char *why, unsi
 	}
 	for (unsigned i = 0; i < cfg->n_workers; i++) {
 		struct dprec_w *rw = &d->w[i];
+		struct timespec rt, mt;
 
 		rw->d = d;
+		/* pcap times: the worker's clock is CLOCK_MONOTONIC (clock.h) */
+		clock_gettime(CLOCK_REALTIME, &rt);
+		clock_gettime(CLOCK_MONOTONIC, &mt);
+		rw->wall_off = ((uint64_t)rt.tv_sec - (uint64_t)mt.tv_sec) * 1000000000ull +
+			       (uint64_t)rt.tv_nsec - (uint64_t)mt.tv_nsec;
 		rw->prod = sb_rec_prod(d->rec, i);
 		rw->req = ring_alloc(d, 2 * i, REQ_SLOTS, sizeof(struct dprec_req));
 		rw->evq = ring_alloc(d, 2 * i + 1, EVQ_SLOTS, sizeof(union sb_msg));
@@ -274,7 +280,8 @@ static void req_handle(struct sb_dprec *d, unsigned worker, const struct dprec_r
 		rc = -ENAMETOOLONG;
 	} else {
 		mkdirs_below(d, full);
-		rc = sb_rec_start_seg(d->rec, q->rec_id, full, (enum sb_rec_fmt)q->fmt, q->seg_ms);
+		rc = sb_rec_start_opts(d->rec, q->rec_id, full, (enum sb_rec_fmt)q->fmt, q->seg_ms,
+				       q->flags);
 	}
 	if (rc < 0) { /* -EAGAIN cannot happen (REQ_BURST < libsbrec's per-pass commands) */
 		o->open_failed = 1;

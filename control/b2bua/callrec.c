@@ -23,11 +23,14 @@
 #include <time.h>
 
 #include "b2bua/call_priv.h"
+#include "b2bua/queue.h"
 #include "log.h"
 
 static int call_queue(const struct sb_call *c)
 {
-	return c->hotline >= 0 ? c->cp->cfg->hotlines[c->hotline].queue : -1;
+	int q = c->hotline >= 0 ? c->cp->cfg->hotlines[c->hotline].queue : -1;
+
+	return q >= 0 ? q : cpq_call_queue(c); /* the queue an IVR chose (b2bua/ivr.c) */
 }
 
 static bool call_recorded(const struct sb_call *c)
@@ -50,6 +53,32 @@ static const char *call_tenant(const struct sb_call *c)
 	if (c->agent >= 0 && cfg->agents[c->agent].tenant[0])
 		return cfg->agents[c->agent].tenant;
 	return "default";
+}
+
+/* The recording's format for rec_start (with the masking flag), its file
+ * extension and the word the index keeps (recorder/: sb_rec_fmt_name). */
+static unsigned rec_fmt(const struct sb_cfg_recording *rc)
+{
+	return rc->format | (rc->mask_dtmf ? SB_MEDIA_REC_F_MASK_DTMF : 0);
+}
+
+static const char *rec_ext(const struct sb_cfg_recording *rc)
+{
+	return rc->format == SB_MEDIA_REC_PCAP ? "pcapng" :
+	       rc->format == SB_MEDIA_REC_OPUS || rc->format == SB_MEDIA_REC_OPUS_MONO ? "opus" :
+	       "wav";
+}
+
+static const char *rec_fmt_word(const struct sb_cfg_recording *rc)
+{
+	switch (rc->format) {
+	case SB_MEDIA_REC_PCM16: return "pcm16";
+	case SB_MEDIA_REC_MONO: return "wav-mono";
+	case SB_MEDIA_REC_OPUS: return "ogg-opus";
+	case SB_MEDIA_REC_OPUS_MONO: return "ogg-opus-mono";
+	case SB_MEDIA_REC_PCAP: return "pcap";
+	default: return "g711";
+	}
 }
 
 void call_rec_start(struct sb_call *c)
@@ -80,10 +109,10 @@ void call_rec_start(struct sb_call *c)
 		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
 		      (*p >= '0' && *p <= '9') || *p == '-' || *p == '_'))
 			*p = '_';
-	snprintf(c->rec.path, sizeof(c->rec.path), "%s/%.8s/c%u-%u.wav", tenant, day, c->idx,
-		 c->rec.id);
+	snprintf(c->rec.path, sizeof(c->rec.path), "%s/%.8s/c%u-%u.%s", tenant, day, c->idx,
+		 c->rec.id, rec_ext(rc));
 	rc_ = md->ops->rec_start(md, &c->leg[SIDE_A], &c->leg[SIDE_B], c->rec.id,
-				 rc->pcm16 ? SB_MEDIA_REC_PCM16 : SB_MEDIA_REC_G711, c->rec.path,
+				 (enum sb_media_rec_fmt)rec_fmt(rc), c->rec.path,
 				 rc->segment_s, call_cookie(c, OP_AUX));
 	if (rc_ < 0) {
 		sb_warn("call %u: recording not started: %s", c->idx, strerror(-rc_));
@@ -105,7 +134,7 @@ void call_rec_start(struct sb_call *c)
 		if (c->agent >= 0)
 			snprintf(row.agent, sizeof(row.agent), "%s", cp->cfg->agents[c->agent].user);
 		snprintf(row.path, sizeof(row.path), "%s", c->rec.path);
-		snprintf(row.format, sizeof(row.format), "%s", rc->pcm16 ? "pcm16" : "g711");
+		snprintf(row.format, sizeof(row.format), "%s", rec_fmt_word(rc));
 		row.start_ms = now;
 		sb_store_rec_started(cp->store, &row);
 	}
@@ -137,7 +166,7 @@ void call_rec_agent_changed(struct sb_call *c)
 		return;
 	}
 	rc = md->ops->rec_start(md, &c->leg[SIDE_A], &c->leg[SIDE_B], c->rec.id,
-				c->cp->cfg->recording.pcm16 ? SB_MEDIA_REC_PCM16 : SB_MEDIA_REC_G711,
+				(enum sb_media_rec_fmt)rec_fmt(&c->cp->cfg->recording),
 				c->rec.path, c->cp->cfg->recording.segment_s, call_cookie(c, OP_AUX));
 	if (rc == 0)
 		c->pending++;

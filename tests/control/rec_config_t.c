@@ -57,9 +57,29 @@ int main(void)
 	T_ASSERT(strcmp(c.recording.tenants[1].tenant, "beta") == 0 && c.recording.tenants[1].days == 0);
 	sb_config_free(&c);
 
+	/* the other formats, masking */
+	{
+		static const char *const names[] = {"g711", "wav-g711", "pcm16", "wav-pcm16",
+						    "wav-mono", "ogg-opus", "ogg-opus-mono", "pcap"};
+		static const uint8_t want[] = {0, 0, 1, 1, 4, 5, 6, 7};
+
+		for (unsigned i = 0; i < 8; i++) {
+			char y[512];
+
+			snprintf(y, sizeof(y), HEAD "recording:\n  dir: /r\n  format: %s\n%s",
+				 names[i], want[i] != 7 ? "  mask_dtmf: true\n" : "");
+			T_ASSERT(sb_config_load(&c, cfg_write(y), err, sizeof(err)) == 0);
+			T_ASSERT_EQ_U64(c.recording.format, want[i]);
+			T_ASSERT(c.recording.pcm16 == (want[i] == 1));
+			T_ASSERT(c.recording.mask_dtmf == (want[i] != 7));
+			sb_config_free(&c);
+		}
+	}
+
 	/* defaults: no recording section */
 	T_ASSERT(sb_config_load(&c, cfg_write(HEAD), err, sizeof(err)) == 0);
-	T_ASSERT(c.recording.dir[0] == '\0' && !c.recording.pcm16 && c.recording.segment_s == 0 &&
+	T_ASSERT(c.recording.dir[0] == '\0' && !c.recording.pcm16 && c.recording.format == 0 &&
+		 !c.recording.mask_dtmf && c.recording.segment_s == 0 &&
 		 c.recording.retention_days == 0 && c.recording.sweep_s == 3600);
 	sb_config_free(&c);
 
@@ -67,7 +87,11 @@ int main(void)
 	    "'record' must be true or false");
 	cfg_bad(HEAD "queues:\n  - name: q\n    record: 1\n", 10, "'record' must be true or false");
 	cfg_bad(HEAD "recording:\n  dir: rel/path\n", 9, "'dir' must be absolute");
-	cfg_bad(HEAD "recording:\n  dir: /r\n  format: opus\n", 10, "'format' must be g711 or pcm16");
+	cfg_bad(HEAD "recording:\n  dir: /r\n  format: opus\n", 10,
+	    "'format' must be g711, pcm16, wav-mono, ogg-opus, ogg-opus-mono or pcap");
+	cfg_bad(HEAD "recording:\n  dir: /r\n  format: pcap\n  mask_dtmf: true\n", 11,
+	    "'mask_dtmf' cannot apply to format pcap");
+	cfg_bad(HEAD "recording:\n  dir: /r\n  mask_dtmf: 1\n", 10, "'mask_dtmf' must be true or false");
 	cfg_bad(HEAD "recording:\n  dir: /r\n  segment_s: 0\n", 10, "'segment_s' must be a number in 1..3600");
 	cfg_bad(HEAD "recording:\n  retention_days: 5\n", 9, "retention needs 'dir'");
 	cfg_bad(HEAD "recording:\n  dir: /r\n  retention: {acme: 3, acme: 4}\n", 10,

@@ -20,6 +20,15 @@
  * all 50 relayed (forwarding unaffected, no drop counter moves); DONE
  * then says incomplete, share 320 per mille, 320 ms in the file.
  *
+ * Part 3: formats.  A pcapng recording of 20 packets per side: libpcap
+ * reads 40 packets, each with the peer's address and port as source, the
+ * media address and leg port as destination, the RTP bytes as received,
+ * a wall-clock time.  Then the caller leg declares PT 111 at 48 kHz (an
+ * Opus leg) and sends Opus; the agent sends 2 kHz PCMA with 4 DTMF
+ * digits in band; recorded as masked Ogg Opus: 1 kHz decoded on the left
+ * (the Opus leg is audio, not silence), 2 kHz right, the in-band detector
+ * finds no digit in the file, the digits' row tone is gone.
+ *
  * Exit 0 pass, 1 fail, 77 skip (EAL cannot initialise, e.g. not root).
  */
 #include <stdatomic.h>
@@ -38,7 +47,8 @@
 #include "legs.h"
 #include "pktbuild.h"
 #include "port.h"
-#include "rec_test.h" /* tests/recorder: wav_read, tone_is, t_dir_make */
+#include "rec_fmt_test.h" /* tests/recorder: wav_read, ogg_read, tone_is, t_dir_make */
+#include "sb/dtmf.h"
 #include "rectap.h"
 #include "worker.h"
 
@@ -161,7 +171,7 @@ static int32_t rec_cmd(uint16_t type, uint32_t rec_id)
 	return command(&m);
 }
 
-static int32_t rec_start(uint32_t rec_id, uint8_t fmt, const char *path)
+static int32_t rec_start_f(uint32_t rec_id, uint8_t fmt, uint8_t flags, const char *path)
 {
 	union sb_msg m;
 
@@ -174,9 +184,33 @@ static int32_t rec_start(uint32_t rec_id, uint8_t fmt, const char *path)
 	m.rec_start.agent_leg = 1;
 	m.rec_start.agent_leg_gen = 1;
 	m.rec_start.fmt = fmt;
+	m.rec_start.flags = flags;
 	m.rec_start.segment_s = 1;
 	snprintf(m.rec_start.path, sizeof(m.rec_start.path), "%s", path);
 	return command(&m);
+}
+
+static int32_t rec_start(uint32_t rec_id, uint8_t fmt, const char *path)
+{
+	return rec_start_f(rec_id, fmt, 0, path);
+}
+
+/* LEG_MOD: the same peer, PT 111 declared with a 48 kHz clock (Opus) */
+static void leg_mod_opus(unsigned leg)
+{
+	union sb_msg m;
+
+	memset(&m, 0, sizeof(m));
+	m.leg.h.type = SB_CMD_LEG_MOD;
+	m.leg.h.len = sizeof(m.leg);
+	m.leg.h.leg = leg;
+	m.leg.h.leg_gen = 1;
+	m.leg.peer_ip = peer_ip(leg);
+	m.leg.peer_port = (uint16_t)(7000 + 2 * leg);
+	m.leg.local_port = (uint16_t)(PORT_MIN + 2 * leg);
+	m.leg.n_pt_map = 1;
+	m.leg.pt_map[0] = (struct sb_pt_map){.pt_in = 111, .pt_out = 111, .clock_hz = 48000};
+	T_ASSERT_EQ_U64(command(&m), 0);
 }
 
 /* One 20 ms RTP packet from leg's peer: hz tone (0 = none) in G.711 pt. */
@@ -209,6 +243,50 @@ static void send_rtp(unsigned leg, uint8_t pt, uint16_t seq, uint32_t ts, double
 	udp->dgram_cksum = rte_ipv4_udptcp_cksum(ip, udp);
 	while (rte_ring_enqueue(rx, m) != 0)
 		pump(1);
+}
+
+/* One RTP packet from leg's peer with payload pl[0..len) of type pt. */
+static void send_raw(unsigned leg, uint8_t pt, uint16_t seq, uint32_t ts, const uint8_t *pl,
+		     unsigned len)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(mp);
+	struct rte_ipv4_hdr *ip;
+	struct rte_udp_hdr *udp;
+	uint8_t *rtp;
+
+	T_ASSERT(m != NULL);
+	T_ASSERT(sb_pkt_udp_rtp(m, &PEER_MAC, &w->mac, peer_ip(leg), MEDIA_IP,
+				(uint16_t)(7000 + 2 * leg), (uint16_t)(PORT_MIN + 2 * leg), seq,
+				(uint16_t)len) == 0);
+	ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, sizeof(struct rte_ether_hdr));
+	udp = (struct rte_udp_hdr *)(ip + 1);
+	rtp = (uint8_t *)(udp + 1);
+	rtp[1] = pt;
+	rtp[4] = (uint8_t)(ts >> 24);
+	rtp[5] = (uint8_t)(ts >> 16);
+	rtp[6] = (uint8_t)(ts >> 8);
+	rtp[7] = (uint8_t)ts;
+	rtp[8] = (uint8_t)leg; /* SSRC */
+	memcpy(rtp + 12, pl, len);
+	udp->dgram_cksum = 0;
+	udp->dgram_cksum = rte_ipv4_udptcp_cksum(ip, udp);
+	while (rte_ring_enqueue(rx, m) != 0)
+		pump(1);
+}
+
+/* A 20 ms PCMA frame of DTMF digit row 0 (697 Hz) x column c (1209 +) */
+static void send_dtmf(unsigned leg, uint16_t seq, uint32_t ts, unsigned c)
+{
+	static const double col[4] = {1209, 1336, 1477, 1633};
+	uint8_t pl[160];
+
+	for (unsigned i = 0; i < 160; i++) {
+		double t = (ts + i) / 8000.0;
+
+		pl[i] = sb_g711_alaw_enc1((int16_t)(10000 * sin(2 * M_PI * 697 * t) +
+						    10000 * sin(2 * M_PI * col[c % 4] * t)));
+	}
+	send_raw(leg, 8, seq, ts, pl, sizeof(pl));
 }
 
 static uint64_t drops_total(const struct sb_worker_stats *st)
@@ -440,6 +518,128 @@ int main(int argc, char **argv)
 	T_ASSERT_EQ_U64(wv.frames, 16 * 160);
 	T_ASSERT(tone_is(wv.l, 16 * 160, 1000, 2000));
 	wav_free(&wv);
+	sb_dprec_destroy(d, &w, 1, 2000);
+
+	/* ---- part 3: pcapng, and an Opus leg in a masked Ogg Opus file ---- */
+	rc.ring_slots = 4096;
+	d = sb_dprec_create(&rc, why, sizeof(why));
+	T_ASSERT(d != NULL);
+	sb_dprec_attach(d, w);
+	T_ASSERT(sb_dprec_start(d) == 0);
+	/* masking a capture is refused: raw packets keep their tones */
+	T_ASSERT_EQ_U64(-rec_start_f(9, SB_DP_REC_PCAP, SB_DP_REC_F_MASK_DTMF, "x.pcapng"), EINVAL);
+	T_ASSERT_EQ_U64(-rec_start_f(9, SB_DP_REC_OPUS, 0x80, "x.opus"), EINVAL);
+	T_ASSERT_EQ_U64(rec_start_f(80, SB_DP_REC_PCAP, 0, "cap/c80.pcapng"), 0);
+	tx_rtp = 0;
+	for (unsigned i = 0; i < 20; i++) {
+		send_rtp(0, 0, (uint16_t)(500 + i), 7000u + 160u * i, 1000);
+		send_rtp(1, 8, (uint16_t)(700 + i), 9000u + 160u * i, 2000);
+		pump(2);
+	}
+	pump_tx(40);
+	T_ASSERT_EQ_U64(rec_cmd(SB_CMD_REC_STOP, 80), 0);
+	ev = wait_evt(SB_EVT_REC_DONE, 5000);
+	printf("DONE pcap: status %d %u ms, complete %u, %llu bytes\n", ev.rec_evt.status,
+	       ev.rec_evt.file_ms, ev.rec_evt.complete, (unsigned long long)ev.rec_evt.bytes);
+	T_ASSERT_EQ_U64(ev.rec_evt.rec_id, 80);
+	T_ASSERT_EQ_U64(ev.rec_evt.complete, 1);
+	snprintf(path, sizeof(path), "%s/cap/c80.pcapng", t_dir);
+	{
+		char err[PCAP_ERRBUF_SIZE];
+		pcap_t *pc = pcap_open_offline(path, err);
+		struct pcap_pkthdr *h;
+		const u_char *b;
+		unsigned n = 0, per[2] = {0, 0};
+		time_t now = time(NULL);
+
+		T_ASSERT(pc != NULL);
+		T_ASSERT(pcap_datalink(pc) == DLT_IPV4);
+		while (pcap_next_ex(pc, &h, &b) == 1) {
+			uint32_t src, dst;
+			unsigned leg;
+
+			memcpy(&src, b + 12, 4);
+			memcpy(&dst, b + 16, 4);
+			leg = src == peer_ip(0) ? 0 : 1;
+			T_ASSERT(src == peer_ip(leg) && dst == MEDIA_IP);
+			T_ASSERT((unsigned)(b[20] << 8 | b[21]) == 7000 + 2 * leg);
+			T_ASSERT((unsigned)(b[22] << 8 | b[23]) == PORT_MIN + 2 * leg);
+			T_ASSERT(h->caplen == 28 + 12 + 160 && h->len == h->caplen);
+			T_ASSERT(b[28 + 1] == (leg ? 8 : 0)); /* the RTP header as received */
+			T_ASSERT(h->ts.tv_sec > now - 60 && h->ts.tv_sec <= now + 1);
+			per[leg]++;
+			n++;
+		}
+		pcap_close(pc);
+		printf("pcap: %u packets (%u + %u)\n", n, per[0], per[1]);
+		T_ASSERT(n == 40 && per[0] == 20 && per[1] == 20);
+	}
+
+	/* the caller leg speaks Opus (PT 111, 48 kHz in its payload map); the
+	 * agent sends 2 kHz with 4 DTMF digits in band; masked Ogg Opus */
+	leg_mod_opus(0);
+	T_ASSERT_EQ_U64(rec_start_f(81, SB_DP_REC_OPUS, SB_DP_REC_F_MASK_DTMF, "c81.opus"), 0);
+	{
+		OpusEncoder *enc = opus_leg_enc(16000, false);
+		uint64_t frames0 = st->rec_frames;
+
+		T_ASSERT(enc != NULL);
+		tx_rtp = 0;
+		for (unsigned i = 0; i < PKTS; i++) {
+			uint8_t op[400];
+			int ol = opus_tone_pkt(enc, 1000, i, op, sizeof(op));
+
+			T_ASSERT(ol > 0);
+			send_raw(0, 111, (uint16_t)(1000 + i), 48000u * 7 + 960u * i, op, (unsigned)ol);
+			/* digits at packets 20-24, 40-44, 60-64, 80-84 */
+			if (i % 20 < 5 && i >= 20)
+				send_dtmf(1, (uint16_t)(2000 + i), 30000u + 160u * i, i / 20);
+			else
+				send_rtp(1, 8, (uint16_t)(2000 + i), 30000u + 160u * i, 2000);
+			pump(2);
+		}
+		pump_tx(2 * PKTS);
+		T_ASSERT_EQ_U64(st->rec_frames - frames0, 2 * PKTS);
+		opus_encoder_destroy(enc);
+	}
+	T_ASSERT_EQ_U64(rec_cmd(SB_CMD_REC_STOP, 81), 0);
+	ev = wait_evt(SB_EVT_REC_DONE, 5000);
+	printf("DONE opus: status %d %u ms, complete %u, %llu bytes\n", ev.rec_evt.status,
+	       ev.rec_evt.file_ms, ev.rec_evt.complete, (unsigned long long)ev.rec_evt.bytes);
+	T_ASSERT_EQ_U64(ev.rec_evt.complete, 1);
+	T_ASSERT_EQ_U64(ev.rec_evt.file_ms, PKTS * 20);
+	printf("recorder: opus decoded %llu, in-band blocks masked %llu\n",
+	       (unsigned long long)sb_dprec_counter(d, "OPUS_DECODED"),
+	       (unsigned long long)sb_dprec_counter(d, "MASK_INBAND"));
+	T_ASSERT_EQ_U64(sb_dprec_counter(d, "OPUS_DECODED"), PKTS);
+	T_ASSERT(sb_dprec_counter(d, "MASK_INBAND") >= 4 * 5);
+	snprintf(path, sizeof(path), "%s/c81.opus", t_dir);
+	{
+		struct oggf o;
+		struct sb_dtmf_ib det;
+		struct sb_dtmf_ev dev[8];
+		unsigned found = 0;
+
+		T_ASSERT(ogg_read(path, &o) == 0);
+		T_ASSERT(o.channels == 2 && o.eos);
+		T_ASSERT_EQ_U64(o.frames, PKTS * 160);
+		/* the Opus leg recorded as audio, not silence */
+		T_ASSERT(tone_is(o.l + 160, 18 * 160, 1000, 2000));
+		T_ASSERT(tone_is(o.r + 160, 18 * 160, 2000, 1000));
+		sb_dtmf_ib_init(&det);
+		for (unsigned i = 0; i + 160 <= o.frames; i += 160) {
+			unsigned k = sb_dtmf_ib_process(&det, o.r + i, 160, i, dev, 8);
+
+			for (unsigned j = 0; j < k; j++)
+				found += dev[j].kind == SB_DTMF_BEGIN;
+		}
+		printf("digits found in the masked file: %u\n", found);
+		T_ASSERT(found == 0);
+		for (unsigned k = 1; k <= 4; k++) /* the digit's rows are gone */
+			T_ASSERT(goertzel(o.r + k * 20 * 160, 5 * 160, 697) <
+				 1e-3 * goertzel(o.r + 160, 18 * 160, 2000));
+		ogg_free(&o);
+	}
 	sb_dprec_destroy(d, &w, 1, 2000);
 
 	sb_worker_free(w);

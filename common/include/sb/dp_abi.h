@@ -306,7 +306,9 @@ _Static_assert(sizeof(struct sb_cmd_prompt_load) == 120, "bump SB_DP_ABI");
 #define SB_PROMPT_LOOP (1u << 0) /* music on hold: until PROMPT_STOP */
 
 /* PROMPT_PLAY: to leg h.leg (what the leg would have forwarded to its
- * peer is replaced while it plays; relaying resumes after), or, with
+ * peer is replaced while it plays; relaying resumes after) in the codec
+ * its LEG_MEDIA declared (G.711 as stored; Opus encoded on the worker,
+ * 20 ms packets only, else -ENOTSUP), or, with
  * h.leg == SB_LEG_NONE, to every member of conference conf on worker.
  * PROMPT_STOP: the same addressing; answered 0 even if nothing played. */
 struct sb_cmd_prompt {
@@ -375,8 +377,12 @@ _Static_assert(sizeof(struct sb_evt_prompt) == 32, "bump SB_DP_ABI");
  *
  * One recording = one stereo file: leg h.leg (the caller) on the left,
  * agent_leg on the right, both on the same worker.  Audio is the RTP
- * payload each leg receives from its peer (after SRTP unprotect), G.711
- * only (other payload types are skipped and counted).  The file is
+ * payload each leg receives from its peer (after SRTP unprotect): G.711
+ * (PT 0/8), and Opus on a leg whose media context (or payload map clock
+ * of 48000) says so, decoded on the recorder thread; other payload types
+ * are skipped and counted.  Formats 4..7 and the flags were appended
+ * without an ABI bump: a dataplane that predates them answers -EINVAL.
+ * The file is
  * --rec-dir/path, written as path.part and renamed at close; every
  * segment_s of audio it is made durable (fdatasync + header), so a crash
  * loses at most the open segment.  Timeline: RTP timestamps; gaps are
@@ -399,7 +405,15 @@ enum sb_dp_rec_fmt {
 	SB_DP_REC_PCM16 = 1, /* 16-bit linear stereo (twice the bytes) */
 	SB_DP_REC_ALAW = 2,
 	SB_DP_REC_ULAW = 3,
+	SB_DP_REC_MONO = 4,      /* WAV mono 16-bit: both sides summed (saturating) */
+	SB_DP_REC_OPUS = 5,      /* Ogg Opus stereo (recorder/: format in sb/rec.h) */
+	SB_DP_REC_OPUS_MONO = 6, /* Ogg Opus, mono mix */
+	SB_DP_REC_PCAP = 7,      /* pcapng of the RTP packets both legs received */
 };
+
+/* sb_cmd_rec_start.flags */
+#define SB_DP_REC_F_MASK_DTMF 0x01u /* silence DTMF (RFC 4733 on a media leg's
+				     * dtmf_pt, in-band tones); not with PCAP */
 
 struct sb_cmd_rec_start {
 	struct sb_msg_hdr h;       /* leg, leg_gen: the caller (left) */
@@ -407,7 +421,7 @@ struct sb_cmd_rec_start {
 	uint32_t agent_leg;        /* right channel */
 	uint32_t agent_leg_gen;
 	uint8_t fmt;               /* enum sb_dp_rec_fmt */
-	uint8_t flags;             /* 0 */
+	uint8_t flags;             /* SB_DP_REC_F_* */
 	uint16_t segment_s;        /* durability segment; 0 = the dataplane's (60 s) */
 	char path[SB_REC_REL_PATH_MAX]; /* relative to --rec-dir, NUL-terminated */
 	uint32_t reserved[4];

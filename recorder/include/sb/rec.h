@@ -2,8 +2,9 @@
 /*
  * sb/rec.h — call recorder: dataplane workers push the audio of recorded
  * calls onto bounded per-worker rings without ever waiting; one recorder
- * thread (not a worker lcore) drains them, assembles one stereo WAV per
- * call (caller left, agent right) and writes it with io_uring.
+ * thread (not a worker lcore) drains them, assembles one file per call
+ * (stereo WAV by default, caller left, agent right; or mono WAV, Ogg
+ * Opus, pcapng: see "Layout" below) and writes it with io_uring.
  *
  * Threads and ownership:
  *   - producer i (a worker): sb_rec_prod(r, i), then sb_rec_push_burst()
@@ -15,16 +16,44 @@
  *   - recorder (one thread): sb_rec_poll() in a loop, or
  *     sb_rec_thread_start() which runs that loop in its own pthread.
  *
- * Files: PATH.part while recording; at stop the WAV header is completed,
+ * Files: PATH.part while recording; at stop the header is completed,
  * the data made durable (fdatasync through io_uring) and the file renamed
  * to PATH.  Every segment (cfg.segment_ms of audio, 60 s by default) the
  * data written so far is fdatasync'ed and the header rewritten to cover
  * it, so a .part left by a crash plays; sb_rec_recover_dir() repairs every
  * .part of a directory at start-up (header sizes from the file length).
  *
- * Layout of a file (all formats): a 4096-byte header block (RIFF, fmt,
- * a JUNK pad, data chunk header at 4088) then the interleaved samples from
- * offset 4096, so that O_DIRECT writes are block aligned.
+ * Layout of a file (all formats): a 4096-byte header block then the data
+ * from offset 4096, so that O_DIRECT writes are block aligned:
+ *   - WAV (stereo PCM16/A-law/mu-law, mono PCM16 mix): RIFF, fmt, a JUNK
+ *     pad, data chunk header at 4088, interleaved samples;
+ *   - Ogg Opus (RFC 7845): the OpusHead page and the OpusTags page, whose
+ *     packet is padded (zeros after the comment list, 5.2) so the two end
+ *     at 4096; then audio pages, 20 ms packets encoded at 8 kHz on the
+ *     recorder thread, granule positions in 48 kHz units.  At every
+ *     segment close the stream is flushed (every packet so far in whole
+ *     pages) before the fdatasync; a crash loses what followed the last
+ *     flush (the open segment plus < 20 ms); the recovery cuts the file
+ *     after its last page with a good CRC and sets EOS on it;
+ *   - pcapng: a Section Header Block (its comment pads it) and two
+ *     Interface Description Blocks (0: packets the caller leg received,
+ *     1: the agent leg's; LINKTYPE_IPV4 with an IPv4/UDP header rebuilt
+ *     from the addresses the tap saw), then one Enhanced Packet Block per
+ *     RTP packet (microsecond timestamps, up to SB_REC_SNAPLEN bytes of
+ *     RTP).  Segments by capture time; the recovery cuts after the last
+ *     whole block.
+ *
+ * Inputs: G.711 frames go into the timeline as they are; Opus packets
+ * (SB_REC_OPUS) are decoded on the recorder thread (one decoder per
+ * channel, made at the channel's first Opus packet), never on a worker.
+ * DTMF masking (SB_REC_OPT_MASK_DTMF): an RFC 4733 event (SB_REC_TEV)
+ * silences its channel from the event's timestamp to its duration plus
+ * SB_REC_MASK_GUARD_MS on each side (60 ms more while it has not ended);
+ * every 12.75 ms block of decoded audio in which the in-band detector
+ * (media/dtmf_inband.c) finds a DTMF pair silences that block plus the
+ * guard.  Both act inside the reorder window (hold_ms), before a sample
+ * reaches the file, so hold_ms must exceed the guard plus a block (the
+ * default 200 ms does); what had already left is counted (MASK_LATE).
  *
  * Timeline: frames carry the RTP timestamp of their stream (8 kHz units).
  * A channel is anchored at its first frame: at the call's start (both at 0)
@@ -53,11 +82,53 @@
 
 enum sb_rec_chan { SB_REC_CALLER = 0, SB_REC_AGENT = 1 };
 
-/* codec of a frame's payload: the RTP payload type */
-enum sb_rec_codec { SB_REC_PCMU = 0, SB_REC_PCMA = 8 };
+/* codec of a frame's payload: the RTP payload type for G.711; the others
+ * are our own numbers (above 127: never an RTP payload type). */
+enum sb_rec_codec {
+	SB_REC_PCMU = 0,
+	SB_REC_PCMA = 8,
+	SB_REC_OPUS = 200, /* one Opus packet (RFC 7587), ts in 48 kHz units;
+			    * decoded (mono, 8 kHz) on the recorder thread */
+	SB_REC_TEV = 201,  /* an RFC 4733 telephone-event payload (4+ bytes):
+			    * masks its interval when the call masks DTMF,
+			    * else ignored; ts in the channel's audio clock */
+	SB_REC_PKT = 202,  /* pcap recordings: a struct sb_rec_pkt followed by
+			    * the packet's first bytes (SB_REC_FRAME_MORE chunks) */
+};
 
-/* file format: the WAV format tag */
-enum sb_rec_fmt { SB_REC_FMT_PCM16 = 1, SB_REC_FMT_ALAW = 6, SB_REC_FMT_ULAW = 7 };
+/* file format: the WAV format tag for the stereo WAV files; the others
+ * are our own numbers (sb_rec_fmt_name gives the index's word). */
+enum sb_rec_fmt {
+	SB_REC_FMT_PCM16 = 1,      /* WAV, stereo 16-bit linear */
+	SB_REC_FMT_ALAW = 6,       /* WAV, stereo A-law */
+	SB_REC_FMT_ULAW = 7,       /* WAV, stereo mu-law */
+	SB_REC_FMT_MONO = 0x101,   /* WAV, mono 16-bit: both sides summed (saturating) */
+	SB_REC_FMT_OPUS = 0x102,   /* Ogg Opus, stereo (caller left, agent right) */
+	SB_REC_FMT_OPUS_MONO = 0x103, /* Ogg Opus, mono mix */
+	SB_REC_FMT_PCAP = 0x104,   /* pcapng: the call's RTP packets as received */
+};
+const char *sb_rec_fmt_name(unsigned fmt); /* "wav-pcm16", ..., "pcap"; NULL: unknown */
+
+/* sb_rec_start_opts() flags */
+#define SB_REC_OPT_MASK_DTMF 1u /* silence DTMF (RFC 4733 events, in-band tones) */
+/* masking guard around a detected tone or an event: what the detector's
+ * 12.75 ms blocks can miss at each edge, with margin */
+#define SB_REC_MASK_GUARD_MS 30
+
+/* What precedes a captured packet in its SB_REC_PKT frames: the packet
+ * was received from src by dst (addresses in network order). */
+struct sb_rec_pkt {
+	uint64_t time_ns;  /* CLOCK_REALTIME of arrival */
+	uint32_t src_ip, dst_ip;
+	uint16_t src_port, dst_port;
+	uint16_t orig_len; /* the RTP packet's length */
+	uint16_t cap_len;  /* bytes that follow (<= SB_REC_SNAPLEN) */
+};
+_Static_assert(sizeof(struct sb_rec_pkt) == 24, "packet prefix layout");
+/* bytes of a packet kept (the rest is cut, orig_len says how much) and of
+ * an Opus payload accepted: bounds the recorder's reassembly buffer */
+#define SB_REC_SNAPLEN 1000
+#define SB_REC_ASM_MAX (sizeof(struct sb_rec_pkt) + SB_REC_SNAPLEN)
 
 /* One ring element (copied by value).  len samples = len bytes (G.711). */
 struct sb_rec_frame {
@@ -75,6 +146,15 @@ _Static_assert(sizeof(struct sb_rec_frame) == 176, "record ring element layout")
  * masking): the timeline advances, payload is not read (need not be
  * copied). */
 #define SB_REC_FRAME_SILENT 1u
+/* another element of the same payload follows (Opus packets over
+ * SB_REC_PAYLOAD_MAX bytes, SB_REC_PKT captures): the producer pushes all
+ * the elements of a payload in one burst, so they are adjacent in its
+ * ring; a payload cut short by a full ring is dropped whole (DROP_BAD). */
+#define SB_REC_FRAME_MORE 2u
+/* SB_REC_TEV: the event's clock is 48 kHz (an Opus leg's) */
+#define SB_REC_FRAME_CLK48 4u
+/* this element continues the payload of the previous one (MORE set on it) */
+#define SB_REC_FRAME_CONT 8u
 
 /* Producer handle: the ring and the counters only its worker writes. */
 struct sb_rec_prod {
@@ -155,7 +235,13 @@ _Static_assert(sizeof(struct sb_rec_event) % 8 == 0, "event ring element");
 	_(CALLS_INCOMPLETE, "recordings closed incomplete")                       \
 	_(CALL_TABLE_FULL, "start refused: max_calls recordings open")            \
 	_(EV_DROPPED,    "events lost: event ring full")                          \
-	_(DIRECT_FALLBACK, "O_DIRECT refused by the file system: buffered")
+	_(DIRECT_FALLBACK, "O_DIRECT refused by the file system: buffered")      \
+	_(OPUS_DECODED,  "Opus packets decoded")                                  \
+	_(OPUS_BAD,      "Opus packets the decoder refused (the frame is silence)") \
+	_(MASK_TEV,      "RFC 4733 event packets that masked audio")              \
+	_(MASK_INBAND,   "in-band DTMF blocks that masked audio")                 \
+	_(MASK_LATE,     "masked samples already written (outside the window)")   \
+	_(PKTS,          "packets written to pcap recordings")
 enum sb_rec_cnt {
 #define _(s, d) SB_REC_C_##s,
 	SB_REC_COUNTERS(_)
@@ -181,8 +267,12 @@ struct sb_rec;
 
 void sb_rec_free(struct sb_rec *r); /* NULL ok; abandons open calls as .part */
 /* NULL + errno (EINVAL bad cfg, ENOMEM, or io_uring_queue_init's error). */
+#if defined(__clang__) /* no deallocator argument (the fuzz build is clang) */
+struct sb_rec *sb_rec_create(const struct sb_rec_cfg *cfg) __attribute__((malloc));
+#else
 struct sb_rec *sb_rec_create(const struct sb_rec_cfg *cfg)
 	__attribute__((malloc, malloc(sb_rec_free, 1)));
+#endif
 
 /* Producer handle of worker i (< cfg.nprod). */
 struct sb_rec_prod *sb_rec_prod(struct sb_rec *r, unsigned i);
@@ -196,6 +286,10 @@ int sb_rec_stop(struct sb_rec *r, uint32_t call_id);
  * 0 = cfg.segment_ms; else >= 100). */
 int sb_rec_start_seg(struct sb_rec *r, uint32_t call_id, const char *path,
 		     enum sb_rec_fmt fmt, unsigned segment_ms);
+/* The same with flags (SB_REC_OPT_*).  -EINVAL also for MASK_DTMF with
+ * SB_REC_FMT_PCAP (raw packets keep their tones). */
+int sb_rec_start_opts(struct sb_rec *r, uint32_t call_id, const char *path,
+		      enum sb_rec_fmt fmt, unsigned segment_ms, unsigned flags);
 /* Up to n events; returns how many. */
 unsigned sb_rec_event_poll(struct sb_rec *r, struct sb_rec_event *ev, unsigned n);
 
@@ -235,5 +329,18 @@ int sb_rec_recover_dir(const char *dir,
 
 /* WAV header block (SB_REC_HDR_SIZE bytes) for data_bytes of audio. */
 void sb_rec_wav_header(uint8_t *hdr, enum sb_rec_fmt fmt, uint64_t data_bytes);
+
+/* Crash repair of the stream formats, on a file image buf[0..len): the
+ * length of the longest prefix that is whole (Ogg: pages with a good
+ * CRC; pcapng: blocks whose two lengths agree), at least SB_REC_HDR_SIZE,
+ * or -EBADMSG when the header block itself is not ours.  *ms: the audio
+ * (Ogg: last granule position less the pre-skip) or capture (pcapng:
+ * first to last packet) duration; *last_page: offset of the last whole
+ * Ogg page (its EOS flag is set by the recovery), 0 for pcapng.  Input is
+ * any bytes (a torn file): never reads outside buf (fuzzed). */
+long sb_rec_scan_ogg(const uint8_t *buf, size_t len, uint64_t *ms, size_t *last_page);
+long sb_rec_scan_pcapng(const uint8_t *buf, size_t len, uint64_t *ms, uint64_t *pkts);
+/* Ogg CRC (the page's CRC field must be zero while computing). */
+uint32_t sb_rec_ogg_crc(const uint8_t *p, size_t n);
 
 #endif /* SB_REC_H */
