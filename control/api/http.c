@@ -5,18 +5,29 @@
  * connection; it sits in the loop's epoll set, and each time it is ready
  * (or MHD's own timeout fires on a loop timer) MHD_run() does the work on
  * the loop thread, calling the access handler below, which runs the
- * route's handler and queues the response at once.  No thread, no lock,
- * no hand-over queue: the boundary is the loop itself.
+ * route's handler and queues the response at once.
+ *
+ * Slow work does not run there: sb_api_defer() queues a job for the API's
+ * worker thread and the request is suspended (MHD_ALLOW_SUSPEND_RESUME);
+ * the worker puts the finished job on a done list and writes an eventfd
+ * that sits in the loop; on the loop thread the job's done() fills the
+ * response, the connection is resumed, and MHD calls on_request() again,
+ * which queues the response kept for it.  The worker shares nothing with
+ * the loop but the two lists under jlock.
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 #include "api/api.h"
 #include "log.h"
@@ -25,6 +36,7 @@
 #define API_MAX_ROUTES 64
 #define API_MAX_CONNS  256
 #define API_CONN_TIMEOUT_S 30
+#define API_MAX_JOBS 64 /* queued for the worker; more: 503 */
 
 struct route {
 	char method[8];
@@ -44,14 +56,29 @@ struct sb_api {
 	struct sb_api_token *tokens;
 	unsigned n_routes;
 	struct route routes[API_MAX_ROUTES];
-	uint64_t requests, unauthorized;
+	uint64_t requests, unauthorized, deferred, busy;
+	/* the worker thread and its job lists (jlock) */
+	pthread_t worker;
+	bool worker_up;
+	int efd;                  /* eventfd: jobs done (worker -> loop) */
+	pthread_mutex_t jlock;
+	pthread_cond_t jwake;
+	bool jstop;
+	unsigned jcount;          /* queued, not yet run */
+	struct sb_api_job *jhead, *jtail;  /* queued */
+	struct sb_api_job *dhead, *dtail;  /* done, for the loop */
 };
 
-/* per request: the body as it arrives */
+/* per request: the body as it arrives; a deferred request's response */
 struct conn_ctx {
 	char *body;
 	size_t len, cap;
 	bool too_big;
+	bool pending;             /* suspended, its job queued or running */
+	bool ready;               /* resp filled by the job's done() */
+	struct sb_api *api;
+	struct MHD_Connection *conn;
+	struct sb_api_resp resp;
 };
 
 static void api_kick(struct sb_api *api);
@@ -91,6 +118,155 @@ const char *sb_api_query(const struct sb_api_req *req, const char *name)
 	return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);
 }
 
+const char *sb_api_header(const struct sb_api_req *req, const char *name)
+{
+	return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
+}
+
+struct each_ctx {
+	int (*cb)(void *ctx, const char *name, const char *value);
+	void *ctx;
+	int rc;
+};
+
+static enum MHD_Result each_arg(void *cls, enum MHD_ValueKind kind, const char *key,
+				const char *value)
+{
+	struct each_ctx *e = cls;
+
+	(void)kind;
+	e->rc = e->cb(e->ctx, key, value);
+	return e->rc ? MHD_NO : MHD_YES;
+}
+
+int sb_api_query_each(const struct sb_api_req *req,
+		      int (*cb)(void *ctx, const char *name, const char *value), void *ctx)
+{
+	struct each_ctx e = { .cb = cb, .ctx = ctx, .rc = 0 };
+
+	MHD_get_connection_values(req->conn, MHD_GET_ARGUMENT_KIND, each_arg, &e);
+	return e.rc;
+}
+
+void sb_api_resp_file(struct sb_api_resp *resp, unsigned status, int fd, uint64_t off,
+		      uint64_t len, uint64_t total, const char *ctype)
+{
+	json_decref(resp->body);
+	resp->body = NULL;
+	if (resp->fd >= 0)
+		close(resp->fd);
+	resp->status = status;
+	resp->fd = fd;
+	resp->off = off;
+	resp->len = len;
+	resp->total = total;
+	resp->ctype = ctype;
+}
+
+/* ---- the worker thread ---- */
+
+static void *worker_main(void *arg)
+{
+	struct sb_api *api = arg;
+	struct sb_api_job *j;
+	uint64_t one = 1;
+
+	pthread_mutex_lock(&api->jlock);
+	for (;;) {
+		while (api->jhead == NULL && !api->jstop)
+			pthread_cond_wait(&api->jwake, &api->jlock);
+		if (api->jhead == NULL)
+			break; /* stopping, and every queued job ran */
+		j = api->jhead;
+		api->jhead = j->next;
+		if (api->jhead == NULL)
+			api->jtail = NULL;
+		api->jcount--;
+		pthread_mutex_unlock(&api->jlock);
+
+		j->run(j); /* may block: that is what this thread is for */
+
+		pthread_mutex_lock(&api->jlock);
+		j->next = NULL;
+		if (api->dtail)
+			api->dtail->next = j;
+		else
+			api->dhead = j;
+		api->dtail = j;
+		if (write(api->efd, &one, sizeof(one)) < 0) {
+			/* the counter cannot overflow at our rate: the loop is
+			 * woken either way */
+		}
+	}
+	pthread_mutex_unlock(&api->jlock);
+	return NULL;
+}
+
+int sb_api_defer(const struct sb_api_req *req, struct sb_api_job *job, struct sb_api_resp *resp)
+{
+	struct conn_ctx *cx = req->priv;
+	struct sb_api *api = cx->api;
+
+	pthread_mutex_lock(&api->jlock);
+	if (api->jcount >= API_MAX_JOBS || api->jstop) {
+		api->busy++;
+		pthread_mutex_unlock(&api->jlock);
+		sb_api_error(resp, 503, NULL, "busy: %u requests waiting for the store",
+			     API_MAX_JOBS);
+		return -EAGAIN;
+	}
+	job->cx = cx;
+	job->next = NULL;
+	if (api->jtail)
+		api->jtail->next = job;
+	else
+		api->jhead = job;
+	api->jtail = job;
+	api->jcount++;
+	api->deferred++;
+	pthread_cond_signal(&api->jwake);
+	pthread_mutex_unlock(&api->jlock);
+	cx->pending = true;
+	return SB_API_PENDING;
+}
+
+/* Loop thread: the finished jobs' done() and their requests resumed. */
+static unsigned jobs_finish(struct sb_api *api)
+{
+	struct sb_api_job *j, *next;
+	unsigned n = 0;
+
+	pthread_mutex_lock(&api->jlock);
+	j = api->dhead;
+	api->dhead = api->dtail = NULL;
+	pthread_mutex_unlock(&api->jlock);
+	for (; j != NULL; j = next, n++) {
+		struct conn_ctx *cx = j->cx;
+
+		next = j->next;
+		cx->resp = (struct sb_api_resp){ .status = 200, .body = NULL, .fd = -1 };
+		j->done(j, &cx->resp); /* frees j */
+		cx->ready = true;
+		MHD_resume_connection(cx->conn);
+	}
+	return n;
+}
+
+static void on_jobs_done(void *arg, uint32_t events)
+{
+	struct sb_api *api = arg;
+	uint64_t v;
+
+	(void)events;
+	if (read(api->efd, &v, sizeof(v)) < 0) {
+		/* EAGAIN: already drained */
+	}
+	if (jobs_finish(api)) {
+		MHD_run(api->d); /* the resumed requests answered now */
+		api_kick(api);
+	}
+}
+
 /* constant time over the configured token's length: a wrong guess learns
  * nothing from timing about how much of it was right */
 static bool token_eq(const char *want, const char *got, size_t got_len)
@@ -121,8 +297,31 @@ static const char *authenticate(struct sb_api *api, struct MHD_Connection *conn)
 	return tenant;
 }
 
+/* How much of path prefix matches (a "*" component: any one non-empty
+ * component), ending at a component boundary; -1 when it does not. */
+static long prefix_match(const char *prefix, const char *path)
+{
+	const char *p = prefix, *q = path;
+
+	while (*p) {
+		if (p[0] == '*' && p > prefix && p[-1] == '/' && (p[1] == '/' || p[1] == '\0')) {
+			if (*q == '/' || *q == '\0')
+				return -1;
+			while (*q && *q != '/')
+				q++;
+			p++;
+			continue;
+		}
+		if (*p++ != *q++)
+			return -1;
+	}
+	if (*q != '\0' && *q != '/')
+		return -1;
+	return q - path;
+}
+
 static const struct route *route_find(struct sb_api *api, const char *method, const char *path,
-				      bool *path_known)
+				      bool *path_known, size_t *matched)
 {
 	const struct route *best = NULL;
 	size_t best_len = 0;
@@ -130,17 +329,49 @@ static const struct route *route_find(struct sb_api *api, const char *method, co
 	*path_known = false;
 	for (unsigned i = 0; i < api->n_routes; i++) {
 		const struct route *r = &api->routes[i];
+		long m = prefix_match(r->prefix, path);
 
-		if (strncmp(path, r->prefix, r->plen) != 0 ||
-		    (path[r->plen] != '\0' && path[r->plen] != '/'))
+		if (m < 0)
 			continue;
 		*path_known = true; /* another method's route: 405, not 404 */
 		if (strcmp(r->method, method) == 0 && (best == NULL || r->plen > best_len)) {
 			best = r;
 			best_len = r->plen;
+			*matched = (size_t)m;
 		}
 	}
 	return best;
+}
+
+/* resp's file (it owns fd until here; MHD owns it from here on) */
+static enum MHD_Result send_file(struct MHD_Connection *conn, struct sb_api_resp *resp)
+{
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+	char range[96];
+
+	r = MHD_create_response_from_fd_at_offset64(resp->len, resp->fd, resp->off);
+	if (r == NULL) {
+		close(resp->fd);
+		resp->fd = -1;
+		return MHD_NO;
+	}
+	resp->fd = -1;
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
+				resp->ctype ? resp->ctype : "application/octet-stream");
+	MHD_add_response_header(r, MHD_HTTP_HEADER_ACCEPT_RANGES, "bytes");
+	if (resp->status == 206) {
+		snprintf(range, sizeof(range), "bytes %llu-%llu/%llu",
+			 (unsigned long long)resp->off,
+			 (unsigned long long)(resp->off + resp->len - 1),
+			 (unsigned long long)resp->total);
+		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_RANGE, range);
+	}
+	if (resp->disposition[0])
+		MHD_add_response_header(r, "Content-Disposition", resp->disposition);
+	ret = MHD_queue_response(conn, resp->status, r);
+	MHD_destroy_response(r);
+	return ret;
 }
 
 static enum MHD_Result send_json(struct MHD_Connection *conn, unsigned status, json_t *body)
@@ -171,10 +402,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 {
 	struct sb_api *api = cls;
 	struct conn_ctx *cx = *con_cls;
-	struct sb_api_resp resp = { .status = 200, .body = NULL };
+	struct sb_api_resp resp = { .status = 200, .body = NULL, .fd = -1 };
 	struct sb_api_req req;
 	const struct route *r;
 	const char *tenant;
+	size_t matched = 0;
 	bool known;
 	enum MHD_Result ret;
 	int rc;
@@ -184,8 +416,19 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		cx = calloc(1, sizeof(*cx));
 		if (cx == NULL)
 			return MHD_NO;
+		cx->api = api;
+		cx->conn = conn;
+		cx->resp.fd = -1;
 		*con_cls = cx;
 		return MHD_YES;
+	}
+	if (cx->pending) { /* resumed: the job's answer */
+		if (!cx->ready)
+			return MHD_YES;
+		cx->pending = cx->ready = false;
+		resp = cx->resp;
+		cx->resp = (struct sb_api_resp){ .status = 200, .body = NULL, .fd = -1 };
+		goto out;
 	}
 	if (*upload_size) { /* a piece of the body */
 		if (cx->too_big || cx->len + *upload_size > api->max_body) {
@@ -218,7 +461,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		sb_api_error(&resp, 413, "body", "larger than %zu bytes", api->max_body);
 		goto out;
 	}
-	r = route_find(api, method, url, &known);
+	r = route_find(api, method, url, &known, &matched);
 	if (r == NULL) {
 		if (known)
 			sb_api_error(&resp, 405, NULL, "method %s not allowed on %s", method, url);
@@ -228,17 +471,25 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	}
 	req.method = method;
 	req.path = url;
-	req.rest = url + r->plen;
+	req.rest = url + matched;
 	while (*req.rest == '/')
 		req.rest++;
 	req.tenant = tenant;
 	req.body = cx->body ? cx->body : "";
 	req.body_len = cx->len;
 	req.conn = conn;
+	req.priv = cx;
 	rc = r->h(r->arg, &req, &resp);
+	if (rc == SB_API_PENDING) {
+		json_decref(resp.body);
+		MHD_suspend_connection(conn); /* on_jobs_done() resumes it */
+		return MHD_YES;
+	}
 	if (rc < 0)
 		sb_api_error(&resp, 500, NULL, "internal error: %s", strerror(-rc));
 out:
+	if (resp.fd >= 0)
+		return send_file(conn, &resp);
 	ret = send_json(conn, resp.status, resp.body);
 	json_decref(resp.body);
 	return ret;
@@ -253,6 +504,9 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	(void)conn;
 	(void)toe;
 	if (cx) {
+		json_decref(cx->resp.body);
+		if (cx->resp.fd >= 0)
+			close(cx->resp.fd);
 		free(cx->body);
 		free(cx);
 		*con_cls = NULL;
@@ -283,7 +537,9 @@ struct sb_api *sb_api_create(struct sb_loop *loop, const struct sb_api_params *p
 		goto out_free;
 	}
 	sb_timer_init(&api->t, on_timer, api);
-	api->d = MHD_start_daemon(MHD_USE_EPOLL | MHD_USE_ERROR_LOG, p->port, NULL, NULL,
+	api->efd = -1;
+	api->d = MHD_start_daemon(MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME,
+				  p->port, NULL, NULL,
 				  on_request, api,
 				  MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
 				  MHD_OPTION_NOTIFY_COMPLETED, on_completed, api,
@@ -304,10 +560,31 @@ struct sb_api *sb_api_create(struct sb_loop *loop, const struct sb_api_params *p
 		errno = EIO;
 		goto out_free;
 	}
+	pthread_mutex_init(&api->jlock, NULL);
+	pthread_cond_init(&api->jwake, NULL);
+	api->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (api->efd < 0 || sb_loop_add_fd(loop, api->efd, on_jobs_done, api) < 0) {
+		sb_err("api: cannot set up the worker's eventfd");
+		goto out_stop;
+	}
+	if (pthread_create(&api->worker, NULL, worker_main, api) != 0) {
+		sb_err("api: cannot start the worker thread");
+		sb_loop_del_fd(loop, api->efd);
+		goto out_stop;
+	}
+	api->worker_up = true;
 	sb_info("api: listening on http://%s:%u (%u tokens)", p->addr ? p->addr : "127.0.0.1",
 		sb_api_port(api), api->n_tokens);
 	return api;
 
+out_stop:
+	if (api->efd >= 0)
+		close(api->efd);
+	pthread_cond_destroy(&api->jwake);
+	pthread_mutex_destroy(&api->jlock);
+	sb_loop_del_fd(loop, api->epfd);
+	MHD_stop_daemon(api->d);
+	errno = EIO;
 out_free:
 	free(api->tokens);
 	free(api);
@@ -325,9 +602,24 @@ void sb_api_free(struct sb_api *api)
 {
 	if (api == NULL)
 		return;
+	/* The worker runs what is queued and stops; every suspended request
+	 * is then answered and resumed (MHD refuses to stop with suspended
+	 * connections). */
+	pthread_mutex_lock(&api->jlock);
+	api->jstop = true;
+	pthread_cond_signal(&api->jwake);
+	pthread_mutex_unlock(&api->jlock);
+	if (api->worker_up)
+		pthread_join(api->worker, NULL);
+	if (jobs_finish(api))
+		MHD_run(api->d);
 	sb_timer_cancel(api->loop, &api->t);
+	sb_loop_del_fd(api->loop, api->efd);
+	close(api->efd);
 	sb_loop_del_fd(api->loop, api->epfd);
 	MHD_stop_daemon(api->d);
+	pthread_cond_destroy(&api->jwake);
+	pthread_mutex_destroy(&api->jlock);
 	/* tokens are secrets: do not leave them in freed memory */
 	explicit_bzero(api->tokens, api->n_tokens * sizeof(*api->tokens));
 	free(api->tokens);

@@ -6,6 +6,7 @@
 
 #include "api/api.h"
 #include "api/cc.h"
+#include "api/rec.h"
 
 struct sb_api *sb_api_create(struct sb_loop *loop, const struct sb_api_params *p)
 {
@@ -21,6 +22,13 @@ void sb_api_free(struct sb_api *api)
 }
 
 int sb_api_cc_register(struct sb_api *api, struct sb_cp *cp)
+{
+	(void)api;
+	(void)cp;
+	return -ENOTSUP;
+}
+
+int sb_api_rec_register(struct sb_api *api, struct sb_cp *cp)
 {
 	(void)api;
 	(void)cp;

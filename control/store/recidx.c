@@ -20,6 +20,8 @@ static const char schema_sql[] =
 	"path TEXT NOT NULL UNIQUE, format TEXT, start_ms INTEGER, state INTEGER NOT NULL, "
 	"duration_ms INTEGER, bytes INTEGER, share_pm INTEGER, complete INTEGER, err INTEGER);"
 	"CREATE INDEX IF NOT EXISTS recording_tenant ON recording(tenant, start_ms);"
+	/* the API's pages (store/recq.c): one tenant in id order */
+	"CREATE INDEX IF NOT EXISTS recording_tenant_id ON recording(tenant, id);"
 	"CREATE TABLE IF NOT EXISTS qa_form("
 	"id INTEGER PRIMARY KEY, tenant TEXT, name TEXT NOT NULL, n_questions INTEGER NOT NULL);"
 	"CREATE TABLE IF NOT EXISTS qa_question("
@@ -307,10 +309,10 @@ static void col_str(sqlite3_stmt *st, int i, char *dst, size_t n)
 	copy_str(dst, n, (const char *)t);
 }
 
-#define INFO_COLS "id, call_id, tenant, queue, agent, path, format, start_ms, state, " \
-		  "duration_ms, bytes, share_pm, complete, err"
+#define INFO_COLS RECIDX_INFO_COLS
 
-static void info_read(sqlite3_stmt *st, struct sb_rec_info *o)
+/* a row of SELECT RECIDX_INFO_COLS (store/recq.c reads the same way) */
+void recidx_info_read(sqlite3_stmt *st, struct sb_rec_info *o)
 {
 	memset(o, 0, sizeof(*o));
 	o->id = sqlite3_column_int64(st, 0);
@@ -345,7 +347,7 @@ int sb_store_rec_list(struct sb_store *s, const char *tenant, struct sb_rec_info
 	}
 	bind_text(st, 1, tenant);
 	while ((unsigned)n < max && (rc = sqlite3_step(st)) == SQLITE_ROW)
-		info_read(st, &out[n++]);
+		recidx_info_read(st, &out[n++]);
 out:
 	sqlite3_finalize(st);
 	pthread_mutex_unlock(lk);
@@ -368,7 +370,7 @@ int sb_store_rec_get(struct sb_store *s, const char *path, struct sb_rec_info *o
 	bind_text(st, 1, path);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
-		info_read(st, out);
+		recidx_info_read(st, out);
 		rc = 0;
 	} else {
 		rc = rc == SQLITE_DONE ? -ENOENT : -EIO;

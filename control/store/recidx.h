@@ -48,6 +48,12 @@ unsigned recidx_write(struct sb_recidx *x, sqlite3 *db, const struct recidx_op *
 sqlite3 *recidx_qdb(struct sb_recidx *x, pthread_mutex_t **lock);
 uint64_t recidx_swept(const struct sb_recidx *x);
 
+/* The columns of struct sb_rec_info, in the order recidx_info_read()
+ * reads them (SELECT RECIDX_INFO_COLS FROM recording ...). */
+#define RECIDX_INFO_COLS "id, call_id, tenant, queue, agent, path, format, start_ms, state, " \
+			 "duration_ms, bytes, share_pm, complete, err"
+void recidx_info_read(sqlite3_stmt *st, struct sb_rec_info *o);
+
 /* store/sqlite.c: queue op under the store's lock and wake the writer
  * (0 | -ENOSPC, counted and logged); the store's index part. */
 int store_recidx_push(struct sb_store *s, const struct recidx_op *op);
