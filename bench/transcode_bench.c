@@ -59,6 +59,10 @@
 #endif
 
 static unsigned n_legs = 40, n_frames = 100, n_reps = 5, complexity = 5, bitrate = 24000;
+/* --complexity dp: LEG_MEDIA opus_complexity 0xff, as sb-control sends
+ * without `media: opus_complexity` (the dataplane's default) */
+static int complexity_dp;
+static int worker_complexity = -1; /* read back from a worker's encoder */
 
 static double now_s(void)
 {
@@ -287,7 +291,7 @@ static void dp_setup(void)
 			m.media.pt = b ? 111 : 0;
 			m.media.clock_hz = b ? 48000 : 8000;
 			m.media.channels = 1;
-			m.media.opus_complexity = (uint8_t)complexity;
+			m.media.opus_complexity = complexity_dp ? 0xff : (uint8_t)complexity;
 			m.media.opus_bitrate = bitrate;
 			if (h_cmd(&m) != 0)
 				exit(1);
@@ -296,6 +300,13 @@ static void dp_setup(void)
 	h_arp(H_IP(100), dp_now);
 	h_arp(H_IP(101), dp_now);
 	sb_dpm_timer(H.w, dp_now);
+	{
+		/* what the worker's PCMU -> Opus encoder really runs with */
+		struct dpm_leg *c = dpm_ctx(H.w->media, 0);
+
+		if (c != NULL && c->xc != NULL)
+			worker_complexity = sb_enc_complexity(sb_xcode_enc(c->xc));
+	}
 	dp_ok = 1;
 }
 
@@ -356,12 +367,15 @@ int main(int argc, char **argv)
 		case 'l': n_legs = (unsigned)atoi(optarg); break;
 		case 'f': n_frames = (unsigned)atoi(optarg); break;
 		case 'r': n_reps = (unsigned)atoi(optarg); break;
-		case 'c': complexity = (unsigned)atoi(optarg); break;
+		case 'c':
+			complexity_dp = strcmp(optarg, "dp") == 0;
+			complexity = complexity_dp ? 5 : (unsigned)atoi(optarg);
+			break;
 		case 'R': head_rate = (unsigned)atoi(optarg); break;
 		case 'b': bitrate = (unsigned)atoi(optarg); break;
 		default:
 			fprintf(stderr, "usage: %s [--legs N] [--frames N<=%u] [--reps N] "
-				"[--complexity 0-10] [--rate 8000|16000|48000] [--bitrate BPS]\n",
+				"[--complexity 0-10|dp] [--rate 8000|16000|48000] [--bitrate BPS]\n",
 				argv[0], MAXF);
 			return 2;
 		}
@@ -378,6 +392,17 @@ int main(int argc, char **argv)
 	dp_setup();
 	if (!dp_ok)
 		printf("(no EAL: the worker figure is left out)\n");
+	if (complexity_dp && worker_complexity >= 0)
+		complexity = (unsigned)worker_complexity; /* the references run the same */
+	if (!complexity_dp && worker_complexity >= 0 && (unsigned)worker_complexity != complexity) {
+		fprintf(stderr, "transcode_bench: the worker encodes at complexity %d, not %u\n",
+			worker_complexity, complexity);
+		return 1; /* the comparison would not be like for like */
+	}
+	if (dp_ok)
+		printf("worker encoders: Opus complexity %d (%s)\n", worker_complexity,
+		       complexity_dp ? "LEG_MEDIA 0xff: the dataplane's default"
+				     : "LEG_MEDIA opus_complexity, as media: opus_complexity sets it");
 #endif
 	printf("transcode: %u legs x %u frames (20 ms), Opus VOIP %u bit/s complexity %u, "
 	       "median of %u, thread CPU time\n", n_legs, n_frames, bitrate, complexity, n_reps);
@@ -439,11 +464,17 @@ int main(int argc, char **argv)
 		printf("{\"bench\":\"transcode\",\"on_worker\":false,");
 	}
 	printf("\"legs_per_core\":%.1f,\"libopus_legs_per_core\":%.1f,"
-	       "\"ratio_vs_libopus\":%.3f,\"rate\":%u,\"complexity\":%u,\"bitrate\":%u,"
+	       "\"ratio_vs_libopus\":%.3f,\"rate\":%u,\"complexity\":%u,"
+	       "\"complexity_worker\":%d,\"complexity_from\":\"%s\",\"bitrate\":%u,"
 	       "\"ptime_ms\":20,\"legs\":%u,\"frames\":%u,\"reps\":%u,\"resampler\":\"speexdsp q3\","
 	       "\"opus_decode_rate_ours\":8000,"
 	       "\"by_rate\":{%s}}\n",
 	       res[head][0], res[head][1], res[head][0] / res[head][1], head_rate, complexity,
-	       bitrate, n_legs, n_frames, n_reps, json_rates);
+	       worker_complexity, complexity_dp ? "dataplane default" : "flag", bitrate, n_legs,
+	       n_frames, n_reps, json_rates);
+#ifdef SB_BENCH_DP
+	if (dp_ok)
+		h_fini(); /* the worker's transcoders and the segment (leak-free under ASan) */
+#endif
 	return 0;
 }

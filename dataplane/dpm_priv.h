@@ -83,6 +83,17 @@ struct dpm_leg {
 	/* prompt */
 	struct sb_prompt_player play;
 	uint32_t play_req;      /* control's prompt id */
+	/* An Opus leg's own encoder for prompts, built at PROMPT_PLAY (command
+	 * time) when no transcoder feeds the leg (an IVR leg alone, or one
+	 * relayed Opus to Opus); freed with the context or a codec change. */
+	struct sb_enc *penc;
+	/* RTCP across a transcoder (dpmedia.c sb_dpm_rtcp_xcode): what we sent
+	 * to this leg's peer in its codec (SR packet and payload octet counts,
+	 * RFC 3550 6.4.1: 32 bits, wrapping), and the last SR its peer sent us
+	 * (LSR, and when it came, for DLSR) */
+	uint32_t o_pkts, o_octets;
+	uint32_t peer_lsr;
+	uint64_t peer_lsr_tsc;
 };
 
 #define DPM_CONF_FRAME 160u /* the mixer runs at 8 kHz, 20 ms */
@@ -131,6 +142,7 @@ static inline uint64_t dpm_now(const struct sb_dpm *m, uint64_t tsc)
 }
 
 /* dpprompt.c */
+struct sb_enc *dpm_prompt_enc(struct sb_worker *w, struct dpm_leg *c);
 int dpm_prompt_load(struct sb_worker *w, const struct sb_cmd_prompt_load *c);
 int dpm_prompt_play(struct sb_worker *w, struct dpm_leg *c, const struct sb_cmd_prompt *cmd,
 		    uint64_t now);

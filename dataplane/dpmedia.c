@@ -133,6 +133,8 @@ static void ctx_release(struct sb_worker *w, struct dpm_leg *c)
 	sb_xcode_free(c->xc);
 	c->xc = NULL;
 	c->xc_to = DPM_NONE;
+	sb_enc_free(c->penc);
+	c->penc = NULL;
 	if (c->leg < m->max_legs) {
 		m->ctx_of[c->leg] = DPM_NONE;
 		w->legs->leg[c->leg].flags &= (uint8_t)~SB_LEGI_MEDIA;
@@ -498,9 +500,21 @@ static void xcode_tick(struct sb_worker *w, struct dpm_leg *c, uint64_t now)
 		int n;
 
 		c->xc_next_tsc += period;
+		if (tc != NULL && tc->gen != DPM_GEN_IDLE) {
+			/* a prompt or digits own the output: keep the jitter buffer
+			 * and concealment moving, but leave the encoder to the
+			 * prompt (dpprompt.c encodes an Opus prompt with it: one
+			 * frame per 20 ms, its state continuous), and re-anchor
+			 * the timestamps when speech resumes */
+			int16_t pcm[SB_CODEC_MAX_FRAME];
+
+			sb_dec_tick(sb_xcode_dec(c->xc), pcm);
+			c->xc_ts0 = DPM_NONE;
+			continue;
+		}
 		n = sb_xcode_tick(c->xc, out, sizeof(out), &pkt);
-		if (n <= 0 || tc == NULL || tc->gen != DPM_GEN_IDLE)
-			continue; /* DTX, encoder error (counted there), or a prompt owns the output */
+		if (n <= 0 || tc == NULL)
+			continue; /* DTX, encoder error (counted there) */
 		if (c->xc_ts0 == DPM_NONE) /* first frame of a spurt: continue the output */
 			c->xc_ts0 = dpm_gen_ts_start(w, c->xc_to, dpm_codec_clock(tc->codec), now) - pkt.ts;
 		sb_dpm_originate(w, c->xc_to, tc->pt, pkt.marker != 0, c->xc_ts0 + pkt.ts,
@@ -625,6 +639,124 @@ uint32_t sb_dpm_rtcp_out(struct sb_worker *w, struct rte_mbuf *m, uint32_t t_idx
 	return n;
 }
 
+/* ---- RTCP across a transcoder ----
+ *
+ * A relayed RTCP compound describes the sender's stream: SR sender info
+ * (SSRC, RTP timestamp in its clock, packet and octet counts) and report
+ * blocks about what it received.  Across a transcoder the far peer gets a
+ * different stream from us (other SSRC, 48 kHz instead of 8 kHz, other
+ * packet sizes and counts), so relaying those fields unchanged would
+ * corrupt its lip-sync, loss and bandwidth figures.  Choice: rewrite in
+ * place rather than terminate and generate.  Rewriting keeps the sender's
+ * NTP time (so the far peer's LSR/DLSR round trip measures through us, and
+ * relay.c's RTT bookkeeping keeps working), its SDES (CNAME) and its
+ * timing (no RTCP scheduler or report interval of our own on the worker,
+ * and nothing is sent when the peers send nothing), at a cost of a few
+ * field writes on a packet that comes every few seconds.  What changes:
+ *   - sender SSRC of every packet (SR, RR, SDES chunks, BYE, feedback,
+ *     APP, XR) -> the SSRC we send on t;
+ *   - SR RTP timestamp -> t's output timestamp at arrival (its last one
+ *     plus the time since, in t's codec clock), as the relay's rewrite
+ *     pairs the sender's NTP with the time it reached us;
+ *   - SR packet / octet counts -> what we sent on t (RTP payload octets);
+ *   - the report block about our stream to l's peer (its loss and jitter
+ *     concern a stream t's peer never sent) -> our own reception report of
+ *     t's peer's stream, measured on leg t (SSRC, fraction and cumulative
+ *     lost, extended highest sequence, jitter in its clock, LSR/DLSR of
+ *     the last SR t's peer sent us); other blocks are left alone;
+ *   - feedback's media SSRC (our stream to l's peer) -> t's peer's SSRC.
+ *     NACK sequence numbers cannot be mapped through a codec change; audio
+ *     legs do not use them.
+ * PCMU <-> PCMA is converted per packet (same clock, sequence and counts):
+ * the relay's rewrite is right for it and it does not come here. */
+
+static bool rtcp_xcoded(struct sb_dpm *m, uint32_t l_idx, uint32_t t_idx)
+{
+	const struct dpm_leg *c = dpm_ctx(m, l_idx), *tc = dpm_ctx(m, t_idx);
+
+	return c != NULL && tc != NULL &&
+	       ((c->xc != NULL && c->xc_to == t_idx) || (tc->xc != NULL && tc->xc_to == l_idx));
+}
+
+int sb_dpm_rtcp_xcode(struct sb_worker *w, uint32_t l_idx, uint32_t t_idx, uint8_t *b,
+		      const struct sb_rtcp_pkt *p, int n, uint64_t now)
+{
+	struct sb_dpm *m = w->media;
+	struct sb_leg *l = &w->legs->leg[l_idx], *t = &w->legs->leg[t_idx];
+	struct dpm_leg *c, *tc;
+	uint32_t t_clock, t_ts, dlsr = 0;
+	bool have_rx;
+
+	if (m == NULL || !rtcp_xcoded(m, l_idx, t_idx))
+		return 0;
+	if (!(t->out_state & SB_OUT_INIT))
+		return -1; /* no stream of ours on t yet: nothing true to say */
+	c = dpm_ctx(m, l_idx);
+	tc = dpm_ctx(m, t_idx);
+	t_clock = dpm_codec_clock(tc->codec);
+	t_ts = t->last_ts + (uint32_t)(((unsigned __int128)(now - t->last_out_tsc) * t_clock) /
+				       w->clk.hz);
+	have_rx = (t->rx.flags & SB_RTP_SRC_F_ACTIVE) != 0;
+	if (tc->peer_lsr != 0)
+		dlsr = (uint32_t)(((unsigned __int128)(now - tc->peer_lsr_tsc) << 16) / w->clk.hz);
+	for (int i = 0; i < n; i++) {
+		uint8_t *pk = b + p[i].off;
+		uint16_t offs[32];
+		unsigned ns = 0;
+
+		switch (p[i].pt) {
+		case SB_RTCP_SR:
+			/* for the next report block we write about l's peer's stream */
+			c->peer_lsr = (sb_be32(pk + 8) << 16) | (sb_be32(pk + 12) >> 16);
+			c->peer_lsr_tsc = now;
+			/* relay.c's RTT: t's peer answers with this NTP as LSR */
+			w->legs->x[t_idx].sr_lsr = c->peer_lsr;
+			w->legs->x[t_idx].sr_tsc = now;
+			sb_put_be32(pk + 16, t_ts);
+			sb_put_be32(pk + 20, tc->o_pkts);
+			sb_put_be32(pk + 24, tc->o_octets);
+			/* fall through */
+		case SB_RTCP_RR:
+			offs[ns++] = 4;
+			for (unsigned k = 0; k < p[i].count; k++) {
+				uint8_t *rb = pk + sb_rtcp_rb_off(&p[i], k);
+				int32_t lost;
+
+				if (!(l->out_state & SB_OUT_INIT) || sb_be32(rb) != l->out_ssrc)
+					continue; /* not about our stream */
+				lost = have_rx ? sb_rtp_src_lost(&t->rx) : 0;
+				sb_put_be32(rb, have_rx ? t->rx.ssrc : 0);
+				sb_put_be32(rb + 4, ((uint32_t)w->legs->st[t_idx].fraction_lost << 24) |
+							    ((uint32_t)lost & 0xffffffu));
+				sb_put_be32(rb + 8, have_rx ? sb_rtp_src_ext_max(&t->rx) : 0);
+				sb_put_be32(rb + 12, have_rx ? sb_rtp_src_jitter(&t->rx) : 0);
+				sb_put_be32(rb + 16, tc->peer_lsr);
+				sb_put_be32(rb + 20, dlsr);
+			}
+			break;
+		case SB_RTCP_RTPFB:
+		case SB_RTCP_PSFB:
+			if (p[i].len >= 12 && (l->out_state & SB_OUT_INIT) &&
+			    sb_be32(pk + 8) == l->out_ssrc)
+				sb_put_be32(pk + 8, have_rx ? t->rx.ssrc : 0);
+			/* fall through */
+		case SB_RTCP_APP:
+		case SB_RTCP_XR:
+			offs[ns++] = 4;
+			break;
+		case SB_RTCP_SDES:
+		case SB_RTCP_BYE:
+			ns = sb_rtcp_sender_ssrcs(pk, &p[i], offs, 32);
+			break;
+		default:
+			break;
+		}
+		for (unsigned k = 0; k < ns; k++)
+			sb_put_be32(pk + offs[k], t->out_ssrc);
+	}
+	return 1;
+}
+
 /* ---- origination ---- */
 
 uint32_t dpm_gen_ts_start(struct sb_worker *w, uint32_t t_idx, uint32_t clock, uint64_t now)
@@ -724,6 +856,10 @@ int sb_dpm_originate(struct sb_worker *w, uint32_t t_idx, uint8_t pt, bool marke
 	t->last_out_tsc = now;
 	t->out_state |= SB_OUT_RESYNC;
 	w->legs->st[t_idx].out_pt_last = pt;
+	if (tc != NULL) { /* SR sender info across a transcoder (sb_dpm_rtcp_xcode) */
+		tc->o_pkts++;
+		tc->o_octets += len;
+	}
 	w->media->cnt.gen_pkts++;
 	sb_relay_count_tx(w, t, t_idx, payload);
 	sb_worker_tx_push(w, m, t_idx, payload);
@@ -993,6 +1129,18 @@ static int leg_media_cmd(struct sb_worker *w, const struct sb_cmd_media *cm)
 	if (!(c->flags & SB_MEDIA_DTMF_INBAND) || c->codec != cm->codec) {
 		sb_dtmf_ib_init(&c->dib);
 		c->ib_have = 0;
+	}
+	if (c->gen == DPM_GEN_PROMPT && c->codec != cm->codec)
+		dpm_prompt_stop(w, c, SB_PROMPT_END_ERROR); /* its frames are in the old codec */
+	if (c->penc != NULL &&
+	    (c->codec != cm->codec || c->opus_complexity != cm->opus_complexity ||
+	     c->opus_bitrate != cm->opus_bitrate ||
+	     ((c->flags ^ cm->flags) & (SB_MEDIA_OPUS_FEC | SB_MEDIA_OPUS_DTX)) != 0 ||
+	     c->ptime_ms != (cm->ptime_ms != 0 ? cm->ptime_ms : 20))) {
+		if (c->gen == DPM_GEN_PROMPT)
+			dpm_prompt_stop(w, c, SB_PROMPT_END_STOPPED); /* its encoder goes */
+		sb_enc_free(c->penc); /* the next PROMPT_PLAY builds one to the new settings */
+		c->penc = NULL;
 	}
 	c->flags = cm->flags;
 	c->codec = cm->codec;

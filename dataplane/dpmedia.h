@@ -69,6 +69,17 @@ void sb_dpm_fwd(struct sb_worker *w, struct rte_mbuf *m, uint32_t idx, uint8_t *
 uint32_t sb_dpm_rtcp_out(struct sb_worker *w, struct rte_mbuf *m, uint32_t t_idx, uint8_t *b,
 			 uint32_t payload);
 
+/* RTCP from the peer of leg l_idx, to be relayed to t_idx (a media leg),
+ * compound already walked (p[0..n)).  When l and t are transcoded into
+ * each other (different codecs, not PCMU<->PCMA) the relay's rewrite would
+ * describe the wrong stream, so this rewrites it in place for what we
+ * send on t (see dpmedia.c) and returns 1 (the caller then recomputes the
+ * UDP checksum); 0 when the pair is not transcoded (the relay rewrites as
+ * usual); -1 when nothing has been sent on t yet (drop, count MEDIA). */
+struct sb_rtcp_pkt;
+int sb_dpm_rtcp_xcode(struct sb_worker *w, uint32_t l_idx, uint32_t t_idx, uint8_t *b,
+		      const struct sb_rtcp_pkt *p, int n, uint64_t now);
+
 /* An ABI 4 media command (SB_CMD_LEG_MEDIA .. SB_CMD_CONF_LEAVE), its
  * size already checked.  0 or -errno for the result event; -EINPROGRESS
  * for PROMPT_LOAD handed to the loader (the result follows when it is

@@ -18,6 +18,17 @@
  * leg sends SRTP); while it plays, what the leg would have relayed to its
  * peer is dropped (counted MEDIA), and relaying resumes, re-anchored,
  * after it.
+ *
+ * Opus legs: the store keeps no pre-encoded Opus (its frames would depend
+ * on each leg's bitrate, complexity, FEC and DTX), so the player hands out
+ * the 8 kHz linear frames (S16_8K, shared like the G.711 ones) and the
+ * worker encodes each one on the tick.  The encoder is the one that
+ * already makes the leg's stream: the transcoder fed by the connected leg
+ * (dpm_prompt_enc()); its state, timestamps and settings carry on through
+ * prompt and speech, and that transcoder only decodes while the prompt
+ * owns the output (dpmedia.c xcode_tick), so one encoder never runs twice
+ * per 20 ms.  A leg with no transcoder feeding it gets its own encoder at
+ * PROMPT_PLAY (command time).  Nothing is allocated per frame.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -245,10 +256,24 @@ int dpm_prompt_play(struct sb_worker *w, struct dpm_leg *c, const struct sb_cmd_
 		f = SB_PROMPT_PCMU;
 	else if (c->codec == SB_DP_CODEC_PCMA)
 		f = SB_PROMPT_PCMA;
+	else if (c->codec == SB_DP_CODEC_OPUS)
+		f = SB_PROMPT_S16_8K; /* encoded per frame on the tick */
 	else
-		return -ENOTSUP; /* the leg declared no G.711 codec */
+		return -ENOTSUP; /* the leg declared no codec */
 	if (c->gen == DPM_GEN_DTMF || c->gen == DPM_GEN_TONES)
 		return -EBUSY;
+	if (c->codec == SB_DP_CODEC_OPUS) {
+		if (c->ptime_ms != 20)
+			return -ENOTSUP; /* one prompt frame is one packet (as conferences) */
+		if (dpm_prompt_enc(w, c) == NULL) {
+			struct sb_codec_cfg cfg;
+
+			dpm_codec_cfg(c, 20, &cfg);
+			c->penc = sb_enc_create(&cfg, 8000);
+			if (c->penc == NULL)
+				return errno == EPROTO ? -EPROTO : -ENOMEM;
+		}
+	}
 	p = sb_prompt_get(sh->store, cmd->prompt); /* the store's mutex: a command, not a frame */
 	if (p == NULL)
 		return -ENOENT;
@@ -262,7 +287,7 @@ int dpm_prompt_play(struct sb_worker *w, struct dpm_leg *c, const struct sb_cmd_
 	if (rc == 1) /* another PLAY stops the one playing */
 		dpm_prompt_emit(w, c->leg, SB_LEG_NONE, &ev, SB_PROMPT_END_STOPPED);
 	if (c->gen != DPM_GEN_PROMPT)
-		c->gen_ts = dpm_gen_ts_start(w, c->leg, 8000u, now);
+		c->gen_ts = dpm_gen_ts_start(w, c->leg, dpm_codec_clock(c->codec), now);
 	c->gen = DPM_GEN_PROMPT;
 	c->gen_marker = 1;
 	c->gen_next_tsc = now;
@@ -280,6 +305,45 @@ void dpm_prompt_stop(struct sb_worker *w, struct dpm_leg *c, uint32_t reason)
 		c->gen = DPM_GEN_IDLE;
 }
 
+/* The encoder making Opus leg c's stream: the transcoder its connected
+ * leg feeds it through, else the leg's own (c->penc, maybe NULL).  Looked
+ * up per frame, never kept: LEG_CONNECT or LEG_MEDIA may rebuild the
+ * transcoder while a prompt plays. */
+struct sb_enc *dpm_prompt_enc(struct sb_worker *w, struct dpm_leg *c)
+{
+	uint32_t fwd = w->legs->leg[c->leg].fwd;
+	struct dpm_leg *src = fwd != SB_LEG_NONE ? dpm_ctx(w->media, fwd) : NULL;
+
+	if (src != NULL && src->xc != NULL && src->xc_to == c->leg)
+		return sb_xcode_enc(src->xc); /* G.711 -> Opus: 8 kHz in, as S16_8K */
+	return c->penc;
+}
+
+/* One S16_8K prompt frame encoded for Opus leg c and sent; 0, or -ENOENT
+ * when no encoder is left (the transcoder went away mid-prompt). */
+static int prompt_opus_frame(struct sb_worker *w, struct dpm_leg *c,
+			     const struct sb_prompt_frame *fr, uint64_t now)
+{
+	struct sb_enc *e = dpm_prompt_enc(w, c);
+	uint8_t out[SB_CODEC_MAX_PAYLOAD];
+	struct sb_enc_pkt pkt;
+	int n;
+
+	if (e == NULL)
+		return -ENOENT;
+	/* frames are 320-byte slices of one allocation: int16-aligned */
+	n = sb_enc_encode(e, (const int16_t *)(const void *)fr->data, out, sizeof(out), &pkt);
+	if (n > 0) {
+		sb_dpm_originate(w, c->leg, c->pt, c->gen_marker != 0 || pkt.marker != 0, c->gen_ts,
+				 c->gen_ts, out, (unsigned)n, now);
+		c->gen_marker = 0;
+	}
+	/* n == 0: DTX, nothing to send; n < 0: counted by the encoder.  The
+	 * timestamp moves on either way: the prompt keeps real time. */
+	c->gen_ts += 48000u / 50u;
+	return 0;
+}
+
 void dpm_prompt_tick(struct sb_worker *w, struct dpm_leg *c, uint64_t now)
 {
 	struct sb_dpm *m = w->media;
@@ -290,6 +354,15 @@ void dpm_prompt_tick(struct sb_worker *w, struct dpm_leg *c, uint64_t now)
 		struct sb_prompt_ev ev;
 		int r = sb_prompt_player_next(&c->play, &fr, &ev);
 
+		if (r == SB_PROMPT_FRAME && c->codec == SB_DP_CODEC_OPUS) {
+			if (prompt_opus_frame(w, c, &fr, now) < 0) {
+				dpm_prompt_stop(w, c, SB_PROMPT_END_ERROR);
+				return;
+			}
+			c->gen_next_tsc += m->frame_tsc;
+			m->cnt.prompt_frames++;
+			continue;
+		}
 		if (r == SB_PROMPT_FRAME) {
 			sb_dpm_originate(w, c->leg, c->pt, c->gen_marker != 0, c->gen_ts, c->gen_ts,
 					 fr.data, fr.len, now);

@@ -532,7 +532,7 @@ static __rte_noinline void relay_rtcp(struct sb_worker *w, struct drop_list *d,
 	struct sb_rtcp_pkt p[SB_RTCP_MAX_PKTS];
 	uint8_t *b = (uint8_t *)(udp + 1);
 	const uint8_t *nh_mac;
-	int n;
+	int n, xc;
 
 	if (leg_rtcp_source(w, idx, l, ip->src_addr, be16h(udp->src_port)) < 0) {
 		ls->rej_src++;
@@ -556,10 +556,23 @@ static __rte_noinline void relay_rtcp(struct sb_worker *w, struct drop_list *d,
 	if (nh_mac == NULL)
 		return;
 	t = &w->legs->leg[l->fwd];
-	rtcp_rewrite(w, t, l->fwd, l, b, p, n, udp, now);
+	/* HOOK(media-out), RTCP across a transcoder: rewritten for the stream
+	 * we send on t (dpmedia.c), not the sender's */
+	xc = unlikely(t->flags & SB_LEGI_MEDIA) ? sb_dpm_rtcp_xcode(w, idx, l->fwd, b, p, n, now) : 0;
+	if (unlikely(xc < 0)) {
+		ls->drops++;
+		drop(w, d, m, SB_DROP_MEDIA);
+		return;
+	}
+	if (xc == 0)
+		rtcp_rewrite(w, t, l->fwd, l, b, p, n, udp, now);
 	relay_out_l3(w, eth, ip, udp, nh_mac, t->peer_ip, t->addr,
 		     (uint16_t)(t->local_port + ((t->flags & SB_LEG_F_RTCP_MUX) ? 0 : 1)),
 		     t->rtcp_port);
+	if (xc > 0) { /* fields rewritten in bulk: the checksum in full (a packet every few s) */
+		udp->dgram_cksum = 0;
+		udp->dgram_cksum = rte_ipv4_udptcp_cksum(ip, udp);
+	}
 	/* HOOK(media-out), RTCP: SRTCP protect towards a media leg */
 	if (unlikely(t->flags & SB_LEGI_MEDIA) &&
 	    (payload = sb_dpm_rtcp_out(w, m, l->fwd, b, payload)) == 0)

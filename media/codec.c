@@ -491,6 +491,18 @@ const struct sb_enc_stats *sb_enc_stats(const struct sb_enc *e)
 	return &e->st;
 }
 
+int sb_enc_complexity(struct sb_enc *e)
+{
+	opus_int32 v = -1;
+
+	if (e->opus == NULL)
+		return -1;
+	/* libopus's own answer, not our cfg: what the figures ran with */
+	if (opus_encoder_ctl(e->opus, OPUS_GET_COMPLEXITY(&v)) != OPUS_OK)
+		return -1;
+	return (int)v;
+}
+
 /* ---- transcode ---- */
 
 struct sb_xcode {

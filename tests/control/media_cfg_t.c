@@ -27,6 +27,7 @@ int main(void)
 	/* defaults: no prompts, codes *51, *52, *53; nobody supervises */
 	T_ASSERT(sb_config_load(&c, cfg_write(HEAD AGENTS), err, sizeof(err)) == 0);
 	T_ASSERT(c.n_prompts == 0 && !c.media_transcode);
+	T_ASSERT(c.media_opus_complexity == SB_CFG_OPUS_COMPLEXITY_DP); /* the dataplane's */
 	T_ASSERT(strcmp(c.supervision.listen, "*51") == 0 &&
 		 strcmp(c.supervision.whisper, "*52") == 0 &&
 		 strcmp(c.supervision.barge, "*53") == 0);
@@ -45,6 +46,7 @@ int main(void)
 		"  - name: q2\n    members: [agent1]\n"
 		"hotlines:\n  - number: \"1\"\n    queue: q1\n"), err, sizeof(err)) == 0);
 	T_ASSERT(c.media_transcode && c.n_prompts == 2);
+	T_ASSERT(c.media_opus_complexity == SB_CFG_OPUS_COMPLEXITY_DP);
 	T_ASSERT(strcmp(c.prompts[1].name, "moh") == 0 &&
 		 strcmp(c.prompts[1].path, "/srv/moh.wav") == 0);
 	T_ASSERT(c.queues[0].moh == 1 && c.queues[1].moh == -1);
@@ -58,6 +60,22 @@ int main(void)
 	cfg_bad(HEAD "prompts:\n  moh: srv/moh.wav\n", 5, "path must be absolute");
 	cfg_bad(HEAD "prompts:\n  moh: /a\n  moh: /b\n", 6, "defined twice");
 	cfg_bad(HEAD "prompts: [a, b]\n", 4, "'prompts' must be a mapping");
+
+	/* media: opus_complexity (the workers' Opus encoders) */
+	T_ASSERT(sb_config_load(&c, cfg_write(HEAD "media:\n  opus_complexity: 0\n" AGENTS), err,
+				sizeof(err)) == 0);
+	T_ASSERT(c.media_opus_complexity == 0);
+	sb_config_free(&c);
+	T_ASSERT(sb_config_load(&c, cfg_write(HEAD "media:\n  transcode: true\n  opus_complexity: 10\n"
+						  AGENTS), err, sizeof(err)) == 0);
+	T_ASSERT(c.media_opus_complexity == 10);
+	sb_config_free(&c);
+	cfg_bad(HEAD "media:\n  transcode: true\n  opus_complexity: 11\n", 6,
+		"'opus_complexity' must be a number in 0..10");
+	cfg_bad(HEAD "media:\n  opus_complexity: high\n", 5,
+		"'opus_complexity' must be a number in 0..10");
+	cfg_bad(HEAD "media:\n  opus_complexity: -1\n", 5,
+		"'opus_complexity' must be a number in 0..10");
 	cfg_bad(HEAD "prompts:\n  moh: /aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.wav\n", 5, "too long");
 	cfg_bad(HEAD AGENTS "queues:\n  - name: q\n    members: [agent1]\n    moh: nothing\n", 12,

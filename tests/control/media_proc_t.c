@@ -376,6 +376,7 @@ static void t_srtp(void)
 		      memcmp(m->tx_key, ours, 30) == 0);
 		CHECK(m->codec == SB_DP_CODEC_PCMU && m->pt == 0 && m->clock_hz == 8000 &&
 		      m->dtmf_pt == 101 && (m->flags & SB_MEDIA_DTMF_4733));
+		CHECK(m->opus_complexity == 0xff); /* not configured: the dataplane's default */
 	}
 	im = rec_find(&dp, 0, SB_CMD_LEG_MEDIA, lb);
 	CHECK(im >= 0 && im < ic);
@@ -461,7 +462,8 @@ static void t_xcode(void)
 	uint32_t la, lb;
 	int ia, ib, ic;
 
-	start("media:\n  codecs: [PCMU, PCMA, opus, telephone-event]\n  transcode: true\n" AGENTS
+	start("media:\n  codecs: [PCMU, PCMA, opus, telephone-event]\n  transcode: true\n"
+	      "  opus_complexity: 3\n" AGENTS
 	      "hotlines:\n  - number: \"800100\"\n    agents: [agent1]\n");
 	pa = call_up(&caller, &agent, "800100", "xc-1",
 		     SDP_HEAD "m=audio 40000 RTP/AVP 8 101\r\na=rtpmap:101 telephone-event/8000\r\n",
@@ -481,6 +483,8 @@ static void t_xcode(void)
 	      dp.cmd[ia].media.clock_hz == 8000 && dp.cmd[ia].media.dtmf_pt == 101);
 	CHECK(dp.cmd[ib].media.codec == SB_DP_CODEC_PCMU && dp.cmd[ib].media.pt == 0 &&
 	      dp.cmd[ib].media.dtmf_pt == 0);
+	/* media: opus_complexity reaches every LEG_MEDIA (the workers' encoders) */
+	CHECK(dp.cmd[ia].media.opus_complexity == 3 && dp.cmd[ib].media.opus_complexity == 3);
 	CHECK(log_has("transcoding PCMA/8000 (caller) <-> PCMU/8000 (agent)"));
 	hang_up(&caller, &agent, "800100", "xc-1", to);
 }

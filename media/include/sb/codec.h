@@ -113,6 +113,9 @@ struct sb_enc *sb_enc_create(const struct sb_codec_cfg *c, uint32_t in_rate)
 int sb_enc_encode(struct sb_enc *e, const int16_t *pcm, uint8_t *out, unsigned cap,
 		  struct sb_enc_pkt *pkt);
 const struct sb_enc_stats *sb_enc_stats(const struct sb_enc *e);
+/* The complexity libopus encodes with (0..10); -1 for a G.711 encoder.
+ * Slow path (reports, benchmarks). */
+int sb_enc_complexity(struct sb_enc *e);
 
 /* ---- one transcoding direction ---- */
 

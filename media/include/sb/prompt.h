@@ -26,10 +26,11 @@
  * player need no lock (the reference count is atomic).  A player belongs to
  * one thread.
  *
- * Opus (not here): an Opus leg would get a pre-encoded format whose frames
- * have different sizes, i.e. a frame offset table next to the bytes; the
- * player already returns (pointer, length) per frame, so it would not
- * change.
+ * Opus (not stored): an Opus leg plays the S16_8K frames, encoded per
+ * frame on the worker by the encoder that already makes the leg's stream
+ * (dataplane/dpprompt.c): pre-encoded Opus would have to exist once per
+ * bitrate, complexity, FEC and DTX setting, and would restart the leg's
+ * encoder state at every prompt.
  */
 #ifndef SB_PROMPT_H
 #define SB_PROMPT_H
