@@ -810,6 +810,72 @@ int sb_acd_agent_update(struct sb_acd *a, uint32_t agi, const struct sb_acd_agen
 	return 0;
 }
 
+int sb_acd_queue_rescan(struct sb_acd *a, uint32_t qi, uint64_t now)
+{
+	struct queue *q;
+
+	ENTER(a, now);
+	if (qi >= a->cfg.max_queues || !a->q[qi].present)
+		LEAVE(a, illegal(a));
+	q = &a->q[qi];
+	/* the new steps for those waiting: timers from their own entry (a
+	 * step already passed is simply due now; stale ones find nothing) */
+	for (uint32_t i = 0; i < q->nheap; i++) {
+		const struct call *c = &a->c[q->heap[i]];
+
+		for (unsigned k = 0; k < q->cfg.nsteps; k++)
+			if (c->entry_ms + q->cfg.step[k].after_ms > now)
+				(void)tm_arm(a, c->entry_ms + q->cfg.step[k].after_ms, TM_STEP,
+					     q->heap[i], 0, c->gen);
+		if (q->cfg.any_after_ms && c->entry_ms + q->cfg.any_after_ms > now)
+			(void)tm_arm(a, c->entry_ms + q->cfg.any_after_ms, TM_STEP, q->heap[i], 0,
+				     c->gen);
+	}
+	try_queue(a, qi, now);
+	LEAVE(a, 0);
+}
+
+int sb_acd_call_move(struct sb_acd *a, uint32_t from, uint32_t to, uint64_t now)
+{
+	struct call *c, *d;
+	struct queue *q;
+	uint32_t gen;
+
+	ENTER(a, now);
+	if (from >= a->cfg.max_calls || to >= a->cfg.max_calls || from == to ||
+	    a->c[from].state != CS_WAITING || a->c[to].state != CS_FREE)
+		LEAVE(a, illegal(a));
+	c = &a->c[from];
+	d = &a->c[to];
+	q = &a->q[c->queue];
+	/* above every gen `to` had: timers of its earlier lives stay stale */
+	gen = d->gen + 1;
+	*d = *c;
+	d->gen = gen;
+	/* the same heap slot: its order key (priority, first entry, arrival
+	 * sequence) is the same, so the heap needs no sifting */
+	qh_set(a, q, c->heap_pos, to);
+	c->state = CS_FREE;
+	c->gen++; /* its own timers are void now */
+	/* its steps and max wait, from its entry as before */
+	for (unsigned i = 0; i < q->cfg.nsteps; i++)
+		(void)tm_arm(a, d->entry_ms + q->cfg.step[i].after_ms, TM_STEP, to, 0, d->gen);
+	if (q->cfg.any_after_ms)
+		(void)tm_arm(a, d->entry_ms + q->cfg.any_after_ms, TM_STEP, to, 0, d->gen);
+	if (q->cfg.max_wait_ms)
+		(void)tm_arm(a, d->entry_ms + q->cfg.max_wait_ms, TM_MAXWAIT, to, 0, d->gen);
+	LEAVE(a, 0);
+}
+
+int sb_acd_agent_rescan(struct sb_acd *a, uint32_t agi, uint64_t now)
+{
+	ENTER(a, now);
+	if (agi >= a->cfg.max_agents || !a->ag[agi].present)
+		LEAVE(a, illegal(a));
+	agent_free(a, agi, now);
+	LEAVE(a, 0);
+}
+
 int sb_acd_agent_join(struct sb_acd *a, uint32_t agi, uint32_t qi, uint64_t now)
 {
 	struct agent *g;

@@ -184,6 +184,12 @@ int sb_acd_queue_update(struct sb_acd *a, uint32_t q, const struct sb_acd_queue_
  * (a wrap-up or delay already running keeps its end).  max_calls cannot
  * change.  0 | -EINVAL (no such agent, max_calls differs) */
 int sb_acd_agent_update(struct sb_acd *a, uint32_t ag, const struct sb_acd_agent_cfg *cfg);
+/* After an update: work conservation again.  Queue: its waiting callers
+ * get timers for the new steps (counted from their entry) and the head
+ * callers are offered to whoever qualifies now; agent: it takes what it
+ * now qualifies for.  0 | -EINVAL (no such queue / agent) */
+int sb_acd_queue_rescan(struct sb_acd *a, uint32_t q, uint64_t now);
+int sb_acd_agent_rescan(struct sb_acd *a, uint32_t ag, uint64_t now);
 /* 0 | -EINVAL | -EEXIST (already a member) | -ENOMEM */
 int sb_acd_agent_join(struct sb_acd *a, uint32_t ag, uint32_t q, uint64_t now);
 
@@ -196,6 +202,12 @@ int sb_acd_agent_unpause(struct sb_acd *a, uint32_t ag, uint64_t now);
 /* A caller enters queue q.  0 (queued, offered, moved or exited: see the
  * actions) | -EINVAL (bad index, call already in the engine) | -ENOMEM. */
 int sb_acd_enqueue(struct sb_acd *a, uint32_t call, uint32_t q, uint8_t prio, uint64_t now);
+/* A waiting caller goes on under another index, keeping its place (queue,
+ * priority, first-entry time, arrival order, steps and max wait counted
+ * from its entry): a callback keeps the place of the caller who hung up
+ * (the B2BUA's call slot is freed, a virtual index waits instead).
+ * 0 | -EINVAL (from not waiting, to in use, bad index) */
+int sb_acd_call_move(struct sb_acd *a, uint32_t from, uint32_t to, uint64_t now);
 /* Events about an offer (call, agent): 0 | -EINVAL */
 int sb_acd_ringing(struct sb_acd *a, uint32_t call, uint32_t ag, uint64_t now);
 int sb_acd_answer(struct sb_acd *a, uint32_t call, uint32_t ag, uint64_t now);

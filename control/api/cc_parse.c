@@ -101,6 +101,89 @@ static int num_field_set(json_t *o, const char *k, const struct num_field *num, 
 	return 0;
 }
 
+/* "skills": {"name": level, ...}: at most max entries, levels 1..255 */
+static int skills_field(json_t *v, struct sb_api_skill *out, unsigned max, unsigned *n,
+			struct sb_api_resp *resp)
+{
+	const char *name;
+	json_t *lv;
+
+	*n = 0;
+	if (!json_is_object(v)) {
+		sb_api_error(resp, 400, "skills", "'skills' must be an object of skill: level");
+		return -EINVAL;
+	}
+	json_object_foreach(v, name, lv) {
+		json_int_t l;
+
+		if (*n == max) {
+			sb_api_error(resp, 400, "skills", "'skills' may hold at most %u skills", max);
+			return -EINVAL;
+		}
+		if (name[0] == '\0' || strlen(name) >= sizeof(out->name)) {
+			sb_api_error(resp, 400, "skills", "skill names are 1..%zu characters",
+				     sizeof(out->name) - 1);
+			return -EINVAL;
+		}
+		l = json_is_integer(lv) ? json_integer_value(lv) : -1;
+		if (l < 1 || l > 255) {
+			sb_api_error(resp, 400, "skills", "level of skill '%s' must be an integer "
+				     "1..255", name);
+			return -EINVAL;
+		}
+		memcpy(out[*n].name, name, strlen(name) + 1);
+		out[*n].level = (uint8_t)l;
+		(*n)++;
+	}
+	return 0;
+}
+
+/* "steps": [{"after": s, "level": m | "drop": d | "any": true}, ...] */
+static int steps_field(json_t *v, struct sb_api_queue_patch *out, struct sb_api_resp *resp)
+{
+	size_t i;
+	json_t *e;
+
+	out->n_steps = 0;
+	if (!json_is_array(v) || json_array_size(v) > SB_API_STEPS_MAX) {
+		sb_api_error(resp, 400, "steps", "'steps' must be a list of at most %u "
+			     "{after, level | drop | any}", SB_API_STEPS_MAX);
+		return -EINVAL;
+	}
+	json_array_foreach(v, i, e) {
+		struct sb_api_step *st = &out->steps[out->n_steps];
+		json_t *after = json_object_get(e, "after"), *lv = json_object_get(e, "level"),
+		       *dr = json_object_get(e, "drop"), *any = json_object_get(e, "any");
+		json_int_t a = json_is_integer(after) ? json_integer_value(after) : -1, x;
+
+		if (!json_is_object(e) || json_object_size(e) != 2 || a < 1 || a > 86400 ||
+		    !!lv + !!dr + !!any != 1) {
+			sb_api_error(resp, 400, "steps", "step %zu must be {\"after\": 1..86400, "
+				     "and one of \"level\", \"drop\", \"any\": true}", i);
+			return -EINVAL;
+		}
+		st->after_s = (uint32_t)a;
+		if (any) {
+			if (!json_is_true(any)) {
+				sb_api_error(resp, 400, "steps", "step %zu: 'any' can only be true", i);
+				return -EINVAL;
+			}
+			st->kind = SB_API_STEP_ANY;
+		} else {
+			x = json_is_integer(lv ? lv : dr) ? json_integer_value(lv ? lv : dr) : -1;
+			if (lv ? (x < 0 || x > 254) : (x < 1 || x > 255)) {
+				sb_api_error(resp, 400, "steps", "step %zu: '%s' must be an integer "
+					     "%s", i, lv ? "level" : "drop", lv ? "0..254" : "1..255");
+				return -EINVAL;
+			}
+			st->kind = lv ? SB_API_STEP_LEVEL : SB_API_STEP_DROP;
+			st->value = (uint8_t)x;
+		}
+		out->n_steps++;
+	}
+	return 0;
+}
+
 int sb_api_parse_queue_patch(const char *body, size_t len, struct sb_api_queue_patch *out,
 			     unsigned *set, struct sb_api_resp *resp)
 {
@@ -149,6 +232,18 @@ int sb_api_parse_queue_patch(const char *body, size_t len, struct sb_api_queue_p
 			*set |= SB_API_Q_STRATEGY;
 			continue;
 		}
+		if (strcmp(k, "skills") == 0) {
+			if (skills_field(v, out->skills, SB_API_SKILL_REQ, &out->n_skills, resp) < 0)
+				goto bad;
+			*set |= SB_API_Q_SKILLS;
+			continue;
+		}
+		if (strcmp(k, "steps") == 0) {
+			if (steps_field(v, out, resp) < 0)
+				goto bad;
+			*set |= SB_API_Q_STEPS;
+			continue;
+		}
 		if (num_field_set(o, k, num, sizeof(num) / sizeof(num[0]), out, set, resp) < 0)
 			goto bad;
 	}
@@ -190,6 +285,12 @@ int sb_api_parse_agent_patch(const char *body, size_t len, struct sb_api_agent_p
 		    strcmp(json_string_value(v), "queue") == 0) {
 			out->wrapup_queue = true; /* back to the queue's */
 			*set |= SB_API_A_WRAPUP;
+			continue;
+		}
+		if (strcmp(k, "skills") == 0) {
+			if (skills_field(v, out->skills, SB_API_SKILLS_MAX, &out->n_skills, resp) < 0)
+				goto bad;
+			*set |= SB_API_A_SKILLS;
 			continue;
 		}
 		if (num_field_set(o, k, num, sizeof(num) / sizeof(num[0]), out, set, resp) < 0)

@@ -33,9 +33,32 @@ enum {
 	SB_API_Q_MAXLEN = 1u << 3, SB_API_Q_MAXWAIT = 1u << 4, SB_API_Q_SL = 1u << 5,
 	SB_API_Q_SHORT = 1u << 6,
 };
+/* Skills (config.h `skills:`): names as given, resolved by the caller
+ * against the configured skill names (a name it does not know: 400). */
+#define SB_API_SKILLS_MAX 32
+#define SB_API_SKILL_REQ 4
+#define SB_API_STEPS_MAX 5   /* 4 level/drop steps + the any step */
+struct sb_api_skill {
+	char name[64];
+	uint8_t level;       /* 1..255 */
+};
+enum sb_api_step_kind { SB_API_STEP_LEVEL, SB_API_STEP_DROP, SB_API_STEP_ANY };
+struct sb_api_step {
+	uint32_t after_s;    /* 1..86400 */
+	enum sb_api_step_kind kind;
+	uint8_t value;       /* level 0..254 or drop 1..255 */
+};
+/* "skills": {"billing": 5, ...} (1..4 skills, levels 1..255; {} = none)
+ * and "steps": [{"after": s, "level": m | "drop": d | "any": true}, ...]
+ * (up to 5; "after" increasing; checked against the skills by the
+ * caller, as config.c does): SB_API_Q_SKILLS / SB_API_Q_STEPS. */
+enum { SB_API_Q_SKILLS = 1u << 7, SB_API_Q_STEPS = 1u << 8 };
 struct sb_api_queue_patch {
 	unsigned strategy;   /* enum sb_acd_strategy */
 	uint32_t ring_s, wrapup_s, max_len, max_wait_s, sl_s, short_s;
+	unsigned n_skills, n_steps;
+	struct sb_api_skill skills[SB_API_SKILL_REQ];
+	struct sb_api_step steps[SB_API_STEPS_MAX];
 };
 int sb_api_parse_queue_patch(const char *body, size_t len, struct sb_api_queue_patch *out,
 			     unsigned *set, struct sb_api_resp *resp);
@@ -48,9 +71,14 @@ enum {
 	SB_API_A_WRAPUP = 1u << 0, SB_API_A_MAXNA = 1u << 1, SB_API_A_NADELAY = 1u << 2,
 	SB_API_A_REJDELAY = 1u << 3, SB_API_A_BUSYDELAY = 1u << 4,
 };
+/* "skills": {"billing": 5, ...} replaces the agent's skills (levels
+ * 1..255, at most 32; {} = none): SB_API_A_SKILLS. */
+enum { SB_API_A_SKILLS = 1u << 5 };
 struct sb_api_agent_patch {
 	bool wrapup_queue;
 	uint32_t wrapup_s, max_noanswer, noanswer_delay_s, reject_delay_s, busy_delay_s;
+	unsigned n_skills;
+	struct sb_api_skill skills[SB_API_SKILLS_MAX];
 };
 int sb_api_parse_agent_patch(const char *body, size_t len, struct sb_api_agent_patch *out,
 			     unsigned *set, struct sb_api_resp *resp);

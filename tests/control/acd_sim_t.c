@@ -4,7 +4,9 @@
  * wait, overflow, join/leave-empty) and agents (shared by several queues,
  * 1-3 lines, delays, auto-pause), and tens of thousands of random events:
  * calls arriving, agents logging in/out/pausing, ringing, answering, not
- * answering, rejecting, hanging up, callers abandoning, time passing.
+ * answering, rejecting, hanging up, callers abandoning, waiting callers
+ * moved to a free index keeping their place (callbacks, sb_acd_call_move;
+ * refused for an offered one), time passing.
  *
  * The test keeps its own model of every call and agent, built only from
  * the engine's actions and its return codes, and after every event checks:
@@ -43,7 +45,7 @@ static struct mcall mc[NCALLS];
 static struct magent ma[NAG];
 static uint64_t members[NQ];        /* agent bitmap per queue */
 static uint64_t now, seqno;
-static uint64_t n_entered, n_answered, n_abandoned, n_exits, n_moves, n_offers;
+static uint64_t n_entered, n_answered, n_abandoned, n_exits, n_moves, n_offers, n_callbacks;
 static uint64_t rng = 1;
 
 static uint32_t rnd(uint32_t n)
@@ -314,6 +316,20 @@ static void step(struct sb_acd *a)
 			return;
 		mc[c].st = M_NONE;
 		OK(sb_acd_hangup(a, c, now));
+	} else if (e < 77 && rnd(4) == 0) {             /* a callback keeps the place */
+		int d = pick_call(M_NONE, false);
+
+		c = pick_call(M_IN, false);
+		if (c < 0 || d < 0)
+			return;
+		if (mc[c].offers) { /* offered: refused, it stays as it is */
+			CHECK(sb_acd_call_move(a, c, d, now) == -EINVAL, "moved an offered call");
+			return;
+		}
+		mc[d] = mc[c];      /* same queue, priority, first entry, order */
+		mc[c].st = M_NONE;
+		n_callbacks++;
+		OK(sb_acd_call_move(a, c, d, now));
 	} else if (e < 77) {                            /* a caller gives up */
 		c = pick_call(M_IN, false);
 		if (c < 0)
@@ -389,6 +405,7 @@ int main(int argc, char **argv)
 		memset(members, 0, sizeof(members));
 		now = seqno = 0;
 		n_entered = n_answered = n_abandoned = n_exits = n_moves = n_offers = 0;
+		n_callbacks = 0;
 		rng = seeds[s] * 0x9e3779b97f4a7c15ull | 1;
 		a = build(seeds[s]);
 		for (unsigned i = 0; i < events; i++) {
@@ -413,15 +430,16 @@ int main(int argc, char **argv)
 		      (unsigned long long)n_abandoned, (unsigned long long)n_exits);
 		sb_acd_stats(a, &st);
 		printf("seed %llu: %u events, %llu callers: %llu answered, %llu abandoned, "
-		       "%llu exited (%llu moves), %llu offers, %llu no-answers, %llu auto-pauses, "
-		       "%llu refused\n",
+		       "%llu exited (%llu moves), %llu kept their place as callbacks, %llu offers, "
+		       "%llu no-answers, %llu auto-pauses, %llu refused\n",
 		       (unsigned long long)seeds[s], events, (unsigned long long)n_entered,
 		       (unsigned long long)n_answered, (unsigned long long)n_abandoned,
 		       (unsigned long long)n_exits, (unsigned long long)n_moves,
-		       (unsigned long long)n_offers, (unsigned long long)st.noanswers,
+		       (unsigned long long)n_callbacks, (unsigned long long)n_offers, (unsigned long long)st.noanswers,
 		       (unsigned long long)st.autopauses, (unsigned long long)st.illegal);
 		/* the mix must have exercised what it claims to */
-		T_ASSERT(n_answered > 100 && n_abandoned > 100 && n_exits > 10 && n_moves > 0);
+		T_ASSERT(n_answered > 100 && n_abandoned > 100 && n_exits > 10 && n_moves > 0 &&
+			 n_callbacks > 10);
 		T_ASSERT(st.noanswers > 0 && st.autopauses > 0 && st.illegal > 100);
 		sb_acd_free(a);
 	}

@@ -297,7 +297,7 @@ int main(void)
 	cfg_bad(Q_AGENTS "queues:\n  - name: q\n    members: [a1]\n    leave_empty: 1\n", 11,
 	    "'leave_empty' must be true or false");
 	cfg_bad(Q_AGENTS "queues:\n  - name: q\n    members: [a1]\n    skills: [x]\n", 11,
-	    "unknown key 'skills' in a queue");
+	    "queue 'q': 'skills' must be a mapping of skill: minimum level");
 	cfg_bad(Q_AGENTS "queues:\n  - name: q\n    members: [a1]\n  - name: q\n    members: [a2]\n",
 	    11, "queue 'q' is defined twice");
 	cfg_bad(Q_AGENTS "queues:\n  - name: q\n    members: [a1]\nhotlines:\n  - number: 1\n"
