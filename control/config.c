@@ -10,6 +10,8 @@
 #include "str.h"
 
 #include "config.h"
+#include "sb/dp_abi.h" /* recording formats: enum sb_dp_rec_fmt = sb_media_rec_fmt */
+#include "config_ivr.h"
 
 struct cfg_ctx {
 	yaml_document_t doc;
@@ -362,11 +364,187 @@ static int parse_registrar(struct cfg_ctx *x, yaml_node_t *m)
 	return 0;
 }
 
+/* ---- skills (acd/acd.h): names become ids 0..SB_CFG_SKILLS-1 in the
+ * order of the top-level `skills:` list, then of first use by an agent.
+ * A queue may only require a skill that is declared or that some agent
+ * has (a typo would otherwise make a queue no one can ever serve). ---- */
+
+/* id of the skill named by scalar n; add: a new name gets the next id */
+static int skill_id(struct cfg_ctx *x, const yaml_node_t *n, bool add, const char *who)
+{
+	struct sb_config *c = x->c;
+	int id;
+
+	if (n->type != YAML_SCALAR_NODE || n->data.scalar.length == 0 ||
+	    n->data.scalar.length >= SB_CFG_NAME_MAX)
+		return cfg_err(x, n, "%s: skill names must be strings of 1..%u characters", who,
+			       SB_CFG_NAME_MAX - 1);
+	id = sb_config_skill_find(c, scalar(n), n->data.scalar.length);
+	if (id >= 0)
+		return id;
+	if (!add)
+		return cfg_err(x, n, "%s: skill '%s' is neither declared in 'skills' nor held "
+			       "by any agent", who, scalar(n));
+	if (c->n_skills == SB_CFG_SKILLS)
+		return cfg_err(x, n, "%s: more than %u skills in all", who, SB_CFG_SKILLS);
+	memcpy(c->skills[c->n_skills], scalar(n), n->data.scalar.length + 1);
+	return (int)c->n_skills++;
+}
+
+/* a skill level: 1..255 (0 would mean "lacks it") */
+static int skill_level(struct cfg_ctx *x, const yaml_node_t *k, const yaml_node_t *v,
+		       const char *who, uint8_t *out)
+{
+	uint32_t t;
+
+	if (v->type != YAML_SCALAR_NODE ||
+	    !sb_str_to_u32(sb_str_mk(scalar(v), scalar(v) + v->data.scalar.length), 255, &t) ||
+	    t < 1)
+		return cfg_err(x, v, "%s: level of skill '%s' must be a number in 1..255", who,
+			       scalar(k));
+	*out = (uint8_t)t;
+	return 0;
+}
+
+/* skills: [name, ...] at the top level: ids in this order */
+static int parse_skill_names(struct cfg_ctx *x, yaml_node_t *s)
+{
+	if (s->type != YAML_SEQUENCE_NODE)
+		return cfg_err(x, s, "'skills' must be a list of skill names");
+	for (yaml_node_item_t *it = s->data.sequence.items.start; it < s->data.sequence.items.top;
+	     it++) {
+		yaml_node_t *n = node(x, *it);
+
+		if (n->type == YAML_SCALAR_NODE &&
+		    sb_config_skill_find(x->c, scalar(n), n->data.scalar.length) >= 0)
+			return cfg_err(x, n, "skill '%s' is declared twice", scalar(n));
+		int rc = skill_id(x, n, true, "'skills'");
+
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+static int parse_agent_skills(struct cfg_ctx *x, yaml_node_t *m, struct sb_cfg_agent *a)
+{
+	char who[SB_CFG_NAME_MAX + 16];
+
+	snprintf(who, sizeof(who), "agent '%s'", a->user);
+	if (m->type != YAML_MAPPING_NODE)
+		return cfg_err(x, m, "%s: 'skills' must be a mapping of skill: level", who);
+	for (yaml_node_pair_t *p = m->data.mapping.pairs.start; p < m->data.mapping.pairs.top; p++) {
+		yaml_node_t *k = node(x, p->key), *v = node(x, p->value);
+		int id = skill_id(x, k, true, who), rc;
+
+		if (id < 0)
+			return id;
+		if (a->skills[id])
+			return cfg_err(x, k, "%s: skill '%s' is listed twice", who, scalar(k));
+		if ((rc = skill_level(x, k, v, who, &a->skills[id])))
+			return rc;
+	}
+	return 0;
+}
+
+/* a queue's skills: {name: min level} and steps: [{after: s, level: m |
+ * drop: d | any: true}, ...] */
+static int parse_queue_skills(struct cfg_ctx *x, yaml_node_t *m, yaml_node_t *st,
+			      struct sb_cfg_queue *q)
+{
+	static const char *const skeys[] = { "after", "level", "drop", "any" };
+	struct sb_cfg_skills *sk = &q->skills;
+	char who[SB_CFG_NAME_MAX + 16];
+	uint32_t prev = 0;
+	unsigned maxl = 0;
+
+	snprintf(who, sizeof(who), "queue '%s'", q->name);
+	if (m) {
+		if (m->type != YAML_MAPPING_NODE)
+			return cfg_err(x, m, "%s: 'skills' must be a mapping of skill: minimum "
+				       "level", who);
+		for (yaml_node_pair_t *p = m->data.mapping.pairs.start;
+		     p < m->data.mapping.pairs.top; p++) {
+			yaml_node_t *k = node(x, p->key), *v = node(x, p->value);
+			int id = skill_id(x, k, false, who), rc;
+
+			if (id < 0)
+				return id;
+			for (unsigned i = 0; i < sk->n_req; i++)
+				if (sk->req[i].skill == id)
+					return cfg_err(x, k, "%s: skill '%s' is listed twice", who,
+						       scalar(k));
+			if (sk->n_req == SB_CFG_SKILL_REQ)
+				return cfg_err(x, k, "%s: 'skills' may require at most %u skills",
+					       who, SB_CFG_SKILL_REQ);
+			sk->req[sk->n_req].skill = (uint8_t)id;
+			if ((rc = skill_level(x, k, v, who, &sk->req[sk->n_req].level)))
+				return rc;
+			if (sk->req[sk->n_req].level > maxl)
+				maxl = sk->req[sk->n_req].level;
+			sk->n_req++;
+		}
+	}
+	if (st == NULL)
+		return 0;
+	if (sk->n_req == 0)
+		return cfg_err(x, st, "%s: 'steps' need 'skills' to widen", who);
+	if (st->type != YAML_SEQUENCE_NODE)
+		return cfg_err(x, st, "%s: 'steps' must be a list of {after, level | drop | any}",
+			       who);
+	for (yaml_node_item_t *it = st->data.sequence.items.start; it < st->data.sequence.items.top;
+	     it++) {
+		yaml_node_t *e = node(x, *it), *v[4] = { 0 }, *k[4] = { 0 };
+		uint32_t after, t;
+		bool any = false;
+		int rc = map_keys(x, e, "a step", skeys, 4, v, k);
+
+		if (rc)
+			return rc;
+		if (v[0] == NULL)
+			return cfg_err(x, e, "%s: a step needs 'after' (seconds)", who);
+		if ((rc = get_u32(x, k[0], v[0], 1, 86400, &after)))
+			return rc;
+		if (after * 1000u <= prev || sk->any_after_ms)
+			return cfg_err(x, v[0], "%s: step 'after' values must increase, and the "
+				       "'any' step come last", who);
+		prev = after * 1000u;
+		if (!!v[1] + !!v[2] + !!v[3] != 1)
+			return cfg_err(x, e, "%s: a step takes one of 'level', 'drop', 'any'", who);
+		if (v[3]) {
+			if ((rc = get_bool(x, k[3], v[3], &any)))
+				return rc;
+			if (!any)
+				return cfg_err(x, v[3], "%s: 'any' can only be true", who);
+			sk->any_after_ms = prev;
+			continue;
+		}
+		if (sk->n_steps == SB_CFG_SKILL_STEPS)
+			return cfg_err(x, e, "%s: at most %u 'level'/'drop' steps", who,
+				       SB_CFG_SKILL_STEPS);
+		if (v[1]) { /* accept level >= t: every minimum lowered to (at most) t */
+			if ((rc = get_u32(x, k[1], v[1], 0, maxl - 1, &t)))
+				return rc;
+			t = maxl - t;
+		} else if ((rc = get_u32(x, k[2], v[2], 1, 255, &t))) {
+			return rc;
+		}
+		if (sk->n_steps && t <= sk->steps[sk->n_steps - 1].drop)
+			return cfg_err(x, v[1] ? v[1] : v[2], "%s: each step must accept lower "
+				       "levels than the one before", who);
+		sk->steps[sk->n_steps].after_ms = prev;
+		sk->steps[sk->n_steps].drop = (uint8_t)t;
+		sk->n_steps++;
+	}
+	return 0;
+}
+
 static int parse_agents(struct cfg_ctx *x, yaml_node_t *s)
 {
 	static const char *const keys[] = { "user", "password", "ha1_md5", "ha1_sha256",
 					    "tenant", "wrap_up", "max_noanswer", "noanswer_delay",
-					    "reject_delay", "busy_delay", "supervisor", "srtp" };
+					    "reject_delay", "busy_delay", "supervisor", "srtp",
+					    "skills" };
 	enum { NK = sizeof(keys) / sizeof(keys[0]) };
 	size_t n;
 
@@ -432,6 +610,12 @@ static int parse_agents(struct cfg_ctx *x, yaml_node_t *s)
 			if (v[kt] && (rc = get_bool(x, k[kt], v[kt], &a->srtp)))
 				return rc;
 		}
+		{ /* skills: {name: level 1..255, ...} (acd/acd.h) */
+			int kk = key_at(keys, NK, "skills");
+
+			if (v[kk] && (rc = parse_agent_skills(x, v[kk], a)))
+				return rc;
+		}
 		if (sb_config_agent_find(x->c, a->user, strlen(a->user)) >= 0)
 			return cfg_err(x, v[0], "agent '%s' is defined twice", a->user);
 		x->c->n_agents++;
@@ -445,12 +629,80 @@ static const char *const strategy_names[] = { "ring-all", "longest-idle", "round
 					      "fewest-calls", "least-talk-time", "random",
 					      "linear" };
 
+/* a queue key naming a prompt: its index in *out (-1 when absent) */
+static int queue_prompt(struct cfg_ctx *x, const struct sb_cfg_queue *q, const yaml_node_t *k,
+			const yaml_node_t *v, int *out)
+{
+	*out = -1;
+	if (v == NULL)
+		return 0;
+	if (v->type != YAML_SCALAR_NODE ||
+	    (*out = sb_config_prompt_find(x->c, scalar(v), v->data.scalar.length)) < 0)
+		return cfg_err(x, v, "queue '%s': '%s' names no prompt (see 'prompts')", q->name,
+			       scalar(k));
+	return 0;
+}
+
+/* announcements and comfort messages while waiting (b2bua/queue.c) */
+static int parse_queue_announce(struct cfg_ctx *x, const char *const *keys, unsigned nk,
+				yaml_node_t **v, yaml_node_t **k, struct sb_cfg_queue *q)
+{
+	int ke = key_at(keys, nk, "announce_every"), kp = key_at(keys, nk, "announce_position"),
+	    kw = key_at(keys, nk, "announce_wait"), km = key_at(keys, nk, "announce_minutes"),
+	    kc = key_at(keys, nk, "comfort"), kce = key_at(keys, nk, "comfort_every"),
+	    ka = key_at(keys, nk, "aht");
+	uint32_t t;
+	int rc;
+
+	if ((rc = queue_prompt(x, q, k[kp], v[kp], &q->ann_position)) ||
+	    (rc = queue_prompt(x, q, k[kw], v[kw], &q->ann_wait)) ||
+	    (rc = queue_prompt(x, q, k[km], v[km], &q->ann_minutes)) ||
+	    (rc = queue_prompt(x, q, k[kc], v[kc], &q->comfort)))
+		return rc;
+	q->aht_ms = 180000;
+	if (v[ka]) {
+		if ((rc = get_u32(x, k[ka], v[ka], 1, 86400, &t)))
+			return rc;
+		q->aht_ms = t * 1000u;
+	}
+	if (v[ke]) {
+		if ((rc = get_u32(x, k[ke], v[ke], 1, 86400, &t)))
+			return rc;
+		q->announce_every_ms = t * 1000u;
+		if (q->ann_position < 0 && q->ann_wait < 0)
+			return cfg_err(x, v[ke], "queue '%s': 'announce_every' needs "
+				       "'announce_position' and/or 'announce_wait'", q->name);
+		for (unsigned d = 0; d < 10; d++)
+			if (x->c->num_prompt[d] < 0)
+				return cfg_err(x, v[ke], "queue '%s': 'announce_every' needs the "
+					       "prompts num-0 .. num-9 to say numbers (num-%u is "
+					       "missing)", q->name, d);
+	} else if (v[kp] || v[kw] || v[km]) {
+		return cfg_err(x, v[kp] ? k[kp] : v[kw] ? k[kw] : k[km], "queue '%s': "
+			       "announcement prompts need 'announce_every'", q->name);
+	}
+	if (v[kce]) {
+		if ((rc = get_u32(x, k[kce], v[kce], 1, 86400, &t)))
+			return rc;
+		q->comfort_every_ms = t * 1000u;
+		if (q->comfort < 0)
+			return cfg_err(x, v[kce], "queue '%s': 'comfort_every' needs 'comfort'",
+				       q->name);
+	} else if (v[kc]) {
+		return cfg_err(x, k[kc], "queue '%s': 'comfort' needs 'comfort_every'", q->name);
+	}
+	return 0;
+}
+
 static int parse_queues(struct cfg_ctx *x, yaml_node_t *s)
 {
 	static const char *const keys[] = { "name", "strategy", "members", "ring_timeout",
 					    "wrap_up", "max_len", "max_wait", "overflow",
 					    "join_empty", "leave_empty", "tenant", "priority_header",
-					    "service_level", "short_abandon", "moh", "record" };
+					    "service_level", "short_abandon", "moh", "record",
+					    "skills", "steps", "announce_every", "announce_position",
+					    "announce_wait", "announce_minutes", "comfort",
+					    "comfort_every", "aht" };
 	enum { NK = sizeof(keys) / sizeof(keys[0]) };
 	size_t n;
 
@@ -599,13 +851,22 @@ static int parse_queues(struct cfg_ctx *x, yaml_node_t *s)
 				return rc;
 			q->short_abandon_ms = t * 1000u;
 		}
+		{ /* skills-based routing (acd/acd.h) */
+			int ks = key_at(keys, NK, "skills"), kt = key_at(keys, NK, "steps");
+
+			if ((v[ks] || v[kt]) && (rc = parse_queue_skills(x, v[ks], v[kt], q)))
+				return rc;
+		}
+		if ((rc = parse_queue_announce(x, keys, NK, v, k, q)))
+			return rc;
 	}
 	return 0;
 }
 
 static int parse_hotlines(struct cfg_ctx *x, yaml_node_t *s)
 {
-	static const char *const keys[] = { "number", "agents", "queue", "priority", "record" };
+	static const char *const keys[] = { "number", "agents", "queue", "priority", "record",
+					    "ivr" };
 	size_t n;
 
 	if (s->type != YAML_SEQUENCE_NODE)
@@ -615,9 +876,9 @@ static int parse_hotlines(struct cfg_ctx *x, yaml_node_t *s)
 	if (x->c->hotlines == NULL)
 		return cfg_err(x, s, "out of memory");
 	for (yaml_node_item_t *it = s->data.sequence.items.start; it < s->data.sequence.items.top; it++) {
-		yaml_node_t *e = node(x, *it), *v[5] = { 0 }, *k[5] = { 0 };
+		yaml_node_t *e = node(x, *it), *v[6] = { 0 }, *k[6] = { 0 };
 		struct sb_cfg_hotline *h = &x->c->hotlines[x->c->n_hotlines];
-		int rc = map_keys(x, e, "a hotline", keys, 5, v, k);
+		int rc = map_keys(x, e, "a hotline", keys, 6, v, k);
 
 		if (rc)
 			return rc;
@@ -629,8 +890,28 @@ static int parse_hotlines(struct cfg_ctx *x, yaml_node_t *s)
 		if (sb_config_hotline_find(x->c, h->number, strlen(h->number)) >= 0)
 			return cfg_err(x, v[0], "hotline '%s' is defined twice", h->number);
 		h->queue = -1;
+		h->ivr = -1;
 		if (v[4] && (rc = get_bool(x, k[4], v[4], &h->record)))
 			return rc;
+		if (v[5]) { /* the caller goes through an IVR menu first (b2bua/ivr.c) */
+			uint32_t pr;
+
+			if (v[1] || v[2])
+				return cfg_err(x, k[5], "hotline '%s': give one of 'agents', "
+					       "'queue' and 'ivr'", h->number);
+			if (v[5]->type != YAML_SCALAR_NODE ||
+			    (h->ivr = sb_config_ivr_find(x->c, scalar(v[5]),
+							 v[5]->data.scalar.length)) < 0)
+				return cfg_err(x, v[5], "hotline '%s': 'ivr' names no menu (see "
+					       "'ivrs')", h->number);
+			if (v[3]) { /* for the queues its menus lead to */
+				if ((rc = get_u32(x, k[3], v[3], 0, 255, &pr)))
+					return rc;
+				h->priority = (uint8_t)pr;
+			}
+			x->c->n_hotlines++;
+			continue;
+		}
 		if (v[2]) { /* the caller waits in a queue (acd/acd.h) */
 			if (v[1])
 				return cfg_err(x, k[2], "hotline '%s' has both 'agents' and 'queue'",
@@ -718,11 +999,12 @@ static int parse_codecs(struct cfg_ctx *x, yaml_node_t *v)
 static int parse_media(struct cfg_ctx *x, yaml_node_t *m)
 {
 	static const char *const keys[] = { "timeout", "backend", "address", "port_min",
-					    "port_max", "poll_ms", "codecs", "transcode" };
-	yaml_node_t *v[8] = { 0 }, *k[8] = { 0 };
+					    "port_max", "poll_ms", "codecs", "transcode",
+					    "opus_complexity" };
+	yaml_node_t *v[9] = { 0 }, *k[9] = { 0 };
 	struct sb_config *c = x->c;
-	uint32_t pmin = c->media_port_min, pmax = c->media_port_max;
-	int rc = map_keys(x, m, "'media'", keys, 8, v, k);
+	uint32_t pmin = c->media_port_min, pmax = c->media_port_max, cx = 0;
+	int rc = map_keys(x, m, "'media'", keys, 9, v, k);
 
 	if (rc == 0 && v[0])
 		rc = get_u32(x, k[0], v[0], 1, 86400, &c->media_timeout_s);
@@ -730,6 +1012,8 @@ static int parse_media(struct cfg_ctx *x, yaml_node_t *m)
 		rc = parse_codecs(x, v[6]);
 	if (rc == 0 && v[7])
 		rc = get_bool(x, k[7], v[7], &c->media_transcode);
+	if (rc == 0 && v[8] && (rc = get_u32(x, k[8], v[8], 0, 10, &cx)) == 0)
+		c->media_opus_complexity = (uint8_t)cx; /* libopus: 0 fastest .. 10 best */
 	if (rc)
 		return rc;
 	if (v[1]) {
@@ -766,18 +1050,29 @@ static int parse_media(struct cfg_ctx *x, yaml_node_t *m)
 	return 0;
 }
 
-/* feature_codes: '*' or '#' then digits, or "" to turn one off */
+/* feature_codes: '*' or '#' then digits, or "" to turn one off; the
+ * in-call ones (consult .. cancel) must differ and none may start another
+ * (b2bua/consult.c matches them digit by digit) */
 static int parse_fcodes(struct cfg_ctx *x, yaml_node_t *m)
 {
-	static const char *const keys[] = { "login", "logout", "pause", "unpause" };
+	static const char *const keys[] = { "login", "logout", "pause", "unpause", "consult",
+					    "conference", "complete", "cancel", "agent_hangup" };
 	struct sb_cfg_fcodes *f = &x->c->fcodes;
-	char *dst[4] = { f->login, f->logout, f->pause, f->unpause };
-	yaml_node_t *v[4] = { 0 }, *k[4] = { 0 };
-	int rc = map_keys(x, m, "'feature_codes'", keys, 4, v, k);
+	char *dst[8] = { f->login, f->logout, f->pause, f->unpause, f->consult, f->conference,
+			 f->complete, f->cancel };
+	yaml_node_t *v[9] = { 0 }, *k[9] = { 0 };
+	int rc = map_keys(x, m, "'feature_codes'", keys, 9, v, k);
 
 	if (rc)
 		return rc;
-	for (unsigned i = 0; i < 4; i++) {
+	if (v[8]) {
+		const char *s = v[8]->type == YAML_SCALAR_NODE ? scalar(v[8]) : "";
+
+		if (strcmp(s, "complete") != 0 && strcmp(s, "end") != 0)
+			return cfg_err(x, v[8], "'agent_hangup' must be 'complete' or 'end'");
+		f->hangup_ends = strcmp(s, "end") == 0;
+	}
+	for (unsigned i = 0; i < 8; i++) {
 		const char *s;
 
 		if (v[i] == NULL)
@@ -792,6 +1087,15 @@ static int parse_fcodes(struct cfg_ctx *x, yaml_node_t *m)
 					       keys[i]);
 		memcpy(dst[i], s, v[i]->data.scalar.length + 1);
 	}
+	for (unsigned i = 4; i < 8; i++)
+		for (unsigned j = 4; j < 8; j++) {
+			size_t n = strlen(dst[j]);
+
+			if (i != j && dst[i][0] && n && strncmp(dst[i], dst[j], n) == 0)
+				return cfg_err(x, v[i] ? v[i] : v[j], "in-call code '%s' (%s) "
+					       "starts with '%s' (%s): it could never be keyed",
+					       keys[i], dst[i], keys[j], dst[j]);
+		}
 	return 0;
 }
 
@@ -919,10 +1223,16 @@ static int parse_supervision(struct cfg_ctx *x, yaml_node_t *m)
 static int parse_recording(struct cfg_ctx *x, yaml_node_t *m)
 {
 	static const char *const keys[] = { "dir", "format", "segment_s", "retention_days",
-					    "retention", "sweep_s" };
+					    "retention", "sweep_s", "mask_dtmf" };
+	static const struct { const char *name; uint8_t fmt; } fmts[] = {
+		{ "g711", SB_DP_REC_G711 }, { "wav-g711", SB_DP_REC_G711 },
+		{ "pcm16", SB_DP_REC_PCM16 }, { "wav-pcm16", SB_DP_REC_PCM16 },
+		{ "wav-mono", SB_DP_REC_MONO }, { "ogg-opus", SB_DP_REC_OPUS },
+		{ "ogg-opus-mono", SB_DP_REC_OPUS_MONO }, { "pcap", SB_DP_REC_PCAP },
+	};
 	struct sb_cfg_recording *r = &x->c->recording;
-	yaml_node_t *v[6] = { 0 }, *k[6] = { 0 };
-	int rc = map_keys(x, m, "'recording'", keys, 6, v, k);
+	yaml_node_t *v[7] = { 0 }, *k[7] = { 0 };
+	int rc = map_keys(x, m, "'recording'", keys, 7, v, k);
 
 	if (rc)
 		return rc;
@@ -933,13 +1243,22 @@ static int parse_recording(struct cfg_ctx *x, yaml_node_t *m)
 			return cfg_err(x, v[0], "'dir' must be absolute (the dataplane's --rec-dir)");
 	}
 	if (v[1]) {
-		if (v[1]->type == YAML_SCALAR_NODE && strcmp(scalar(v[1]), "g711") == 0)
-			r->pcm16 = false;
-		else if (v[1]->type == YAML_SCALAR_NODE && strcmp(scalar(v[1]), "pcm16") == 0)
-			r->pcm16 = true;
-		else
-			return cfg_err(x, v[1], "'format' must be g711 or pcm16");
+		unsigned i = 0;
+
+		while (i < sizeof(fmts) / sizeof(fmts[0]) &&
+		       (v[1]->type != YAML_SCALAR_NODE || strcmp(scalar(v[1]), fmts[i].name) != 0))
+			i++;
+		if (i == sizeof(fmts) / sizeof(fmts[0]))
+			return cfg_err(x, v[1], "'format' must be g711, pcm16, wav-mono, ogg-opus, "
+				       "ogg-opus-mono or pcap");
+		r->format = fmts[i].fmt;
+		r->pcm16 = r->format == SB_DP_REC_PCM16;
 	}
+	if (v[6] && (rc = get_bool(x, k[6], v[6], &r->mask_dtmf)))
+		return rc;
+	if (r->mask_dtmf && r->format == SB_DP_REC_PCAP)
+		return cfg_err(x, v[6], "'mask_dtmf' cannot apply to format pcap (the packets are "
+			       "kept as received: their digits with them)");
 	if (v[2] && (rc = get_u32(x, k[2], v[2], 1, 3600, &r->segment_s)))
 		return rc;
 	if (v[3] && (rc = get_u32(x, k[3], v[3], 0, 36500, &r->retention_days)))
@@ -977,10 +1296,12 @@ static int parse_root(struct cfg_ctx *x)
 	static const char *const keys[] = { "instance", "sip", "store", "agents", "hotlines",
 					    "auth", "registrar", "media", "queues",
 					    "feature_codes", "api", "prompts", "supervision",
-					    "recording" };
+					    "recording", "skills", "ivrs", "ivr", "hours" };
 	enum { NK = sizeof(keys) / sizeof(keys[0]) };
 	yaml_node_t *root = yaml_document_get_root_node(&x->doc), *v[NK] = { 0 }, *k[NK] = { 0 };
 	const int kp = key_at(keys, NK, "prompts"), ks = key_at(keys, NK, "supervision");
+	const int kiv = key_at(keys, NK, "ivrs"), kiv1 = key_at(keys, NK, "ivr");
+	struct sb_cfg_where *iw; /* IVR: config_ivr.c */
 	int rc;
 
 	if (root == NULL)
@@ -1014,6 +1335,14 @@ static int parse_root(struct cfg_ctx *x)
 		rc = parse_api(x, v[10]);
 	if (rc == 0 && v[kp]) /* before queues: `moh:` names a prompt */
 		rc = parse_prompts(x, v[kp]);
+	for (unsigned i = 0; i < SB_CFG_NUM_PROMPTS; i++) { /* spoken numbers: "num-N" */
+		char nm[16];
+
+		snprintf(nm, sizeof(nm), "num-%u", i);
+		x->c->num_prompt[i] = (int16_t)sb_config_prompt_find(x->c, nm, strlen(nm));
+	}
+	if (rc == 0 && v[key_at(keys, NK, "skills")]) /* before agents: ids in this order */
+		rc = parse_skill_names(x, v[key_at(keys, NK, "skills")]);
 	if (rc == 0 && v[3])
 		rc = parse_agents(x, v[3]);
 	if (rc == 0 && v[8]) {
@@ -1021,11 +1350,27 @@ static int parse_root(struct cfg_ctx *x)
 			return cfg_err(x, v[8], "'queues' need an 'agents' list first");
 		rc = parse_queues(x, v[8]);
 	}
+	if (v[kiv] && v[kiv1])
+		return cfg_err(x, k[kiv1], "give either 'ivrs' or 'ivr', not both");
+	iw = calloc(1, sizeof(*iw));
+	if (iw == NULL)
+		return cfg_err(x, root, "out of memory");
+	*iw = (struct sb_cfg_where){ .doc = &x->doc, .path = x->path, .err = x->err,
+				     .err_len = x->err_len };
+	/* after prompts, agents and queues (menus name them); before hotlines
+	 * (`ivr:` names a menu), which `transfer NUMBER` resolves after */
+	if (rc == 0 && (v[kiv] || v[kiv1] || v[key_at(keys, NK, "hours")]))
+		rc = sb_config_ivr_parse(x->c, iw, v[key_at(keys, NK, "hours")],
+					 v[kiv] ? v[kiv] : v[kiv1]);
 	if (rc == 0 && v[4]) {
 		if (v[3] == NULL)
-			return cfg_err(x, v[4], "'hotlines' need an 'agents' list first");
-		rc = parse_hotlines(x, v[4]);
+			rc = cfg_err(x, v[4], "'hotlines' need an 'agents' list first");
+		else
+			rc = parse_hotlines(x, v[4]);
 	}
+	if (rc == 0)
+		rc = sb_config_ivr_link(x->c, iw);
+	free(iw);
 	if (rc == 0 && v[ks]) /* after agents: names them */
 		rc = parse_supervision(x, v[ks]);
 	if (rc == 0 && v[key_at(keys, NK, "recording")])
@@ -1068,6 +1413,7 @@ int sb_config_load(struct sb_config *c, const char *path, char *err, size_t err_
 	snprintf(c->supervision.whisper, sizeof(c->supervision.whisper), "*52");
 	snprintf(c->supervision.barge, sizeof(c->supervision.barge), "*53");
 	c->fcodes = (struct sb_cfg_fcodes){ "*20", "*21", "*22", "*23" };
+	c->media_opus_complexity = SB_CFG_OPUS_COMPLEXITY_DP; /* the dataplane's (5) */
 	c->media_port_min = 20000; /* as the dataplane's default range */
 	c->media_port_max = 29999;
 	c->tcp_idle_s = 3700; /* above the longest registration (3600 s): an agent
@@ -1117,6 +1463,7 @@ void sb_config_free(struct sb_config *c)
 	c->hotlines = NULL;
 	c->queues = NULL;
 	c->n_agents = c->n_hotlines = c->n_queues = 0;
+	sb_config_ivr_free(c);
 }
 
 int sb_config_prompt_find(const struct sb_config *c, const char *name, size_t len)
@@ -1139,6 +1486,14 @@ int sb_config_hotline_find(const struct sb_config *c, const char *number, size_t
 {
 	for (unsigned i = 0; i < c->n_hotlines; i++)
 		if (strlen(c->hotlines[i].number) == len && memcmp(c->hotlines[i].number, number, len) == 0)
+			return (int)i;
+	return -1;
+}
+
+int sb_config_skill_find(const struct sb_config *c, const char *name, size_t len)
+{
+	for (unsigned i = 0; i < c->n_skills; i++)
+		if (strlen(c->skills[i]) == len && memcmp(c->skills[i], name, len) == 0)
 			return (int)i;
 	return -1;
 }

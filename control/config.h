@@ -58,8 +58,15 @@
  *     transcode: false          # true (DPDK backend): offer agents every codec
  *                               # above, not only the caller's; when the two end up
  *                               # with none in common the dataplane transcodes
+ *     opus_complexity: 5        # Opus encoder complexity 0..10 on the dataplane
+ *                               # (default: the dataplane's, 5); lower = more
+ *                               # transcoded legs per core, less quality
  *   prompts:                    # optional: name -> WAV on the dataplane's host
  *     moh: /var/lib/switchboard/moh.wav    # (absolute; loaded at attach/restart)
+ *     num-0: /var/lib/switchboard/num/0.wav  # spoken numbers: num-N is N's own file
+ *                               # (N < 100), else N digit by digit with num-0..num-9
+ *   skills: [billing, french]   # optional: skill names (ids in this order, then
+ *                               # those agents name first); at most 32
  *   supervision:                # optional (b2bua/supervise.h); defaults shown
  *     listen: "*51"             # dial *51agent1: listen to agent1's call
  *     whisper: "*52"            # coach agent1 (the caller hears nothing)
@@ -77,6 +84,7 @@
  *       noanswer_delay: 5       # seconds before it is offered again after
  *       reject_delay: 5         # not answering / answering 603 / answering
  *       busy_delay: 5           # 486 or 600 (defaults 5 s each)
+ *       skills: {billing: 5, french: 3}  # skill: level 1..255 (skills-based routing)
  *     - user: agent2            # or precomputed H(user:realm:password), hex:
  *       ha1_md5: 0123...        #   32 digits, and/or
  *       ha1_sha256: 0123...     #   64 digits (only valid for the realm above)
@@ -102,22 +110,57 @@
  *                               # service level figures (default 20)
  *       short_abandon: 5        # seconds: abandons quicker than this are
  *                               # "short" (default 5)
+ *       skills: {billing: 4}    # only members with these minimum levels (up to 4
+ *                               # skills; each declared in `skills:` or held by an agent)
+ *       steps:                  # ... widening as the caller waits (seconds, increasing):
+ *         - {after: 20, level: 2}   # every minimum lowered to (at most) 2; or drop: N
+ *         - {after: 60, any: true}  # then any member (last)
+ *       announce_every: 30      # seconds: "you are number N", "estimated wait M minutes"
+ *       announce_position: you-are  # prompts: before the position,
+ *       announce_wait: wait         # before the minutes,
+ *       announce_minutes: minutes   # after them (numbers: prompts num-N, see prompts:)
+ *       comfort: comfort        # a prompt every comfort_every seconds
+ *       comfort_every: 45
+ *       aht: 180                # seconds: handle time for the Erlang C estimate
+ *                               # before the queue has any (default 180)
  *   hotlines:
  *     - number: "800100"
  *       agents: [agent1, agent2]  # first registered idle agent, else 480 (as before)
  *     - number: "800200"
  *       queue: support          # or: the caller waits in that queue
+ *     - number: "800300"
+ *       ivr: main               # or: an IVR menu first (ivrs: below)
  *       priority: 5             # callers of this number: priority 0..255
  *                               # (default 0; a priority_header overrides it)
+ *   hours:                      # business hours (config_ivr.c has the details)
+ *     office:
+ *       utc_offset: "+01:00"
+ *       open: [{days: mon-fri, times: ["09:00-17:00"]}]
+ *       holidays: ["2026-12-25"]
+ *   ivrs:                       # IVR menus by name (b2bua/ivr.h, config_ivr.c)
+ *     main:
+ *       prompt: welcome         # a name from prompts:
+ *       hours: office           # closed: this action instead
+ *       closed: menu closed
+ *       options: {"1": queue support, "2": menu billing, "0": agent agent1,
+ *                 "9": repeat, "#": hangup}   # also: transfer NUMBER (a hotline)
  *   feature_codes:              # dialled by a registered agent (b2bua/queue.c);
  *     login: "*20"              # these are the defaults; answered without media
  *     logout: "*21"             # by a final response (200 is impossible without
  *     pause: "*22"              # an SDP answer): 480 + Reason cause=200 = done,
  *     unpause: "*23"            # 403 = not allowed now (404: no such code).
  *                               # pause takes a reason code: *22<digits>
+ *     consult: "*2"             # in-call codes (b2bua/consult.h), "" = off
+ *     conference: "*3"          # (the default: all four off): *2 TARGET #,
+ *     complete: "*4"            # three-way, attended transfer, cancel
+ *     cancel: "*5"
+ *     agent_hangup: complete    # or end: the agent's BYE during a consultation
  *   recording:                  # optional (issue 7); hotlines and queues say
  *     dir: /var/spool/sb/rec    # `record: true` (calls recorded from answer to
- *     format: g711              # hang-up, transfers included: same file)
+ *     format: g711              # hang-up, transfers included: same file):
+ *                               # g711 (wav-g711), pcm16 (wav-pcm16), wav-mono,
+ *                               # ogg-opus, ogg-opus-mono, pcap (pcapng)
+ *     mask_dtmf: false          # silence DTMF digits (RFC 4733, in-band); not pcap
  *     segment_s: 60             # durability segment (dataplane default if unset)
  *     retention_days: 90        # every tenant not listed below (0 = forever)
  *     retention: {acme: 30}     # per tenant, days
@@ -146,6 +189,23 @@
 
 #define SB_CFG_WRAPUP_QUEUE UINT32_MAX
 
+/* skills-based routing (acd/acd.h: the same limits, checked in queue.c) */
+#define SB_CFG_SKILLS 32         /* skill ids 0..31 = SB_ACD_NSKILLS */
+#define SB_CFG_SKILL_REQ 4       /* skills one queue requires = SB_ACD_MAX_REQ */
+#define SB_CFG_SKILL_STEPS 4     /* = SB_ACD_MAX_STEPS */
+
+/* What a queue asks of its agents' skills, and how that widens as a caller
+ * waits: after steps[i].after_ms every minimum level is lowered by
+ * steps[i].drop (the largest one earned), after any_after_ms (0 = never)
+ * every member qualifies. */
+struct sb_cfg_skills {
+	unsigned n_req;
+	struct { uint8_t skill, level; } req[SB_CFG_SKILL_REQ]; /* level 1..255 */
+	unsigned n_steps;        /* increasing after_ms */
+	struct { uint32_t after_ms; uint8_t drop; } steps[SB_CFG_SKILL_STEPS];
+	uint32_t any_after_ms;
+};
+
 struct sb_cfg_agent {
 	char user[SB_CFG_NAME_MAX];
 	char password[128];      /* "" = none */
@@ -157,11 +217,13 @@ struct sb_cfg_agent {
 	uint32_t noanswer_delay_ms, reject_delay_ms, busy_delay_ms;
 	bool supervisor;         /* may listen/whisper/barge (b2bua/supervise.h) */
 	bool srtp;               /* offered RTP/SAVP with our SDES key (DPDK backend) */
+	uint8_t skills[SB_CFG_SKILLS]; /* level per skill id (sb_config.skills); 0 = lacks it */
 };
 
 #define SB_CFG_MAX_CONTACTS 16
 
 enum sb_cfg_media_backend { SB_CFG_MEDIA_DPDK = 0, SB_CFG_MEDIA_KERNEL = 1 };
+#define SB_CFG_OPUS_COMPLEXITY_DP 0xffu /* media: opus_complexity unset (LEG_MEDIA's 0xff) */
 
 struct sb_cfg_registrar {
 	uint32_t min_expires_s, max_expires_s, default_expires_s;
@@ -185,25 +247,80 @@ struct sb_cfg_queue {
 	bool record;             /* record every answered call (recording:) */
 	unsigned n_members;
 	uint16_t members[SB_CFG_QUEUE_MEMBERS]; /* indexes into sb_config.agents */
+	struct sb_cfg_skills skills; /* n_req 0: every member qualifies */
+	/* while waiting (b2bua/queue.c): every announce_every_ms "you are
+	 * number N" (ann_position, the number) and "estimated wait M
+	 * (ann_wait, the number, ann_minutes)", music on hold paused for it;
+	 * every comfort_every_ms the comfort prompt.  Prompt indexes, -1 none;
+	 * 0 ms = off.  Numbers: sb_config.num_prompt. */
+	uint32_t announce_every_ms, comfort_every_ms;
+	int ann_position, ann_wait, ann_minutes, comfort;
+	uint32_t aht_ms;         /* handle time for Erlang C before any history */
 };
 
 struct sb_cfg_hotline {
 	char number[SB_CFG_NAME_MAX];
 	int queue;               /* `queue:` index into sb_config.queues; -1: agents list */
+	int ivr;                 /* `ivr:` entry menu (sb_config.ivr_menus); -1 none */
 	uint8_t priority;        /* queue callers' priority */
 	bool record;             /* record every answered call (recording:) */
 	unsigned n_agents;
 	uint16_t agents[SB_CFG_HOTLINE_AGENTS]; /* indexes into sb_config.agents */
 };
 
+/* IVR (config_ivr.c parses, b2bua/ivr.c runs it): menus as a graph of
+ * indexes, business hours as minute ranges; nothing is looked up by name
+ * at run time.  An action: what a digit, a timeout, too many retries or
+ * closed hours do. */
+enum sb_cfg_ivr_act_type {
+	SB_IVR_ACT_NONE = 0,     /* (a digit with no option: invalid input) */
+	SB_IVR_ACT_QUEUE,        /* arg: queue index */
+	SB_IVR_ACT_MENU,         /* arg: menu index (the retry count starts again) */
+	SB_IVR_ACT_REPEAT,       /* the current menu's prompt again */
+	SB_IVR_ACT_NUMBER,       /* transfer: arg = hotline index, routed as a call to it */
+	SB_IVR_ACT_AGENT,        /* transfer: arg = agent index (registered, free) */
+	SB_IVR_ACT_HANGUP,       /* BYE */
+};
+struct sb_cfg_ivr_act {
+	uint8_t type;            /* enum sb_cfg_ivr_act_type */
+	uint16_t arg;
+};
+#define SB_CFG_IVR_KEYS 12       /* 0-9, '*' (10), '#' (11): sb_cfg_ivr_key() */
+struct sb_cfg_ivr_menu {
+	char name[SB_CFG_NAME_MAX];
+	char tenant[SB_CFG_NAME_MAX]; /* "default" unless set: API visibility */
+	int16_t prompt, invalid; /* prompt indexes; -1 none */
+	int16_t hours;           /* sb_config.hours index checked on entry; -1 always open */
+	uint8_t retries;         /* failed tries (timeout, invalid) before giving up */
+	uint32_t timeout_ms;     /* after the prompt ends; 0 = at once */
+	struct sb_cfg_ivr_act key[SB_CFG_IVR_KEYS];
+	struct sb_cfg_ivr_act on_timeout, on_max_retries, closed;
+};
+#define SB_CFG_HOURS_RULES 16
+#define SB_CFG_HOURS_HOLIDAYS 64
+struct sb_cfg_hours {
+	char name[SB_CFG_NAME_MAX];
+	int32_t utc_offset_s;    /* local time = UTC + this (no DST rules) */
+	unsigned n_rules, n_holidays;
+	struct {
+		uint8_t days;        /* bit 0 = Monday .. bit 6 = Sunday */
+		uint16_t from_min, to_min; /* local minutes of the day, from < to <= 1440 */
+	} rule[SB_CFG_HOURS_RULES];
+	int32_t holiday[SB_CFG_HOURS_HOLIDAYS]; /* local days since 1970-01-01 */
+};
+
 #define SB_CFG_MAX_SCANNERS 16
 #define SB_CFG_API_TOKENS 32
 #define SB_CFG_FC_LEN 16
 
-/* feature codes dialled from an agent phone ("" = off) */
+/* feature codes dialled from an agent phone ("" = off); consult ..
+ * cancel are keyed during a call (b2bua/consult.h, off by default) */
 struct sb_cfg_fcodes {
 	char login[SB_CFG_FC_LEN], logout[SB_CFG_FC_LEN], pause[SB_CFG_FC_LEN],
 	     unpause[SB_CFG_FC_LEN];
+	char consult[SB_CFG_FC_LEN], conference[SB_CFG_FC_LEN], complete[SB_CFG_FC_LEN],
+	     cancel[SB_CFG_FC_LEN];
+	bool hangup_ends;        /* agent_hangup: end (default complete) */
 };
 
 struct sb_cfg_api {
@@ -251,7 +368,9 @@ struct sb_cfg_retention {
  * sweeps every sweep_s. */
 struct sb_cfg_recording {
 	char dir[160];           /* "" = not configured (no retention sweeps) */
-	bool pcm16;              /* false: stereo G.711 (default) */
+	bool pcm16;              /* format is SB_MEDIA_REC_PCM16 (kept for older readers) */
+	uint8_t format;          /* enum sb_media_rec_fmt (= sb_dp_rec_fmt); default stereo G.711 */
+	bool mask_dtmf;          /* silence DTMF digits in the recording */
 	uint32_t segment_s;      /* 0 = the dataplane's default */
 	uint32_t retention_days; /* tenants not listed; 0 = keep forever */
 	uint32_t sweep_s;        /* default 3600 */
@@ -272,12 +391,17 @@ struct sb_config {
 	uint32_t options_failures;
 	struct sb_cfg_overload overload;
 	char sqlite[256]; /* "" = no store */
+	unsigned n_skills;         /* skill id = index: `skills:`, then first use */
+	char skills[SB_CFG_SKILLS][SB_CFG_NAME_MAX];
 	unsigned n_agents;
 	struct sb_cfg_agent *agents;
 	unsigned n_queues;
 	struct sb_cfg_queue *queues;
 	unsigned n_hotlines;
 	struct sb_cfg_hotline *hotlines;
+	unsigned n_ivr_menus, n_hours;           /* ivrs:, hours: (config_ivr.c) */
+	struct sb_cfg_ivr_menu *ivr_menus;
+	struct sb_cfg_hours *hours;
 	struct sb_auth_cfg auth;
 	struct sb_cfg_registrar registrar;
 	uint32_t media_timeout_s;  /* 0 = the dataplane's default */
@@ -288,8 +412,14 @@ struct sb_config {
 	unsigned n_media_codecs;   /* 0 = the default list (sip/sdp_oa.h) */
 	uint8_t media_codecs[SB_CODEC_N]; /* enum sb_codec, preference order */
 	bool media_transcode;      /* offer agents every codec we have; transcode (DPDK) */
+	uint8_t media_opus_complexity; /* Opus encoder 0..10 on the DPDK workers;
+					* SB_CFG_OPUS_COMPLEXITY_DP = the dataplane's */
 	unsigned n_prompts;
 	struct sb_cfg_prompt prompts[SB_CFG_PROMPTS_MAX];
+	/* spoken numbers: prompt "num-N" for N < SB_CFG_NUM_PROMPTS when there
+	 * is one, else N digit by digit with "num-0".."num-9"; -1 = none */
+#define SB_CFG_NUM_PROMPTS 100
+	int16_t num_prompt[SB_CFG_NUM_PROMPTS];
 	struct sb_cfg_supervision supervision;
 	struct sb_cfg_fcodes fcodes;
 	struct sb_cfg_api api;
@@ -307,5 +437,13 @@ int sb_config_agent_find(const struct sb_config *c, const char *user, size_t len
 int sb_config_hotline_find(const struct sb_config *c, const char *number, size_t len);
 int sb_config_queue_find(const struct sb_config *c, const char *name, size_t len);
 int sb_config_prompt_find(const struct sb_config *c, const char *name, size_t len);
+int sb_config_ivr_find(const struct sb_config *c, const char *name, size_t len);
+
+/* IVR key index of a DTMF digit ('0'-'9', '*', '#'), -1 for others. */
+int sb_cfg_ivr_key(char digit);
+/* Is h open at unix time now_s (seconds, UTC)?  Holidays are closed all
+ * day; otherwise open when a rule covers the local weekday and minute. */
+bool sb_cfg_hours_open(const struct sb_cfg_hours *h, int64_t now_s);
+int sb_config_skill_find(const struct sb_config *c, const char *name, size_t len);
 
 #endif

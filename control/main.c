@@ -22,6 +22,7 @@
 #include "b2bua/queue.h"
 #include "api/api.h"
 #include "api/cc.h"
+#include "api/rec.h"
 #include "log.h"
 #include "media/kernel.h"
 
@@ -70,6 +71,8 @@ static struct sb_api *start_api(struct sb_cp *cp)
 	if (api == NULL)
 		return NULL;
 	rc = sb_api_cc_register(api, cp);
+	if (rc == 0)
+		rc = sb_api_rec_register(api, cp); /* recordings, QA (api/rec.h) */
 	if (rc < 0) {
 		sb_err("api: cannot register routes: %s", strerror(-rc));
 		sb_api_free(api);
@@ -212,6 +215,7 @@ int main(int argc, char **argv)
 	cp.media->event_arg = &cp;
 	sb_call_media_init(&cp); /* DTMF/prompt events, prompts loaded (b2bua/callmedia.c) */
 	cp.media->timeout_ms = cfg.media_timeout_s * 1000u;
+	cp.media->opus_complexity = cfg.media_opus_complexity; /* 0xff: the dataplane's */
 	sb_info("sb-control started: instance %s, %u agents, %u hotlines, media backend %s",
 		cfg.instance, cfg.n_agents, cfg.n_hotlines, cp.media->ops->name);
 

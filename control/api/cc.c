@@ -48,6 +48,114 @@ static int name_of(const char *rest, const char **tail, char *buf, size_t cap)
 	return 0;
 }
 
+/* {"name": level, ...} of the skill ids with a level */
+static json_t *skills_json(const struct sb_config *cfg, const uint8_t *lvl, unsigned n,
+			   const uint8_t *ids)
+{
+	json_t *o = json_object();
+
+	for (unsigned i = 0; o && i < n; i++) {
+		unsigned id = ids ? ids[i] : i;
+
+		if (id < cfg->n_skills && lvl[i])
+			json_object_set_new(o, cfg->skills[id], json_integer(lvl[i]));
+	}
+	return o;
+}
+
+/* a queue's requirements and steps as the config writes them */
+static void queue_skills_json(const struct sb_config *cfg, const struct sb_cfg_skills *sk,
+			      json_t *j)
+{
+	uint8_t ids[SB_CFG_SKILL_REQ], lvl[SB_CFG_SKILL_REQ];
+	json_t *steps = json_array();
+
+	for (unsigned i = 0; i < sk->n_req; i++) {
+		ids[i] = sk->req[i].skill;
+		lvl[i] = sk->req[i].level;
+	}
+	json_object_set_new(j, "skills", skills_json(cfg, lvl, sk->n_req, ids));
+	for (unsigned i = 0; steps && i < sk->n_steps; i++)
+		json_array_append_new(steps, json_pack("{s:I, s:i}", "after",
+			(json_int_t)(sk->steps[i].after_ms / 1000u), "drop", sk->steps[i].drop));
+	if (steps && sk->any_after_ms)
+		json_array_append_new(steps, json_pack("{s:I, s:b}", "after",
+			(json_int_t)(sk->any_after_ms / 1000u), "any", 1));
+	json_object_set_new(j, "steps", steps);
+}
+
+/* PATCH skills / steps onto sk, with config.c's rules (a queue may only
+ * require a configured skill; steps widen: after increasing, each one
+ * lower than the last, "any" last).  0, or -EINVAL with a 400 in resp. */
+static int queue_skills_patch(const struct sb_config *cfg, const struct sb_api_queue_patch *p,
+			      unsigned set, struct sb_cfg_skills *sk, struct sb_api_resp *resp)
+{
+	struct sb_cfg_skills n = *sk;
+	unsigned maxl = 0;
+	uint32_t prev = 0;
+
+	if (set & SB_API_Q_SKILLS) {
+		n.n_req = 0;
+		for (unsigned i = 0; i < p->n_skills; i++) {
+			int id = sb_config_skill_find(cfg, p->skills[i].name,
+						      strlen(p->skills[i].name));
+
+			if (id < 0) {
+				sb_api_error(resp, 400, "skills", "no skill '%s' (the config's "
+					     "'skills' and agents' skills name them)",
+					     p->skills[i].name);
+				return -EINVAL;
+			}
+			n.req[n.n_req].skill = (uint8_t)id;
+			n.req[n.n_req++].level = p->skills[i].level;
+		}
+		if (n.n_req == 0) /* no requirement: nothing to widen */
+			n.n_steps = n.any_after_ms = 0;
+	}
+	for (unsigned i = 0; i < n.n_req; i++)
+		if (n.req[i].level > maxl)
+			maxl = n.req[i].level;
+	if (set & SB_API_Q_STEPS) {
+		n.n_steps = n.any_after_ms = 0;
+		if (p->n_steps && n.n_req == 0) {
+			sb_api_error(resp, 400, "steps", "'steps' need 'skills' to widen");
+			return -EINVAL;
+		}
+		for (unsigned i = 0; i < p->n_steps; i++) {
+			const struct sb_api_step *st = &p->steps[i];
+			unsigned drop;
+
+			if (st->after_s * 1000u <= prev || n.any_after_ms) {
+				sb_api_error(resp, 400, "steps", "step %u: 'after' values must "
+					     "increase, and the 'any' step come last", i);
+				return -EINVAL;
+			}
+			prev = st->after_s * 1000u;
+			if (st->kind == SB_API_STEP_ANY) {
+				n.any_after_ms = prev;
+				continue;
+			}
+			if (st->kind == SB_API_STEP_LEVEL && st->value >= maxl) {
+				sb_api_error(resp, 400, "steps", "step %u: 'level' must be below the "
+					     "highest required level, %u", i, maxl);
+				return -EINVAL;
+			}
+			drop = st->kind == SB_API_STEP_LEVEL ? maxl - st->value : st->value;
+			if (n.n_steps == SB_CFG_SKILL_STEPS ||
+			    (n.n_steps && drop <= n.steps[n.n_steps - 1].drop)) {
+				sb_api_error(resp, 400, "steps", "step %u: at most %u level/drop "
+					     "steps, each accepting lower levels than the last", i,
+					     SB_CFG_SKILL_STEPS);
+				return -EINVAL;
+			}
+			n.steps[n.n_steps].after_ms = prev;
+			n.steps[n.n_steps++].drop = (uint8_t)drop;
+		}
+	}
+	*sk = n;
+	return 0;
+}
+
 static json_t *queue_json(struct sb_cp *cp, unsigned qi)
 {
 	const struct sb_cfg_queue *cq = &cp->cfg->queues[qi];
@@ -112,6 +220,9 @@ static json_t *queue_json(struct sb_cp *cp, unsigned qi)
 			"max_wait_ms", (json_int_t)set.max_wait_ms,
 			"service_level_ms", (json_int_t)set.sl_ms,
 			"short_abandon_ms", (json_int_t)set.short_ms));
+	if (j) /* skills-based routing (PATCH "skills", "steps") */
+		queue_skills_json(cp->cfg, sb_cpq_queue_get(cp, qi, &set) == 0 ? &set.skills
+										: &cq->skills, j);
 	return j;
 }
 
@@ -152,6 +263,10 @@ static json_t *agent_json(struct sb_cp *cp, unsigned ag)
 					    ? json_string("queue") : json_integer(as.wrapup_ms));
 		json_object_set_new(j, "settings", set);
 	}
+	if (j) /* PATCH "skills" */
+		json_object_set_new(j, "skills", skills_json(cp->cfg, sb_cpq_agent_get(cp, ag, &as)
+					== 0 ? as.skills : cp->cfg->agents[ag].skills,
+					cp->cfg->n_skills, NULL));
 	if (j && st == SB_ACD_PAUSED) {
 		if (reason == SB_ACD_REASON_NOANSWER)
 			json_object_set_new(j, "reason", json_string("noanswer"));
@@ -282,6 +397,9 @@ static int patch_queue(void *arg, const struct sb_api_req *req, struct sb_api_re
 		qs.sl_ms = p.sl_s * 1000u;
 	if (set & SB_API_Q_SHORT)
 		qs.short_ms = p.short_s * 1000u;
+	if ((set & (SB_API_Q_SKILLS | SB_API_Q_STEPS)) &&
+	    queue_skills_patch(cp->cfg, &p, set, &qs.skills, resp) < 0)
+		return 0;
 	if (sb_cpq_queue_set(cp, (unsigned)qi, &qs) < 0)
 		return sb_api_error(resp, 400, "strategy", "refused by the distribution engine");
 	resp->body = queue_json(cp, (unsigned)qi);
@@ -316,6 +434,19 @@ static int patch_agent(void *arg, const struct sb_api_req *req, struct sb_api_re
 		as.reject_delay_ms = p.reject_delay_s * 1000u;
 	if (set & SB_API_A_BUSYDELAY)
 		as.busy_delay_ms = p.busy_delay_s * 1000u;
+	if (set & SB_API_A_SKILLS) {
+		memset(as.skills, 0, sizeof(as.skills));
+		for (unsigned i = 0; i < p.n_skills; i++) {
+			int id = sb_config_skill_find(cp->cfg, p.skills[i].name,
+						      strlen(p.skills[i].name));
+
+			if (id < 0)
+				return sb_api_error(resp, 400, "skills", "no skill '%s' (the config's "
+						    "'skills' and agents' skills name them)",
+						    p.skills[i].name);
+			as.skills[id] = p.skills[i].level;
+		}
+	}
 	if (sb_cpq_agent_set(cp, (unsigned)ag, &as) < 0)
 		return sb_api_error(resp, 409, "name", "refused by the distribution engine");
 	resp->body = agent_json(cp, (unsigned)ag);
@@ -421,7 +552,8 @@ int sb_api_cc_register(struct sb_api *api, struct sb_cp *cp)
 	    (rc = sb_api_route(api, "PATCH", "/v1/queues", patch_queue, cp)) < 0 ||
 	    (rc = sb_api_route(api, "PATCH", "/v1/agents", patch_agent, cp)) < 0 ||
 	    (rc = sb_api_route(api, "GET", "/v1/calls", get_calls, cp)) < 0 ||
-	    (rc = sb_api_route(api, "GET", "/v1/events", get_events, cp)) < 0)
+	    (rc = sb_api_route(api, "GET", "/v1/events", get_events, cp)) < 0 ||
+	    (rc = sb_api_route(api, "GET", "/v1/ivrs", sb_api_get_ivrs, cp)) < 0)
 		return rc;
 	return 0;
 }

@@ -18,6 +18,8 @@
  *                                   noanswer_delay, reject_delay, busy_delay
  *   GET  /v1/calls                  live queue calls
  *   GET  /v1/events?since=ID&limit=N  queue log after ID (oldest first)
+ *   GET  /v1/ivrs                   IVR menus (read-only, api/ivr.c): options and
+ *   GET  /v1/ivrs/NAME              actions as configured, hours open now
  */
 #ifndef SB_API_CC_H
 #define SB_API_CC_H
@@ -26,5 +28,10 @@ struct sb_api;
 struct sb_cp;
 
 int sb_api_cc_register(struct sb_api *api, struct sb_cp *cp); /* 0 | -errno */
+
+/* GET /v1/ivrs handler (api/ivr.c; arg: the struct sb_cp) */
+struct sb_api_req;
+struct sb_api_resp;
+int sb_api_get_ivrs(void *arg, const struct sb_api_req *req, struct sb_api_resp *resp);
 
 #endif

@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include "b2bua/call_priv.h"
+#include "b2bua/ivr.h"
 #include "b2bua/queue.h"
 #include "log.h"
 #include "sip/hdr.h"
@@ -134,11 +135,18 @@ static void write_cdr(struct sb_call *c, const char *hangup_by, int status,
 	struct sb_cdr r;
 
 	memset(&r, 0, sizeof(r));
-	sb_str_copy(r.call_id, sizeof(r.call_id), c->a_msg->call_id);
+	/* a consultation leg (b2bua/consult.c) has no caller side: its own
+	 * Call-ID, the target's user as the number called */
+	if (c->a_msg == NULL)
+		snprintf(r.call_id, sizeof(r.call_id), "%s", c->b_callid);
+	else
+		sb_str_copy(r.call_id, sizeof(r.call_id), c->a_msg->call_id);
 	snprintf(r.caller, sizeof(r.caller), "%s", c->caller);
 	if (c->hotline >= 0)
 		snprintf(r.hotline, sizeof(r.hotline), "%s", cp->cfg->hotlines[c->hotline].number);
-	else {
+	else if (c->a_msg == NULL && c->callee_agent >= 0)
+		snprintf(r.hotline, sizeof(r.hotline), "%s", cp->cfg->agents[c->callee_agent].user);
+	else if (c->a_msg) {
 		struct sb_sip_uri u;
 		if (sb_sip_uri_parse(c->a_msg->ruri, &u, NULL) == 0)
 			sb_str_copy(r.hotline, sizeof(r.hotline), u.user);
@@ -183,8 +191,10 @@ void call_end(struct sb_call *c, const char *hangup_by, int status)
 		    md->ops->leg_counters(md, &c->leg[s], &ctr[s]) < 0)
 			memset(&ctr[s], 0, sizeof(ctr[s]));
 	c->state = CALL_GONE;
+	ivr_call_end(c); /* its timer (b2bua/ivr.c) */
 	cpq_call_end(c); /* queue: abandoned, or the agent goes to wrap-up */
 	sup_call_end(c); /* supervision: back to a plain call, or BYE the supervisor */
+	cons_call_end(c); /* consultation: agent back, or the target BYEd (consult.c) */
 	calltab_gone(c);
 	xfer_call_end(c); /* a transfer in flight, a transferor still on */
 	sb_timer_cancel(c->cp->loop, &c->t_ring);
@@ -207,6 +217,8 @@ void call_fail_hdr(struct sb_call *c, unsigned code, const char *extra, const ch
 {
 	if (c->a_final == 0)
 		reply_caller(c, code, NULL, extra, SB_STR_EMPTY);
+	else if (c->a_final < 300 && c->state != CALL_GONE)
+		uac_bye_caller(c); /* answered by the IVR before: a BYE is its end */
 	call_end(c, hangup_by, (int)code);
 }
 
@@ -219,6 +231,8 @@ void call_fail_488(struct sb_call *c, const struct sb_sdp_fail *f, const char *h
 		 f->text ? f->text : "Unusable SDP");
 	if (c->a_final == 0)
 		reply_caller(c, 488, NULL, w, SB_STR_EMPTY);
+	else if (c->a_final < 300 && c->state != CALL_GONE)
+		uac_bye_caller(c); /* answered by the IVR before */
 	call_end(c, hangup_by, 488);
 }
 
@@ -259,6 +273,10 @@ int call_accept_offer(struct sb_call *c, struct sb_sdp_fail *f)
 
 static void legs_added(struct sb_call *c)
 {
+	if (c->cons.role == CONS_LEG) {
+		cons_legs_added(c); /* INVITE the target (b2bua/consult.c) */
+		return;
+	}
 	if (c->media_err) {
 		sb_warn("call %u: dataplane refused the legs: %s", c->idx, strerror(-c->media_err));
 		call_fail(c, 503, "system");
@@ -270,6 +288,10 @@ static void legs_added(struct sb_call *c)
 	}
 	if (c->hotline >= 0 && c->cp->cfg->hotlines[c->hotline].queue >= 0) {
 		cpq_enqueue(c); /* the queue picks the agent (b2bua/queue.c) */
+		return;
+	}
+	if (ivr_wanted(c)) {
+		ivr_start(c); /* answered by us, menus first (b2bua/ivr.c) */
 		return;
 	}
 	c->state = CALL_RINGING;
@@ -294,6 +316,13 @@ static void media_connected(struct sb_call *c)
 			strerror(-c->media_err));
 		uac_bye_agent(c);
 		call_fail(c, 503, "system");
+		return;
+	}
+	if (c->a_final >= 200 && c->a_final < 300) {
+		/* the IVR answered the caller (b2bua/ivr.c): no second 200 */
+		c->state = CALL_UP;
+		sb_info("call %u: answered by %s", c->idx, c->cp->cfg->agents[c->agent].user);
+		call_rec_start(c);
 		return;
 	}
 	/* the answer bridged from the agent's (call_agent_answered), on our
@@ -436,6 +465,8 @@ void call_agent_answered(struct sb_call *c)
 	bool changed;
 	int rc;
 
+	if (cons_answered(c))
+		return; /* a consultation's target (b2bua/consult.c) */
 	sb_timer_cancel(c->cp->loop, &c->t_ring);
 	cpq_agent_answered(c);
 	/* the caller's offer and the agent's answer: our answer to the
@@ -453,6 +484,7 @@ void call_agent_answered(struct sb_call *c)
 		call_fail_488(c, &f, "agent");
 		return;
 	}
+	cons_answer_te(c); /* the agent's RFC 4733 digits, caller or not (consult.c) */
 	c->state = CALL_ANSWERING;
 	c->media_err = 0;
 	rc = 0;
@@ -540,7 +572,7 @@ static void start_call(struct sb_call *c)
 		call_fail_488(c, &f, "system");
 		return;
 	}
-	if (c->hotline >= 0 && cp->cfg->hotlines[c->hotline].queue >= 0) {
+	if (c->hotline >= 0 && (cp->cfg->hotlines[c->hotline].queue >= 0 || ivr_wanted(c))) {
 		c->agent = -1; /* the queue's engine offers it after the legs are up */
 	} else if (c->hotline >= 0) {
 		c->agent = sb_registrar_pick(cp, &cp->cfg->hotlines[c->hotline]);
@@ -552,7 +584,8 @@ static void start_call(struct sb_call *c)
 		one.agents[0] = (uint16_t)c->callee_agent;
 		c->agent = sb_registrar_pick(cp, &one);
 	}
-	if (c->agent < 0 && !(c->hotline >= 0 && cp->cfg->hotlines[c->hotline].queue >= 0)) {
+	if (c->agent < 0 &&
+	    !(c->hotline >= 0 && (cp->cfg->hotlines[c->hotline].queue >= 0 || ivr_wanted(c)))) {
 		sb_info("call %u: no free registered agent for %s", c->idx,
 			c->hotline >= 0 ? cp->cfg->hotlines[c->hotline].number
 					: cp->cfg->agents[c->callee_agent].user);
@@ -713,14 +746,21 @@ void sb_call_on_bye(struct sb_cp *cp, const struct sb_sip_msg *m, unsigned sock,
 			uac_bye_agent(c);
 			call_end(c, "caller", 200);
 		} else {
+			bool ivr_answered = c->a_final >= 200 && c->a_final < 300;
+
 			if (c->state == CALL_ANSWERING)
 				uac_bye_agent(c);
 			else
 				uac_cancel_agent(c);
-			call_fail(c, 487, "caller");
+			if (ivr_answered) /* in a queue or ringing after the IVR */
+				call_end(c, "caller", 200);
+			else
+				call_fail(c, 487, "caller");
 		}
 		return;
 	}
+	if (c->state == CALL_UP && cons_agent_bye(c))
+		return; /* completed a consultation: caller <-> target (consult.c) */
 	if (c->state == CALL_UP && xfer_on_agent_bye(c))
 		return; /* blind transfer: the transferor need not wait (xfer.c) */
 	if (c->state == CALL_UP || c->state == CALL_CONFIRMING) {

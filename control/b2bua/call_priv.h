@@ -20,6 +20,7 @@
 #define SB_B2BUA_CALL_PRIV_H
 
 #include "b2bua/call.h"
+#include "b2bua/consult.h"
 #include "b2bua/dialog.h"
 #include "b2bua/supervise.h"
 #include "sip/sdp.h"
@@ -81,6 +82,23 @@ struct call_xfer {
 	 * lives and forwards them here (fwd). */
 	bool has_husk, has_fwd;
 	uint32_t husk_idx, husk_gen, fwd_idx, fwd_gen;
+};
+
+/* A caller in the IVR (b2bua/ivr.c; menus: config.h sb_cfg_ivr_menu).
+ * on: the IVR owns the caller's leg (its prompts, the DTMF hook); t is
+ * initialised once the IVR started (started). */
+#define CALL_IVR_PATH 8
+struct call_ivr {
+	bool started, on;
+	bool playing;            /* our prompt plays on the caller's leg */
+	bool invalid_playing;    /* ... and it is the `invalid` one (menu prompt next) */
+	uint8_t tries;           /* timeouts + invalid digits in this menu */
+	uint8_t stops;           /* STOPPED events still due for our PROMPT_STOPs */
+	uint8_t n_path;          /* menus entered, first CALL_IVR_PATH kept */
+	int16_t menu;            /* current menu */
+	uint32_t prompt;         /* the one playing */
+	uint16_t path[CALL_IVR_PATH];
+	struct sb_timer t;       /* no digit after the prompt */
 };
 
 /* An owned copy of a datagram and its parse (slices point into buf). */
@@ -174,6 +192,7 @@ struct sb_call {
 	bool b_has_key;          /* b_key offered to the agent (agent `srtp: true`) */
 	struct sb_sdp_crypto b_key;
 	struct call_sup sup;     /* supervision (b2bua/supervise.c) */
+	struct call_cons cons;   /* consultation, three-way (b2bua/consult.c) */
 	struct {                 /* recording (b2bua/callrec.c); on: started, not stopped */
 		bool on;
 		uint32_t id;         /* rec_id on the dataplane */
@@ -186,6 +205,7 @@ struct sb_call {
 	struct sb_dlg_relay relay;
 
 	struct call_xfer xfer;   /* a transfer by REFER (b2bua/xfer.c) */
+	struct call_ivr ivr;     /* the IVR's menus before a queue or agent (b2bua/ivr.c) */
 
 	struct sb_timer t_ring;  /* no answer from the agent */
 	struct sb_timer t_linger;
@@ -242,6 +262,10 @@ bool xfer_on_agent_bye(struct sb_call *c);
 void xfer_call_end(struct sb_call *c);
 /* The call is being freed. */
 void xfer_free(struct sb_call *c);
+/* Attended transfer: c's agent side becomes c2's (call c2 = agent <-> B,
+ * B's leg on the worker of c's caller leg); refer: NOTIFY the transferor
+ * and let it hang up, else BYE it now (b2bua/consult.c). */
+void xfer_join(struct sb_call *c, struct sb_call *c2, bool refer);
 /* An initial INVITE with a Replaces header: answered (400 malformed, 481
  * no such dialog, 486 early-only for a confirmed one, 501 otherwise: a
  * party of a call cannot be replaced yet); false when it has none. */
@@ -269,6 +293,11 @@ int call_accept_offer(struct sb_call *c, struct sb_sdp_fail *f);
 /* 488 with a Warning to the caller (if it has no final answer yet), end. */
 void call_fail_488(struct sb_call *c, const struct sb_sdp_fail *f, const char *hangup_by);
 
+/* supervise.c: conference numbers of a worker (supervision, consultation):
+ * the lowest free one, -1 when none; back when done. */
+int call_conf_get(struct sb_cp *cp, unsigned worker);
+void call_conf_put(struct sb_cp *cp, unsigned worker, uint32_t conf);
+
 /* callmedia.c */
 /* Does this call need LEG_MEDIA on its legs (keys, transcoding, music on
  * hold, a DTMF hook, supervision)?  Plain calls are relayed untouched. */
@@ -285,8 +314,11 @@ void call_agent_offer(struct sb_call *c, struct sb_sdp_neg *offer);
  * with its best codec, each leg its own (the dataplane transcodes).
  * 0, -ENOTSUP (not allowed here: keep the 488) or -EIO. */
 int call_xcode_bridge(struct sb_call *c, struct sb_media_sdp *la, struct sb_sdp_fail *f);
-/* Music on hold on the waiting caller's leg (b2bua/queue.c). */
+/* Music on hold on the waiting caller's leg (b2bua/queue.c): its queue's
+ * `moh:` prompt (the hotline's queue, or the one the IVR chose); _q: queue
+ * q's, -1 none. */
 void call_moh_start(struct sb_call *c);
+void call_moh_start_q(struct sb_call *c, int q);
 void call_moh_stop(struct sb_call *c);
 
 /* callrec.c: recording (issue 7) */

@@ -29,6 +29,8 @@
 #include <string.h>
 
 #include "b2bua/call_priv.h"
+#include "b2bua/ivr.h"
+#include "b2bua/queue.h"
 #include "log.h"
 #include "sip/sdp_oa.h"
 
@@ -54,6 +56,8 @@ static void on_dtmf(void *arg, uint64_t owner, char digit, uint32_t duration_ms)
 	sb_dbg("call %u: DTMF '%c' (%u ms) from the %s", c->idx, digit, duration_ms,
 	       side == SIDE_A ? (c->sup.role == SUP_SUPERVISOR ? "supervisor" : "caller")
 			      : "agent");
+	if (side == SIDE_B && cons_on_dtmf(c, digit))
+		return; /* the agent's in-call codes (b2bua/consult.c) */
 	if (c->dtmf_fn)
 		c->dtmf_fn(c, c->dtmf_arg, side, digit, duration_ms);
 }
@@ -69,6 +73,10 @@ static void on_prompt(void *arg, uint64_t owner, uint32_t prompt, unsigned reaso
 	       side == SIDE_A ? "caller" : "agent",
 	       reason == SB_MEDIA_PROMPT_DONE ? "done" :
 	       reason == SB_MEDIA_PROMPT_STOPPED ? "stopped" : "error");
+	if (side == SIDE_A && ivr_on_prompt(c, prompt, reason))
+		return; /* an IVR prompt's (b2bua/ivr.c) */
+	if (side == SIDE_A && cpq_on_prompt(c, prompt, reason))
+		return; /* a queue announcement's (b2bua/queue.c) */
 	if (side == SIDE_A && reason != SB_MEDIA_PROMPT_DONE)
 		c->moh_on = false;
 }
@@ -141,7 +149,7 @@ static bool leg_has_keys(const struct sb_media_leg *l)
 bool call_media_wanted(const struct sb_call *c)
 {
 	return c->media_prog || c->xcode || c->moh_on || c->dtmf_fn || c->sup.role ||
-	       leg_has_keys(&c->leg[SIDE_A]) || leg_has_keys(&c->leg[SIDE_B]);
+	       cons_enabled(c) || leg_has_keys(&c->leg[SIDE_A]) || leg_has_keys(&c->leg[SIDE_B]);
 }
 
 /* DTMF: always reported; kept from the other side while a hook owns the
@@ -157,7 +165,9 @@ static int media_leg(struct sb_call *c, int s, enum media_op op)
 	struct sb_media_proc p;
 	int rc;
 
-	proc_of(&c->leg[s].sdp, s == SIDE_A ? dtmf_flags(c) : SB_MEDIA_P_DTMF, &p);
+	/* the agent's in-call codes are nobody else's business either */
+	proc_of(&c->leg[s].sdp, s == SIDE_A ? dtmf_flags(c)
+			: SB_MEDIA_P_DTMF | (cons_enabled(c) ? SB_MEDIA_P_DTMF_STRIP : 0), &p);
 	rc = md->ops->leg_media(md, &c->leg[s], &p, call_cookie(c, op));
 	if (rc < 0) {
 		sb_warn("call %u: LEG_MEDIA on the %s leg not sent: %s", c->idx,
@@ -293,6 +303,7 @@ void call_agent_offer(struct sb_call *c, struct sb_sdp_neg *offer)
 
 	if (xcode_allowed(c))
 		offer_add_codecs(c, offer);
+	cons_offer_te(c, offer); /* the agent's in-call codes (consult.c) */
 	if (c->agent < 0 || !cfg->agents[c->agent].srtp ||
 	    !sb_media_has(c->cp->media, SB_MEDIA_CAP_SRTP))
 		return; /* plain RTP toward the agent: the worker bridges */
@@ -409,9 +420,18 @@ int call_xcode_bridge(struct sb_call *c, struct sb_media_sdp *la, struct sb_sdp_
 
 void call_moh_start(struct sb_call *c)
 {
+	int q = c->hotline >= 0 ? c->cp->cfg->hotlines[c->hotline].queue : -1;
+
+	/* a call the IVR put in a queue: that queue's (b2bua/ivr.c) */
+	if (q < 0 && c->acd_in)
+		q = cpq_call_queue(c);
+	call_moh_start_q(c, q);
+}
+
+void call_moh_start_q(struct sb_call *c, int q)
+{
 	struct sb_cp *cp = c->cp;
 	struct sb_media *md = cp->media;
-	int q = c->hotline >= 0 ? cp->cfg->hotlines[c->hotline].queue : -1;
 	int prompt = q >= 0 ? cp->cfg->queues[q].moh : -1;
 	struct sb_media_proc p;
 	int rc;

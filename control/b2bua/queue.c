@@ -39,6 +39,21 @@ struct cpq_call {
 	uint32_t lpos;
 };
 
+/* Announcements to a waiting caller (queue `announce_every`, `comfort`):
+ * a sequence of prompts played once each, music on hold stopped before
+ * and started again after.  Apart from cpq_call (which enqueue clears)
+ * because the timer is linked into the loop. */
+#define ANN_SEQ 24
+struct cpq_ann {
+	struct sb_timer t;
+	struct sb_cpq *q;
+	uint32_t idx;           /* sb_call.idx */
+	uint64_t next_ann, next_comfort; /* loop ms; 0 = off */
+	bool playing;           /* seq[i] plays on the caller's leg */
+	uint8_t i, n;
+	uint16_t seq[ANN_SEQ];
+};
+
 struct sb_cpq {
 	struct sb_acd *acd;
 	struct sb_cp *cp;
@@ -56,6 +71,7 @@ struct sb_cpq {
 	bool ids_synced;        /* event ids follow the store's */
 	struct sb_cpq_qset *qset; /* per queue: settings the API may change */
 	struct sb_cpq_aset *aset; /* per agent: the same */
+	struct cpq_ann *ann;    /* max_calls */
 };
 
 static void live_add(struct sb_cpq *q, uint32_t idx)
@@ -142,6 +158,8 @@ static void emit(void *arg, const struct sb_acd_action *a)
 }
 
 static void drain(struct sb_cpq *q);
+static void ann_stop(struct sb_cpq *q, struct sb_call *c);
+static void on_ann_timer(struct sb_timer *t, void *arg);
 
 static void on_timer(struct sb_timer *t, void *arg)
 {
@@ -279,6 +297,7 @@ static void do_exit(struct sb_cpq *q, const struct sb_acd_action *a)
 	qev(q, t, c, (int)a->queue, -1, NULL, 0,
 	    sb_loop_now_ms(q->cp->loop) - q->calls[c->idx].enter_ms, 0, a->reason);
 	live_del(q, c->idx);
+	ann_stop(q, c);
 	sb_info("call %u: leaves queue %s: %s", c->idx, q->cp->cfg->queues[a->queue].name, why);
 	c->acd_in = false; /* the engine let go of it */
 	snprintf(hdr, sizeof(hdr), "Reason: SIP;cause=%u;text=\"%s\"\r\n", code, why);
@@ -365,6 +384,185 @@ static void drain(struct sb_cpq *q)
 	}
 }
 
+/* ---- announcements while waiting ---- */
+
+static void acd_qcfg(const struct sb_config *cfg, unsigned i, const struct sb_cpq_qset *qs,
+		     struct sb_acd_queue_cfg *qc);
+
+/* n spoken: its own prompt "num-N", else digit by digit (config.h) */
+static void ann_number(const struct sb_config *cfg, struct cpq_ann *an, uint64_t n)
+{
+	char d[24];
+	int len;
+
+	if (n < SB_CFG_NUM_PROMPTS && cfg->num_prompt[n] >= 0) {
+		if (an->n < ANN_SEQ)
+			an->seq[an->n++] = (uint16_t)cfg->num_prompt[n];
+		return;
+	}
+	len = snprintf(d, sizeof(d), "%llu", (unsigned long long)n);
+	for (int i = 0; i < len && an->n < ANN_SEQ; i++)
+		if (cfg->num_prompt[d[i] - '0'] >= 0)
+			an->seq[an->n++] = (uint16_t)cfg->num_prompt[d[i] - '0'];
+}
+
+/* Estimated wait of a waiting caller, ms (UINT64_MAX: no one staffs the
+ * queue).  The engine's: the observed answer rate once the queue has
+ * SB_ACD_EWT_MIN_HISTORY answers, else Erlang C (acd.h) with the handle
+ * time observed so far (qstats AHT), or the queue's `aht` before any. */
+static uint64_t ann_ewt(struct sb_cpq *q, uint32_t idx, int qi)
+{
+	const struct sb_qfig_queue *f = sb_qstats_queue(q->qs, (unsigned)qi);
+	uint32_t aht = f && f->completed ? (uint32_t)sb_qfig_aht_ms(f) : 0;
+	struct sb_acd_queue_cfg qc;
+
+	if (aht == 0)
+		aht = q->cp->cfg->queues[qi].aht_ms;
+	if (aht != q->qset[qi].aht_ms) {
+		q->qset[qi].aht_ms = aht;
+		acd_qcfg(q->cp->cfg, (unsigned)qi, &q->qset[qi], &qc);
+		(void)sb_acd_queue_update(q->acd, (unsigned)qi, &qc);
+	}
+	return sb_acd_ewt(q->acd, idx, now_ms(q->cp));
+}
+
+static void ann_play(struct sb_call *c, struct cpq_ann *an)
+{
+	struct sb_media *md = c->cp->media;
+	int rc = md->ops->prompt_play(md, &c->leg[SIDE_A], an->seq[an->i], 0,
+				      call_cookie(c, OP_AUX));
+
+	if (rc < 0) {
+		sb_warn("call %u: announcement prompt %u not played: %s", c->idx, an->seq[an->i],
+			strerror(-rc));
+		an->playing = false;
+		call_moh_start_q(c, c->cp->q->calls[c->idx].queue);
+		return;
+	}
+	c->pending++;
+	an->playing = true;
+}
+
+/* The next announcement or comfort message due after now: the timer. */
+static void ann_arm(struct sb_cpq *q, struct cpq_ann *an)
+{
+	uint64_t next = UINT64_MAX, now = now_ms(q->cp);
+
+	if (an->next_ann && an->next_ann < next)
+		next = an->next_ann;
+	if (an->next_comfort && an->next_comfort < next)
+		next = an->next_comfort;
+	if (next != UINT64_MAX)
+		sb_timer_arm(q->cp->loop, &an->t, next > now ? next - now : 0);
+}
+
+/* Is the caller still waiting for an agent (not ringing one, not gone)? */
+static bool ann_waiting(struct sb_cpq *q, const struct sb_call *c)
+{
+	return c && c->acd_in && !c->acd_answered && c->state != CALL_GONE &&
+	       c->leg_st[SIDE_A] == LEG_ADDED && sb_acd_position(q->acd, c->idx) > 0;
+}
+
+static void on_ann_timer(struct sb_timer *t, void *arg)
+{
+	struct cpq_ann *an = arg;
+	struct sb_cpq *q = an->q;
+	struct sb_call *c = acd_call(q, an->idx);
+	const struct sb_config *cfg = q->cp->cfg;
+	uint64_t now = now_ms(q->cp);
+	int qi;
+	const struct sb_cfg_queue *cq;
+	bool pos_due, comfort_due;
+
+	(void)t;
+	if (c == NULL)
+		return;
+	qi = q->calls[c->idx].queue;
+	cq = &cfg->queues[qi];
+	pos_due = an->next_ann && now >= an->next_ann;
+	comfort_due = an->next_comfort && now >= an->next_comfort;
+	if (pos_due)
+		an->next_ann = cq->announce_every_ms ? now + cq->announce_every_ms : 0;
+	if (comfort_due)
+		an->next_comfort = cq->comfort_every_ms ? now + cq->comfort_every_ms : 0;
+	ann_arm(q, an);
+	if (an->playing || !ann_waiting(q, c) ||
+	    !sb_media_has(c->cp->media, SB_MEDIA_CAP_PROMPT | SB_MEDIA_CAP_XCODE))
+		return; /* ringing an agent, still speaking, or no prompts here */
+	an->n = an->i = 0;
+	if (pos_due) {
+		uint32_t pos = sb_acd_position(q->acd, c->idx);
+		uint64_t ewt = ann_ewt(q, c->idx, qi);
+
+		if (cq->ann_position >= 0) {
+			an->seq[an->n++] = (uint16_t)cq->ann_position;
+			ann_number(cfg, an, pos);
+		}
+		if (cq->ann_wait >= 0 && ewt != UINT64_MAX) {
+			/* whole minutes, rounded up: "1" for anything under one */
+			uint64_t min = (ewt + 59999) / 60000;
+
+			an->seq[an->n++] = (uint16_t)cq->ann_wait;
+			ann_number(cfg, an, min ? min : 1);
+			if (cq->ann_minutes >= 0 && an->n < ANN_SEQ)
+				an->seq[an->n++] = (uint16_t)cq->ann_minutes;
+		}
+		sb_info("call %u: announcement: position %u, estimated wait %lld ms", c->idx, pos,
+			ewt == UINT64_MAX ? -1LL : (long long)ewt);
+	}
+	if (comfort_due && cq->comfort >= 0 && an->n < ANN_SEQ)
+		an->seq[an->n++] = (uint16_t)cq->comfort;
+	if (an->n == 0)
+		return;
+	/* music on hold pauses for it (PROMPT_STOP, then the prompts once
+	 * each); without music the leg still needs its codec declared */
+	if (c->moh_on) {
+		call_moh_stop(c);
+	} else {
+		c->media_prog = true;
+		call_media_leg(c, SIDE_A);
+	}
+	ann_play(c, an);
+}
+
+bool cpq_on_prompt(struct sb_call *c, uint32_t prompt, unsigned reason)
+{
+	struct sb_cpq *q = c->cp->q;
+	struct cpq_ann *an;
+
+	if (q == NULL || c->idx >= q->max_calls)
+		return false;
+	an = &q->ann[c->idx];
+	if (!an->playing || an->seq[an->i] != prompt)
+		return false; /* music on hold's, the IVR's */
+	if (reason == SB_MEDIA_PROMPT_DONE && ++an->i < an->n && ann_waiting(q, c)) {
+		ann_play(c, an);
+		return true;
+	}
+	an->playing = false;
+	/* the music again while it is in the queue (waiting or ringing one) */
+	if (reason != SB_MEDIA_PROMPT_STOPPED && c->acd_in && !c->acd_answered &&
+	    c->state != CALL_GONE)
+		call_moh_start_q(c, q->calls[c->idx].queue);
+	return true;
+}
+
+/* stop what plays (an agent answered, the caller left the queue) */
+static void ann_stop(struct sb_cpq *q, struct sb_call *c)
+{
+	struct cpq_ann *an = &q->ann[c->idx];
+	struct sb_media *md = c->cp->media;
+
+	sb_timer_cancel(q->cp->loop, &an->t);
+	an->next_ann = an->next_comfort = 0;
+	if (!an->playing)
+		return;
+	an->playing = false;
+	if (c->leg_st[SIDE_A] == LEG_ADDED &&
+	    md->ops->prompt_stop(md, &c->leg[SIDE_A], call_cookie(c, OP_AUX)) == 0)
+		c->pending++;
+}
+
 /* the engine's queue configuration: the config's, with the settings the
  * API may change at run time taken from qs */
 static void acd_qcfg(const struct sb_config *cfg, unsigned i, const struct sb_cpq_qset *qs,
@@ -381,7 +579,23 @@ static void acd_qcfg(const struct sb_config *cfg, unsigned i, const struct sb_cp
 	qc->ring_ms = qs->ring_ms;
 	qc->join_empty = cq->join_empty;
 	qc->leave_when_empty = cq->leave_empty;
+	/* skills: the same shape as the engine's (limits checked below) */
+	qc->nreq = (uint8_t)qs->skills.n_req;
+	for (unsigned r = 0; r < qs->skills.n_req; r++) {
+		qc->req[r].skill = qs->skills.req[r].skill;
+		qc->req[r].level = qs->skills.req[r].level;
+	}
+	qc->nsteps = (uint8_t)qs->skills.n_steps;
+	for (unsigned r = 0; r < qs->skills.n_steps; r++) {
+		qc->step[r].after_ms = qs->skills.steps[r].after_ms;
+		qc->step[r].drop = qs->skills.steps[r].drop;
+	}
+	qc->any_after_ms = qs->skills.any_after_ms;
+	qc->aht_ms = qs->aht_ms ? qs->aht_ms : cq->aht_ms;
 }
+
+_Static_assert(SB_CFG_SKILLS == SB_ACD_NSKILLS && SB_CFG_SKILL_REQ == SB_ACD_MAX_REQ &&
+	       SB_CFG_SKILL_STEPS == SB_ACD_MAX_STEPS, "config.h and acd.h skill limits differ");
 
 /* an agent that did not answer, rejected or was busy is not offered
  * another call for a while (else a busy phone is rung in a loop): its
@@ -396,6 +610,7 @@ static void acd_agcfg(const struct sb_cpq_aset *as, struct sb_acd_agent_cfg *agc
 	agc->reject_delay_ms = as->reject_delay_ms;
 	agc->busy_delay_ms = as->busy_delay_ms;
 	agc->max_noanswer = as->max_noanswer;
+	memcpy(agc->level, as->skills, sizeof(agc->level));
 }
 
 int sb_cpq_init(struct sb_cp *cp, unsigned max_calls)
@@ -421,7 +636,8 @@ int sb_cpq_init(struct sb_cp *cp, unsigned max_calls)
 	q->qs = sb_qstats_create(cfg->n_queues, cfg->n_agents);
 	q->qset = calloc(cfg->n_queues, sizeof(*q->qset));
 	q->aset = calloc(cfg->n_agents ? cfg->n_agents : 1, sizeof(*q->aset));
-	if (!q->away || !q->calls || !q->live || !q->qs || !q->qset || !q->aset) {
+	q->ann = calloc(max_calls, sizeof(*q->ann));
+	if (!q->away || !q->calls || !q->live || !q->qs || !q->qset || !q->aset || !q->ann) {
 		rc = -ENOMEM;
 		goto fail;
 	}
@@ -438,6 +654,11 @@ int sb_cpq_init(struct sb_cp *cp, unsigned max_calls)
 		goto fail;
 	}
 	sb_timer_init(&q->t, on_timer, q);
+	for (unsigned i = 0; i < max_calls; i++) {
+		sb_timer_init(&q->ann[i].t, on_ann_timer, &q->ann[i]);
+		q->ann[i].q = q;
+		q->ann[i].idx = i;
+	}
 	now = sb_loop_now_ms(cp->loop);
 	for (unsigned i = 0; i < cfg->n_queues && rc == 0; i++) {
 		const struct sb_cfg_queue *cq = &cfg->queues[i];
@@ -446,7 +667,8 @@ int sb_cpq_init(struct sb_cp *cp, unsigned max_calls)
 		q->qset[i] = (struct sb_cpq_qset){ .strategy = cq->strategy, .ring_ms = cq->ring_ms,
 			.wrapup_ms = cq->wrapup_ms, .max_len = cq->max_len,
 			.max_wait_ms = cq->max_wait_ms, .sl_ms = cq->sl_ms,
-			.short_ms = cq->short_abandon_ms };
+			.short_ms = cq->short_abandon_ms, .skills = cq->skills,
+			.aht_ms = cq->aht_ms };
 		acd_qcfg(cfg, i, &q->qset[i], &qc);
 		rc = sb_acd_queue_add(q->acd, i, &qc);
 		sb_qstats_queue_cfg(q->qs, i, cq->sl_ms, cq->short_abandon_ms);
@@ -459,6 +681,7 @@ int sb_cpq_init(struct sb_cp *cp, unsigned max_calls)
 		q->aset[i] = (struct sb_cpq_aset){ .wrapup_ms = ca->wrapup_ms,
 			.max_noanswer = ca->max_noanswer, .noanswer_delay_ms = ca->noanswer_delay_ms,
 			.reject_delay_ms = ca->reject_delay_ms, .busy_delay_ms = ca->busy_delay_ms };
+		memcpy(q->aset[i].skills, ca->skills, sizeof(q->aset[i].skills));
 		acd_agcfg(&q->aset[i], &agc);
 		rc = sb_acd_agent_add(q->acd, i, &agc);
 	}
@@ -471,6 +694,7 @@ int sb_cpq_init(struct sb_cp *cp, unsigned max_calls)
 	return 0;
 fail:
 	sb_acd_free(q->acd);
+	free(q->ann);
 	free(q->qset);
 	free(q->aset);
 	sb_qstats_free(q->qs);
@@ -489,7 +713,10 @@ void sb_cpq_fini(struct sb_cp *cp)
 	if (q == NULL)
 		return;
 	sb_timer_cancel(cp->loop, &q->t);
+	for (unsigned i = 0; i < q->max_calls; i++)
+		sb_timer_cancel(cp->loop, &q->ann[i].t);
 	sb_acd_free(q->acd);
+	free(q->ann);
 	free(q->qset);
 	free(q->aset);
 	sb_qstats_free(q->qs);
@@ -535,14 +762,24 @@ void sb_cpq_sync_agent(struct sb_cp *cp, unsigned agent)
 	drain(q);
 }
 
+int cpq_call_queue(const struct sb_call *c)
+{
+	return c->cp->q && c->acd_in ? c->cp->q->calls[c->idx].queue : -1;
+}
+
 void cpq_enqueue(struct sb_call *c)
 {
+	const struct sb_cfg_hotline *h = &c->cp->cfg->hotlines[c->hotline];
+
+	cpq_enqueue_to(c, h->queue, h->priority, NULL);
+}
+
+void cpq_enqueue_to(struct sb_call *c, int qi, uint8_t prio, const char *via)
+{
 	struct sb_cp *cp = c->cp;
-	int qi = cp->cfg->hotlines[c->hotline].queue;
 	const struct sb_cfg_queue *cq = &cp->cfg->queues[qi];
 	uint64_t mono = sb_mono_ms();
 	struct cpq_call *k = &cp->q->calls[c->idx];
-	uint8_t prio = cp->cfg->hotlines[c->hotline].priority;
 
 	/* caller priority: the number's, or the queue's header when the
 	 * INVITE carries a valid one (0..255; a bad value is ignored) */
@@ -571,7 +808,7 @@ void cpq_enqueue(struct sb_call *c)
 		sync_agent(cp->q, cq->members[m], mono, now_ms(cp));
 	c->state = CALL_RINGING; /* waiting: CANCEL/BYE from the caller as while ringing */
 	call_relay_ringing(c);
-	call_moh_start(c); /* the queue's `moh:` loops on the caller's leg (callmedia.c) */
+	call_moh_start_q(c, qi); /* the queue's `moh:` loops on the caller's leg (callmedia.c) */
 	c->acd_in = true;
 	if (sb_acd_enqueue(cp->q->acd, c->idx, (uint32_t)qi, prio, now_ms(cp)) < 0) {
 		c->acd_in = false;
@@ -580,11 +817,20 @@ void cpq_enqueue(struct sb_call *c)
 		return;
 	}
 	live_add(cp->q, c->idx);
+	{ /* announcements and comfort messages from now on (none if offered) */
+		struct cpq_ann *an = &cp->q->ann[c->idx];
+
+		sb_timer_cancel(cp->loop, &an->t);
+		an->playing = false;
+		an->next_ann = cq->announce_every_ms ? now_ms(cp) + cq->announce_every_ms : 0;
+		an->next_comfort = cq->comfort_every_ms ? now_ms(cp) + cq->comfort_every_ms : 0;
+		ann_arm(cp->q, an);
+	}
 	{
 		/* 0: offered at once (or already gone): it was first in line */
 		uint32_t pos = sb_acd_position(cp->q->acd, c->idx);
 
-		qev(cp->q, SB_QEV_ENTER, c, qi, -1, NULL, pos ? pos : 1, 0, 0, 0);
+		qev(cp->q, SB_QEV_ENTER, c, qi, -1, via, pos ? pos : 1, 0, 0, 0);
 		sb_info("call %u: waits in queue %s (position %u, priority %u)", c->idx,
 			cp->cfg->queues[qi].name, pos, prio);
 	}
@@ -606,6 +852,8 @@ void cpq_agent_answered(struct sb_call *c)
 	struct sb_cpq *q = c->cp->q;
 
 	call_moh_stop(c); /* before the answer's LEG_MOD/CONNECT (same ring) */
+	if (c->cp->q && c->idx < c->cp->q->max_calls)
+		ann_stop(c->cp->q, c); /* an announcement too */
 	if (!c->acd_in || c->agent < 0)
 		return;
 	if (sb_acd_answer(q->acd, c->idx, (uint32_t)c->agent, now_ms(c->cp)) == 0) {
@@ -685,6 +933,7 @@ void cpq_call_end(struct sb_call *c)
 	if (q == NULL || c->idx >= q->max_calls)
 		return;
 	forks_cancel(c); /* ring-all offers still ringing */
+	ann_stop(q, c);
 	k = &q->calls[c->idx];
 	now = now_ms(c->cp);
 	if (!c->acd_in) {
@@ -950,6 +1199,8 @@ int sb_cpq_queue_set(struct sb_cp *cp, unsigned qi, const struct sb_cpq_qset *in
 	acd_qcfg(cp->cfg, qi, in, &qc);
 	if (sb_acd_queue_update(q->acd, qi, &qc) < 0)
 		return -EINVAL;
+	/* new skills or steps may let a free member take a waiting caller */
+	sb_acd_queue_rescan(q->acd, qi, now_ms(cp));
 	q->qset[qi] = *in;
 	sb_qstats_queue_cfg(q->qs, qi, in->sl_ms, in->short_ms);
 	sb_info("queue %s: settings changed (strategy %u, ring %u ms, wrap-up %u ms, max_len %u, "
@@ -977,7 +1228,9 @@ int sb_cpq_agent_set(struct sb_cp *cp, unsigned ag, const struct sb_cpq_aset *in
 	acd_agcfg(in, &agc);
 	if (sb_acd_agent_update(q->acd, ag, &agc) < 0)
 		return -EINVAL;
+	sb_acd_agent_rescan(q->acd, ag, now_ms(cp)); /* new skills: it may qualify now */
 	q->aset[ag] = *in;
 	sb_info("queue: agent %s: settings changed", cp->cfg->agents[ag].user);
+	drain(q);
 	return 0;
 }

@@ -32,6 +32,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "config.h"
 #include "sip/msg.h"
 #include "sip/tx.h"
 
@@ -48,6 +49,13 @@ void sb_cpq_sync_agent(struct sb_cp *cp, unsigned agent);
 
 /* call.c / uac.c */
 void cpq_enqueue(struct sb_call *c);            /* legs added: the caller waits */
+/* The same into queue qi with priority prio (the queue's priority_header
+ * still overrides it) from elsewhere: the IVR (b2bua/ivr.c), the caller
+ * already answered.  via: the enter event's `other` (the IVR's menu path,
+ * "ivr:main>billing"), NULL none. */
+void cpq_enqueue_to(struct sb_call *c, int qi, uint8_t prio, const char *via);
+/* The queue a call the engine has is in (config index), else -1. */
+int cpq_call_queue(const struct sb_call *c);
 void cpq_agent_ringing(struct sb_call *c);
 void cpq_agent_answered(struct sb_call *c);
 void cpq_agent_failed(struct sb_call *c, unsigned status); /* the offer failed */
@@ -56,6 +64,9 @@ struct call_fork;
 void cpq_fork_ringing(struct sb_call *c, int agent);
 void cpq_fork_failed(struct sb_call *c, struct call_fork *f, unsigned status);
 void cpq_call_end(struct sb_call *c);           /* abandon or hang-up */
+/* callmedia.c: a prompt on the caller's leg ended; true when it was one
+ * of the queue's announcements (the next one plays, or the music again). */
+bool cpq_on_prompt(struct sb_call *c, uint32_t prompt, unsigned reason);
 /* xfer.c: the call's agent side moved from agent `from` to `to` (blind or
  * attended): `from`'s talk ends (event transfer, wrap-up), `to`'s starts
  * (its complete event when the call ends). */
@@ -104,6 +115,8 @@ unsigned sb_cpq_live(const struct sb_cp *cp, struct sb_cpq_live *out, unsigned m
 struct sb_cpq_qset {
 	unsigned strategy;
 	uint32_t ring_ms, wrapup_ms, max_len, max_wait_ms, sl_ms, short_ms;
+	struct sb_cfg_skills skills; /* config.h; skill ids of sb_config.skills */
+	uint32_t aht_ms;         /* Erlang C's handle time now (observed, else `aht`) */
 };
 int sb_cpq_queue_get(const struct sb_cp *cp, unsigned q, struct sb_cpq_qset *out); /* 0|-ENODEV */
 /* 0 | -ENODEV | -EINVAL (the engine refused it) */
@@ -112,6 +125,7 @@ int sb_cpq_queue_set(struct sb_cp *cp, unsigned q, const struct sb_cpq_qset *in)
  * SB_CFG_WRAPUP_QUEUE = the queue's. */
 struct sb_cpq_aset {
 	uint32_t wrapup_ms, max_noanswer, noanswer_delay_ms, reject_delay_ms, busy_delay_ms;
+	uint8_t skills[SB_CFG_SKILLS]; /* level per skill id; 0 = lacks it */
 };
 int sb_cpq_agent_get(const struct sb_cp *cp, unsigned ag, struct sb_cpq_aset *out);
 int sb_cpq_agent_set(struct sb_cp *cp, unsigned ag, const struct sb_cpq_aset *in);

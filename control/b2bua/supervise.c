@@ -23,11 +23,12 @@
 #include "sip/sdp_oa.h"
 
 /* Conference numbers per worker: sb-dataplane has --confs (default 16)
- * per worker, numbered from 0; we use the lowest free one. */
+ * per worker, numbered from 0; we use the lowest free one.  Shared with
+ * consultations (b2bua/consult.c): one bitmap, call_priv.h. */
 #define SUP_CONFS 16u
 _Static_assert(SUP_CONFS <= 8 * sizeof(((struct sb_cp *)0)->sup_confs[0]), "bitmap too small");
 
-static int conf_get(struct sb_cp *cp, unsigned worker)
+int call_conf_get(struct sb_cp *cp, unsigned worker)
 {
 	if (worker >= sizeof(cp->sup_confs) / sizeof(cp->sup_confs[0]))
 		return -1;
@@ -39,7 +40,7 @@ static int conf_get(struct sb_cp *cp, unsigned worker)
 	return -1;
 }
 
-static void conf_put(struct sb_cp *cp, unsigned worker, uint32_t conf)
+void call_conf_put(struct sb_cp *cp, unsigned worker, uint32_t conf)
 {
 	if (worker < sizeof(cp->sup_confs) / sizeof(cp->sup_confs[0]) && conf < SUP_CONFS)
 		cp->sup_confs[worker] &= (uint16_t)~(1u << conf);
@@ -135,7 +136,7 @@ bool sup_on_invite(struct sb_call *c, struct sb_str user)
 	t = calltab_slot(cp, cp->reg.e[agent].busy_call);
 	if (t == NULL || t == c || t->state != CALL_UP || t->agent != agent ||
 	    t->leg_st[SIDE_A] != LEG_ADDED || t->leg_st[SIDE_B] != LEG_ADDED ||
-	    t->sup.role != SUP_NONE) {
+	    t->sup.role != SUP_NONE || t->cons.role != CONS_NONE) {
 		sb_info("call %u: %s cannot supervise %s: %s", c->idx, c->caller,
 			cp->cfg->agents[agent].user,
 			t && t->sup.role != SUP_NONE ? "already supervised" : "not on an established call");
@@ -153,7 +154,7 @@ bool sup_on_invite(struct sb_call *c, struct sb_str user)
 		call_fail_488(c, &f, "system");
 		return true;
 	}
-	conf = conf_get(cp, t->leg[SIDE_A].worker);
+	conf = call_conf_get(cp, t->leg[SIDE_A].worker);
 	if (conf < 0) {
 		sb_warn("call %u: no free conference on worker %u", c->idx, t->leg[SIDE_A].worker);
 		call_fail(c, 486, "system");
@@ -171,7 +172,7 @@ bool sup_on_invite(struct sb_call *c, struct sb_str user)
 	}
 	if (rc < 0) {
 		sb_warn("call %u: no media leg for the supervisor: %s", c->idx, strerror(-rc));
-		conf_put(cp, t->leg[SIDE_A].worker, (uint32_t)conf);
+		call_conf_put(cp, t->leg[SIDE_A].worker, (uint32_t)conf);
 		call_fail(c, 503, "system");
 		return true;
 	}
@@ -283,7 +284,7 @@ void sup_call_end(struct sb_call *c)
 		c->sup.role = SUP_NONE;
 		if (p == NULL)
 			return;
-		conf_put(c->cp, p->leg[SIDE_A].worker, p->sup.conf);
+		call_conf_put(c->cp, p->leg[SIDE_A].worker, p->sup.conf);
 		/* back to a plain connection: out of the mixer, legs connected */
 		rc = 0;
 		if (p->sup.joined) {
@@ -310,7 +311,7 @@ void sup_call_end(struct sb_call *c)
 		return;
 	}
 	/* the supervised call ended: so does its supervision */
-	conf_put(c->cp, c->leg[SIDE_A].worker, c->sup.conf);
+	call_conf_put(c->cp, c->leg[SIDE_A].worker, c->sup.conf);
 	c->sup = (struct call_sup){ 0 };
 	if (p == NULL)
 		return;

@@ -501,8 +501,10 @@ static void release_husk(struct sb_call *c)
  * c moves to SIDE_X, B's side of c2 (dialog, 2xx, leg) moves into c; C's
  * leg and B's leg are connected (re-anchoring keeps both streams
  * continuous), the two A-facing legs deleted; c2 ends (BYE to A, CDR
- * hangup_by transfer); NOTIFY 200 to A, BYE to A unless it sends its own. */
-static void join(struct sb_call *c, struct sb_call *c2)
+ * hangup_by transfer); NOTIFY 200 to A, BYE to A unless it sends its own.
+ * Without a REFER (refer false: an in-call code, b2bua/consult.c) A is
+ * sent no NOTIFY but its BYE at once (none when x->b_gone: it left). */
+void xfer_join(struct sb_call *c, struct sb_call *c2, bool refer)
 {
 	struct sb_cp *cp = c->cp;
 	struct sb_media *md = cp->media;
@@ -602,6 +604,16 @@ static void join(struct sb_call *c, struct sb_call *c2)
 	c->xfer.husk_gen = c2->gen;
 	if (b_agent >= 0)
 		cp->reg.e[b_agent].busy_call = c->idx;
+	if (!refer) {
+		if (x->b_gone) /* its BYE made the transfer: nothing to end */
+			x->x_open = false;
+		x->b_gone = false;
+		if (x->x_open) {
+			x->x_open = false;
+			dlg_bye(c, SIDE_X);
+		}
+		return;
+	}
 	notify(c, SIDE_X, 200, true);
 	sb_timer_arm(cp->loop, &x->t_bye, XFER_BYE_MS);
 }
@@ -648,7 +660,7 @@ static void attended(struct sb_call *c, struct sb_stx *st, struct sb_str esc)
 		return;
 	}
 	cp->cnt.xfer_attended++;
-	join(c, c2);
+	xfer_join(c, c2, true);
 }
 
 /* ---- INVITE with Replaces (RFC 3891) ---- */

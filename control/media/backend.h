@@ -131,6 +131,12 @@ enum sb_media_prompt_end {
 enum sb_media_rec_fmt {
 	SB_MEDIA_REC_G711 = 0,  /* stereo G.711 (mu-law): the default */
 	SB_MEDIA_REC_PCM16 = 1, /* stereo 16-bit linear */
+	SB_MEDIA_REC_MONO = 4,  /* WAV mono 16-bit mix */
+	SB_MEDIA_REC_OPUS = 5,  /* Ogg Opus stereo */
+	SB_MEDIA_REC_OPUS_MONO = 6, /* Ogg Opus mono mix */
+	SB_MEDIA_REC_PCAP = 7,  /* pcapng of the call's RTP */
+	/* or'ed into the format given to rec_start: silence DTMF (not PCAP) */
+	SB_MEDIA_REC_F_MASK_DTMF = 0x100,
 };
 
 /* What the carrier says about a recording (rec_event). */
@@ -274,6 +280,8 @@ struct sb_media {
 	sb_media_prompt_cb *prompt_done; /* NULL: logged only (arg: event_arg) */
 	sb_media_rec_cb *rec_event;      /* NULL: logged only (arg: event_arg) */
 	uint32_t timeout_ms;      /* media timeout of new legs; 0 = the carrier's default */
+	uint8_t opus_complexity;  /* Opus encoder 0..10 of every LEG_MEDIA; 0xff (as the
+				   * DPDK backend is created) = the carrier's default */
 	uint32_t caps;            /* SB_MEDIA_CAP_*: what the carrier can do beyond RTP relay */
 };
 

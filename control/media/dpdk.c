@@ -975,6 +975,7 @@ static int dp_leg_media(struct sb_media *m, const struct sb_media_leg *leg,
 
 	if (rc < 0)
 		return rc;
+	body.opus_complexity = d->base.opus_complexity; /* per deployment (media: opus_complexity) */
 	rc = media_rec(d, leg, &r);
 	if (rc < 0)
 		return rc;
@@ -1135,7 +1136,9 @@ static int dp_rec_start(struct sb_media *m, const struct sb_media_leg *caller,
 	int rc;
 
 	if (n == 0 || n >= sizeof(msg.rec_start.path) || path[0] == '/' ||
-	    strstr(path, "..") != NULL || (unsigned)fmt > SB_MEDIA_REC_PCM16 ||
+	    strstr(path, "..") != NULL ||
+	    ((unsigned)fmt & 0xffu) > SB_MEDIA_REC_PCAP || ((unsigned)fmt & 0xffu) == 2 ||
+	    ((unsigned)fmt & 0xffu) == 3 || ((unsigned)fmt & ~0x1ffu) != 0 ||
 	    segment_s > 3600 || (agent != NULL && agent->worker != caller->worker))
 		return -EINVAL;
 	rc = media_rec(d, caller, &r);
@@ -1147,7 +1150,8 @@ static int dp_rec_start(struct sb_media *m, const struct sb_media_leg *caller,
 	msg.rec_start.rec_id = rec_id;
 	msg.rec_start.agent_leg = agent != NULL ? agent->idx : SB_LEG_NONE;
 	msg.rec_start.agent_leg_gen = ra != NULL ? ra->gen : 0;
-	msg.rec_start.fmt = (uint8_t)fmt;
+	msg.rec_start.fmt = (uint8_t)fmt; /* same numbers as enum sb_dp_rec_fmt */
+	msg.rec_start.flags = (unsigned)fmt & SB_MEDIA_REC_F_MASK_DTMF ? SB_DP_REC_F_MASK_DTMF : 0;
 	msg.rec_start.segment_s = (uint16_t)segment_s;
 	memcpy(msg.rec_start.path, path, n + 1);
 	return submit(d, r->worker, &msg, cookie, PK_OWNER);
@@ -1820,7 +1824,8 @@ struct sb_media *sb_media_dpdk_create(struct sb_loop *loop, const char *instance
 	 * the mixer: everything a call needs beyond relaying is here */
 	d->base = (struct sb_media){ .ops = &dpdk_ops, .done = done, .done_arg = done_arg,
 				     .caps = SB_MEDIA_CAP_SRTP | SB_MEDIA_CAP_PROC |
-					     SB_MEDIA_CAP_REC };
+					     SB_MEDIA_CAP_REC,
+				     .opus_complexity = 0xff };
 	d->loop = loop;
 	snprintf(d->instance, sizeof(d->instance), "%s", instance);
 	sb_timer_init(&d->t_attach, on_attach, d);
