@@ -328,6 +328,7 @@ static int legs_apply_cmd(struct sb_worker *w, const union sb_msg *m)
 	case SB_CMD_REC_STOP:
 	case SB_CMD_REC_PAUSE:
 	case SB_CMD_REC_RESUME:
+	case SB_CMD_REC_LEG:
 		return sb_dprec_cmd(w, m); /* rectap.c */
 	case SB_CMD_N:
 		break;

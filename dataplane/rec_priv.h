@@ -20,6 +20,9 @@
 #define EVQ_SLOTS  256u  /* recorder -> worker events, per worker */
 #define REQ_BURST  16u   /* requests taken per recorder pass, all workers */
 #define MAP_NONE   UINT32_MAX
+/* leg_map[leg] = slot << MAP_CH_BITS | enum sb_rec_chan */
+#define MAP_CH_BITS 2u
+#define MAP_CH_MASK 3u
 
 enum { REQ_START = 1, REQ_STOP = 2 };
 
@@ -39,7 +42,7 @@ enum { SLOT_FREE = 0, SLOT_ON, SLOT_CLOSING };
 /* One recording on a worker (worker-private). */
 struct dprec_slot {
 	uint32_t rec_id;
-	uint32_t leg[2], gen[2]; /* SB_LEG_NONE: that side detached */
+	uint32_t leg[SB_REC_CHANS], gen[SB_REC_CHANS]; /* SB_LEG_NONE: detached (or no supervisor) */
 	uint8_t state;
 	uint8_t paused;
 	uint8_t stop_pending;    /* stop could not be queued yet: retried by the poll */

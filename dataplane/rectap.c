@@ -63,7 +63,7 @@ static void leg_attach(struct sb_worker *w, struct dprec_slot *s, unsigned ch, u
 
 	s->leg[ch] = leg;
 	s->gen[ch] = gen;
-	rw->d->leg_map[leg] = (uint32_t)(s - rw->slot) << 1 | ch;
+	rw->d->leg_map[leg] = (uint32_t)(s - rw->slot) << MAP_CH_BITS | ch;
 	w->legs->leg[leg].flags |= SB_LEGI_REC;
 }
 
@@ -90,6 +90,7 @@ static void slot_stop(struct sb_worker *w, struct dprec_slot *s)
 
 	leg_detach(w, s, 0);
 	leg_detach(w, s, 1);
+	leg_detach(w, s, SB_REC_SUPER);
 	s->state = SLOT_CLOSING;
 	s->stop_pending = req_push(w->rec, &q) < 0;
 }
@@ -137,7 +138,7 @@ static int rec_start(struct sb_worker *w, const struct sb_cmd_rec_start *c)
 		if (legs[ch] == SB_LEG_NONE)
 			continue;
 		m = rw->d->leg_map[legs[ch]];
-		if (m != MAP_NONE && (s == NULL || &rw->slot[m >> 1] != s))
+		if (m != MAP_NONE && (s == NULL || &rw->slot[m >> MAP_CH_BITS] != s))
 			return -EBUSY;
 	}
 	if (s != NULL) { /* re-attach (transfer): same file */
@@ -146,7 +147,7 @@ static int rec_start(struct sb_worker *w, const struct sb_cmd_rec_start *c)
 				continue;
 			leg_detach(w, s, ch);
 			if (rw->d->leg_map[legs[ch]] != MAP_NONE) /* it was on the other side */
-				leg_detach(w, s, rw->d->leg_map[legs[ch]] & 1);
+				leg_detach(w, s, rw->d->leg_map[legs[ch]] & MAP_CH_MASK);
 			leg_attach(w, s, ch, legs[ch], gens[ch]);
 		}
 		return 0;
@@ -174,12 +175,42 @@ static int rec_start(struct sb_worker *w, const struct sb_cmd_rec_start *c)
 	memset(s, 0, sizeof(*s));
 	s->rec_id = c->rec_id;
 	s->state = SLOT_ON;
-	s->leg[0] = s->leg[1] = SB_LEG_NONE;
+	s->leg[0] = s->leg[1] = s->leg[SB_REC_SUPER] = SB_LEG_NONE;
 	s->pcap = c->fmt == SB_DP_REC_PCAP;
 	s->mask = (c->flags & SB_DP_REC_F_MASK_DTMF) != 0;
 	for (unsigned ch = 0; ch < 2; ch++)
 		if (legs[ch] != SB_LEG_NONE)
 			leg_attach(w, s, ch, legs[ch], gens[ch]);
+	return 0;
+}
+
+/* REC_LEG: a supervisor's leg in or out of recording s (dp_abi.h) */
+static int rec_leg(struct sb_worker *w, struct dprec_slot *s, const struct sb_cmd_rec_leg *c)
+{
+	struct dprec_w *rw = w->rec;
+	uint32_t m;
+	int rc;
+
+	if (c->chan != SB_DP_REC_CH_SUPER || c->on > 1 || c->reserved != 0)
+		return -EINVAL;
+	rc = rec_leg_check(w, c->h.leg, c->h.leg_gen);
+	if (rc < 0)
+		return rc;
+	m = rw->d->leg_map[c->h.leg];
+	if (!c->on) {
+		if (m == MAP_NONE || &rw->slot[m >> MAP_CH_BITS] != s ||
+		    (m & MAP_CH_MASK) != SB_REC_SUPER)
+			return -ENOENT; /* not this recording's supervisor */
+		leg_detach(w, s, SB_REC_SUPER);
+		return 0;
+	}
+	if (m != MAP_NONE) {
+		if (&rw->slot[m >> MAP_CH_BITS] != s)
+			return -EBUSY;
+		return (m & MAP_CH_MASK) == SB_REC_SUPER ? 0 : -EINVAL; /* caller or agent */
+	}
+	leg_detach(w, s, SB_REC_SUPER); /* one supervisor leg: the new one */
+	leg_attach(w, s, SB_REC_SUPER, c->h.leg, c->h.leg_gen);
 	return 0;
 }
 
@@ -204,6 +235,8 @@ int sb_dprec_cmd(struct sb_worker *w, const union sb_msg *m)
 	case SB_CMD_REC_RESUME:
 		s->paused = 0;
 		return 0;
+	case SB_CMD_REC_LEG:
+		return rec_leg(w, s, &m->rec_leg);
 	default:
 		return -ENOTSUP;
 	}
@@ -317,9 +350,9 @@ void sb_dprec_tap(struct sb_worker *w, uint32_t idx, const uint8_t *rtp, uint32_
 	m = rw->d->leg_map[idx];
 	if (unlikely(m == MAP_NONE))
 		return;
-	s = &rw->slot[m >> 1];
+	s = &rw->slot[m >> MAP_CH_BITS];
 	if (s->pcap) {
-		tap_pkt(w, s, idx, m & 1, rtp, len, now);
+		tap_pkt(w, s, idx, m & MAP_CH_MASK, rtp, len, now);
 		return;
 	}
 	pt = rtp[1] & 0x7f;
@@ -331,7 +364,7 @@ void sb_dprec_tap(struct sb_worker *w, uint32_t idx, const uint8_t *rtp, uint32_
 		/* one payload, in as many elements as it needs; a paused Opus
 		 * frame is still copied: its length is in the packet (the
 		 * recorder writes silence for it, it does not decode it) */
-		struct sb_rec_frame proto = {.call_id = s->rec_id, .ts = ts, .chan = (uint8_t)(m & 1),
+		struct sb_rec_frame proto = {.call_id = s->rec_id, .ts = ts, .chan = (uint8_t)(m & MAP_CH_MASK),
 					     .codec = (uint8_t)codec,
 					     .flags = flags | (s->paused ? SB_REC_FRAME_SILENT : 0)};
 
@@ -347,7 +380,7 @@ void sb_dprec_tap(struct sb_worker *w, uint32_t idx, const uint8_t *rtp, uint32_
 
 		f[n].call_id = s->rec_id;
 		f[n].ts = ts;
-		f[n].chan = (uint8_t)(m & 1);
+		f[n].chan = (uint8_t)(m & MAP_CH_MASK);
 		f[n].codec = (uint8_t)codec;
 		f[n].len = l;
 		f[n].flags = s->paused ? SB_REC_FRAME_SILENT : 0;
@@ -372,8 +405,8 @@ void sb_dprec_leg_reset(struct sb_worker *w, uint32_t idx)
 	w->legs->leg[idx].flags &= (uint8_t)~SB_LEGI_REC;
 	if (rw == NULL || (m = rw->d->leg_map[idx]) == MAP_NONE)
 		return;
-	s = &rw->slot[m >> 1];
-	leg_detach(w, s, m & 1);
+	s = &rw->slot[m >> MAP_CH_BITS];
+	leg_detach(w, s, m & MAP_CH_MASK);
 	if (s->state == SLOT_ON && s->leg[0] == SB_LEG_NONE && s->leg[1] == SB_LEG_NONE)
 		slot_stop(w, s); /* nobody left to record */
 }

@@ -15,6 +15,10 @@
  * Other payload types are skipped and counted.  A pcap recording copies
  * the whole packet (up to SB_REC_SNAPLEN bytes) with its arrival time and
  * addresses, in as many ring elements as it needs (SB_REC_FRAME_MORE).
+ * A supervisor's leg (SB_CMD_REC_LEG, `recording: supervisor: true`) is
+ * tapped the same way as a third source (chan SB_REC_SUPER): leg_map
+ * keeps slot << MAP_CH_BITS | chan, so the tap's per-packet work is the
+ * same single lookup; the recorder sums it into the agent's side.
  *
  * Threads:
  *   - worker (owner of the legs): sb_dprec_cmd(), sb_dprec_tap(),

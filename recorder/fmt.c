@@ -204,16 +204,17 @@ static size_t idb(uint8_t *p, const char *name)
 void rec_pcapng_header(uint8_t *h)
 {
 	static const char comment[] = "Switchboard call recording: interface 0 = RTP the caller "
-				      "leg received, 1 = the agent leg's";
-	size_t i0, i1 = 0, shb, ol;
+				      "leg received, 1 = the agent leg's, 2 = the supervisor legs' (whisper, barge)";
+	size_t i0, i1 = 0, i2, shb, ol;
 	uint8_t tmp[256];
 
 	memset(h, 0, SB_REC_HDR_SIZE);
 	i0 = idb(tmp, "caller");
 	i1 = idb(tmp + i0, "agent");
+	i2 = idb(tmp + i0 + i1, "supervisor");
 	/* SHB: 16 fixed + the comment option (padded to fill the block) +
 	 * end of options + trailing length */
-	shb = SB_REC_HDR_SIZE - i0 - i1;
+	shb = SB_REC_HDR_SIZE - i0 - i1 - i2;
 	ol = shb - 28 - 4 - 4;
 	put32(h, BT_SHB);
 	put32(h + 4, (uint32_t)shb);
@@ -227,7 +228,7 @@ void rec_pcapng_header(uint8_t *h)
 	memcpy(h + 28, comment, sizeof(comment) - 1);
 	put32(h + 28 + ol, 0);
 	put32(h + shb - 4, (uint32_t)shb);
-	memcpy(h + shb, tmp, i0 + i1);
+	memcpy(h + shb, tmp, i0 + i1 + i2);
 }
 
 /* Internet checksum of the IPv4 header */

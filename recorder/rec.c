@@ -88,14 +88,14 @@ struct rec_call {
 	uint8_t wfb;          /* window bytes per stereo sample frame */
 	uint8_t sil;          /* silence byte of the format (and of the window) */
 	bool mask;            /* SB_REC_OPT_MASK_DTMF */
-	uint8_t div[2];       /* RTP clock / 8 kHz of each channel's stream */
+	uint8_t div[SB_REC_CHANS];       /* RTP clock / 8 kHz of each channel's stream */
 	bool failed, degraded, direct, stop_pending, final_started, flush_again;
 	int fd;
 	int err;
-	bool anchored[2];
-	uint32_t base_ts[2];
-	int64_t base_pos[2];
-	uint64_t chan_end[2]; /* sample position after the channel's newest sample */
+	bool anchored[SB_REC_CHANS];
+	uint32_t base_ts[SB_REC_CHANS];
+	int64_t base_pos[SB_REC_CHANS];
+	uint64_t chan_end[SB_REC_CHANS]; /* sample position after the channel's newest sample */
 	uint64_t emit_pos;    /* window start: samples before it are in buffers */
 	uint64_t max_pos;
 	uint64_t seg_next;    /* emit_pos of the next segment flush */
@@ -110,13 +110,18 @@ struct rec_call {
 	uint32_t cur;         /* buffer being filled, NOBUF if none */
 	uint32_t inflight_w, inflight_s;
 	uint8_t *win;
+	/* SB_REC_SUPER's samples (window slots, PCM16, zero = nothing), summed
+	 * into the agent's side as they leave the window; sup_on once the
+	 * call had any (else the mixing is skipped) */
+	int16_t *sup;
+	bool sup_on;
 	uint8_t *hdr;         /* ALIGN bytes in the registered header slab */
 	/* DTMF masking: the latest masked interval of each channel (sample
 	 * positions), the in-band detector and where it expects the next sample */
-	int64_t mask_from[2], mask_to[2];
-	uint64_t ib_next[2];
-	struct sb_dtmf_ib ib[2];
-	OpusDecoder *dec[2];  /* Opus input, made at the channel's first packet */
+	int64_t mask_from[SB_REC_CHANS], mask_to[SB_REC_CHANS];
+	uint64_t ib_next[SB_REC_CHANS];
+	struct sb_dtmf_ib ib[SB_REC_CHANS];
+	OpusDecoder *dec[SB_REC_CHANS];  /* Opus input, made at the channel's first packet */
 	/* Ogg Opus output */
 	OpusEncoder *enc;
 	ogg_stream_state os;
@@ -156,6 +161,7 @@ struct sb_rec {
 	struct rec_buf *bufs;
 	uint32_t *buf_free, nbuf_free;
 	uint8_t *pool, *hdr_slab, *win_slab, *asm_slab;
+	int16_t *sup_slab;       /* [max_calls][W]: the supervisor planes */
 	uint8_t scratch[REC_EPB_MAX > 4096 ? REC_EPB_MAX : 4096]; /* mono mix, pages, EPBs */
 
 	uint64_t cnt[SB_REC_C_N];
@@ -450,7 +456,7 @@ static void flush_begin(struct sb_rec *r, struct rec_call *c, bool final)
 
 static void codec_free(struct rec_call *c)
 {
-	for (unsigned ch = 0; ch < 2; ch++) {
+	for (unsigned ch = 0; ch < SB_REC_CHANS; ch++) {
 		if (c->dec[ch] != NULL)
 			opus_decoder_destroy(c->dec[ch]);
 		c->dec[ch] = NULL;
@@ -787,6 +793,36 @@ static void emit_chunk(struct sb_rec *r, struct rec_call *c, const uint8_t *src,
 	}
 }
 
+/* The supervisor plane's slots [slot, slot + k) summed (saturating) into
+ * the agent's side of the window, then back to zero.  G.711: decoded,
+ * summed, encoded again (only where the supervisor said something). */
+static void sup_mix(struct rec_call *c, uint64_t slot, uint64_t k)
+{
+	int16_t *sp = c->sup + slot;
+	uint8_t *o = c->win + slot * c->wfb + SB_REC_AGENT * c->bps;
+
+	for (uint64_t i = 0; i < k; i++, o += c->wfb) {
+		int32_t v;
+
+		if (sp[i] == 0)
+			continue;
+		if (c->bps == 2)
+			v = (int32_t)s16(o) + sp[i];
+		else
+			v = (int32_t)(c->fmt == SB_REC_FMT_ULAW ? sb_g711_ulaw_dec_tab[*o]
+								: sb_g711_alaw_dec_tab[*o]) + sp[i];
+		v = v > 32767 ? 32767 : v < -32768 ? -32768 : v;
+		if (c->bps == 2) {
+			o[0] = (uint8_t)v;
+			o[1] = (uint8_t)((uint32_t)v >> 8);
+		} else {
+			*o = c->fmt == SB_REC_FMT_ULAW ? sb_g711_ulaw_enc1((int16_t)v)
+						       : sb_g711_alaw_enc1((int16_t)v);
+		}
+		sp[i] = 0;
+	}
+}
+
 /* Move the window start to target: samples go to the file, slots back to
  * silence; a segment boundary starts a flush. */
 static void emit_to(struct sb_rec *r, struct rec_call *c, uint64_t target)
@@ -800,6 +836,8 @@ static void emit_to(struct sb_rec *r, struct rec_call *c, uint64_t target)
 			k = W - slot;
 		if (k > c->seg_next - c->emit_pos)
 			k = c->seg_next - c->emit_pos;
+		if (c->sup_on)
+			sup_mix(c, slot, k);
 		emit_chunk(r, c, c->win + slot * c->wfb, k);
 		memset(c->win + slot * c->wfb, c->sil, k * c->wfb);
 		c->emit_pos += k;
@@ -839,11 +877,25 @@ static void put_run(struct rec_call *c, uint8_t *o, const uint8_t *in, unsigned 
 	}
 }
 
+static void put_lin(struct rec_call *c, unsigned mask, uint64_t pos, unsigned ch,
+		    const int16_t *in, unsigned len);
+
 static void put_samples(struct rec_call *c, unsigned mask, uint64_t pos, unsigned ch,
 			const uint8_t *in, unsigned len, unsigned codec)
 {
 	unsigned slot = (unsigned)(pos & mask), first = mask + 1 - slot;
 	uint8_t *base = c->win + ch * c->bps;
+
+	if (ch == SB_REC_SUPER) { /* its own plane, linear */
+		const int16_t *dec = codec == SB_REC_PCMU ? sb_g711_ulaw_dec_tab
+							  : sb_g711_alaw_dec_tab;
+		int16_t lin[SB_REC_PAYLOAD_MAX];
+
+		for (unsigned i = 0; i < len; i++)
+			lin[i] = dec[in[i]];
+		put_lin(c, mask, pos, ch, lin, len);
+		return;
+	}
 
 	if (first > len)
 		first = len;
@@ -856,6 +908,12 @@ static void put_samples(struct rec_call *c, unsigned mask, uint64_t pos, unsigne
 static void put_lin(struct rec_call *c, unsigned mask, uint64_t pos, unsigned ch,
 		    const int16_t *in, unsigned len)
 {
+	if (ch == SB_REC_SUPER) {
+		for (unsigned i = 0; i < len; i++)
+			c->sup[(pos + i) & mask] = in[i];
+		c->sup_on = true;
+		return;
+	}
 	for (unsigned i = 0; i < len; i++) {
 		uint8_t *o = c->win + (size_t)((pos + i) & mask) * c->wfb + ch * c->bps;
 
@@ -886,9 +944,13 @@ static void mask_add(struct sb_rec *r, struct rec_call *c, unsigned ch, int64_t 
 			(uint64_t)((b < (int64_t)c->emit_pos ? b : (int64_t)c->emit_pos) - a));
 	lo = a > (int64_t)c->emit_pos ? a : (int64_t)c->emit_pos;
 	hi = b < top ? b : top;
-	for (int64_t p = lo; p < hi; p++)
-		memset(c->win + (size_t)((uint64_t)p & r->wmask) * c->wfb + ch * c->bps, c->sil,
-		       c->bps);
+	for (int64_t p = lo; p < hi; p++) {
+		if (ch == SB_REC_SUPER)
+			c->sup[(uint64_t)p & r->wmask] = 0;
+		else
+			memset(c->win + (size_t)((uint64_t)p & r->wmask) * c->wfb + ch * c->bps,
+			       c->sil, c->bps);
+	}
 	if (a <= c->mask_to[ch] && b >= c->mask_from[ch]) { /* overlaps: merge */
 		if (a < c->mask_from[ch])
 			c->mask_from[ch] = a;
@@ -939,11 +1001,18 @@ static int64_t frame_pos(struct sb_rec *r, struct rec_call *c, unsigned ch, uint
 	int64_t pos;
 
 	if (!c->anchored[ch]) {
+anchor:;
 		/* a channel that starts later lines up with the other one's
-		 * newest sample: the best guess without a shared clock */
-		int64_t at = (int64_t)c->emit_pos, other = (int64_t)c->chan_end[!ch] - len;
+		 * newest sample: the best guess without a shared clock (the
+		 * supervisor: the newer of caller and agent) */
+		int64_t at = (int64_t)c->emit_pos, other;
 
-		if (c->anchored[!ch] && other > at)
+		if (ch == SB_REC_SUPER)
+			other = (int64_t)(c->anchored[0] && c->chan_end[0] > c->chan_end[1] ?
+					  c->chan_end[0] : c->chan_end[1]) - len;
+		else
+			other = (int64_t)c->chan_end[!ch] - len;
+		if ((c->anchored[0] || c->anchored[1]) && other > at)
 			at = other;
 		c->anchored[ch] = true;
 		c->base_ts[ch] = ts;
@@ -958,6 +1027,13 @@ static int64_t frame_pos(struct sb_rec *r, struct rec_call *c, unsigned ch, uint
 		c->base_pos[ch] = (int64_t)c->chan_end[ch];
 	}
 	pos = c->base_pos[ch] + (int32_t)(ts - c->base_ts[ch]) / (int32_t)div;
+	if (ch == SB_REC_SUPER && (pos > (int64_t)c->chan_end[ch] + jump ||
+				   pos + len + 2 * (int64_t)SB_REC_RATE < (int64_t)c->emit_pos)) {
+		/* another supervisor (a new stream) or the same one back after
+		 * a while: it joins now, like a channel that starts later */
+		cnt_add(r, SB_REC_C_REANCHOR, 1);
+		goto anchor;
+	}
 	if (pos > (int64_t)c->chan_end[ch] + jump || pos < (int64_t)c->chan_end[ch] - jump) {
 		/* new timestamp base (SSRC change, reset): continue where it was */
 		cnt_add(r, SB_REC_C_REANCHOR, 1);
@@ -1138,7 +1214,7 @@ static void frame_in(struct sb_rec *r, const struct sb_rec_frame *f)
 	struct rec_call *c;
 	unsigned ch = f->chan;
 
-	if (ch > SB_REC_AGENT || f->len == 0 || f->len > SB_REC_PAYLOAD_MAX ||
+	if (ch > SB_REC_SUPER || f->len == 0 || f->len > SB_REC_PAYLOAD_MAX ||
 	    (f->codec != SB_REC_PCMU && f->codec != SB_REC_PCMA && f->codec != SB_REC_OPUS &&
 	     f->codec != SB_REC_TEV && f->codec != SB_REC_PKT) ||
 	    ((f->flags & (SB_REC_FRAME_MORE | SB_REC_FRAME_CONT)) &&
@@ -1208,9 +1284,11 @@ static void call_open(struct sb_rec *r, const struct rec_cmd *cmd)
 	c = &r->calls[slot];
 	{
 		uint8_t *win = c->win, *hdr = c->hdr, *asm_buf = c->asm_buf;
+		int16_t *sup = c->sup;
 
 		memset(c, 0, sizeof(*c));
 		c->win = win;
+		c->sup = sup;
 		c->hdr = hdr;
 		c->asm_buf = asm_buf;
 	}
@@ -1226,7 +1304,7 @@ static void call_open(struct sb_rec *r, const struct rec_cmd *cmd)
 	c->wfb = (uint8_t)(2 * c->bps);
 	c->fb = c->kind == K_WAV ? c->wfb : c->kind == K_MONO ? 2 : 1;
 	c->sil = cmd->fmt == SB_REC_FMT_ULAW ? 0xff : cmd->fmt == SB_REC_FMT_ALAW ? 0xd5 : 0;
-	for (unsigned ch = 0; ch < 2; ch++) {
+	for (unsigned ch = 0; ch < SB_REC_CHANS; ch++) {
 		sb_dtmf_ib_init(&c->ib[ch]);
 		c->mask_from[ch] = c->mask_to[ch] = -1;
 	}
@@ -1238,6 +1316,7 @@ static void call_open(struct sb_rec *r, const struct rec_cmd *cmd)
 	c->synced_end = SB_REC_HDR_SIZE;
 	memcpy(c->path, cmd->path, sizeof(c->path));
 	memset(c->win, c->sil, (size_t)(r->wmask + 1) * c->wfb);
+	memset(c->sup, 0, (size_t)(r->wmask + 1) * sizeof(int16_t));
 	hash_insert(r, c->id, slot);
 	__atomic_store_n(&r->open, r->open + 1, __ATOMIC_RELAXED);
 	cnt_add(r, SB_REC_C_CALLS_OPENED, 1);
@@ -1514,6 +1593,7 @@ static void rec_destroy(struct sb_rec *r)
 	free(r->pool);
 	free(r->hdr_slab);
 	free(r->win_slab);
+	free(r->sup_slab);
 	free(r->asm_slab);
 	free(r);
 }
@@ -1564,9 +1644,10 @@ struct sb_rec *sb_rec_create(const struct sb_rec_cfg *cfg_in)
 	r->bufs = calloc(cfg.nbufs, sizeof(*r->bufs));
 	r->buf_free = calloc(cfg.nbufs, sizeof(uint32_t));
 	r->win_slab = malloc((size_t)cfg.max_calls * W * 4);
+	r->sup_slab = malloc((size_t)cfg.max_calls * W * sizeof(int16_t));
 	r->asm_slab = malloc((size_t)cfg.max_calls * SB_REC_ASM_MAX);
 	if (r->asm_slab == NULL || r->prod == NULL || r->calls == NULL || r->call_free == NULL || r->hash == NULL ||
-	    r->bufs == NULL || r->buf_free == NULL || r->win_slab == NULL ||
+	    r->bufs == NULL || r->buf_free == NULL || r->win_slab == NULL || r->sup_slab == NULL ||
 	    posix_memalign((void **)&r->pool, ALIGN, (size_t)cfg.nbufs * cfg.buf_size) != 0 ||
 	    posix_memalign((void **)&r->hdr_slab, ALIGN, (size_t)cfg.max_calls * ALIGN) != 0)
 		goto out_nomem;
@@ -1586,6 +1667,7 @@ struct sb_rec *sb_rec_create(const struct sb_rec_cfg *cfg_in)
 		goto out_nomem;
 	for (unsigned i = 0; i < cfg.max_calls; i++) {
 		r->calls[i].win = r->win_slab + (size_t)i * W * 4;
+		r->calls[i].sup = r->sup_slab + (size_t)i * W;
 		r->calls[i].hdr = r->hdr_slab + (size_t)i * ALIGN;
 		r->calls[i].asm_buf = r->asm_slab + (size_t)i * SB_REC_ASM_MAX;
 		r->calls[i].fd = -1;

@@ -29,6 +29,14 @@
  * (the Opus leg is audio, not silence), 2 kHz right, the in-band detector
  * finds no digit in the file, the digits' row tone is gone.
  *
+ * Part 4: a supervisor (issue 7, `recording: supervisor: true`).  A third
+ * leg sends 3 kHz all along; REC_LEG attaches it from packet 30 to 59:
+ * the recorder gets its frames only then; the file's right side holds
+ * 2 kHz + 3 kHz there and 2 kHz alone before and after, the left 1 kHz
+ * only.  Errors (unknown rec_id, channel, the caller's own leg, stale
+ * generation, detaching what is not attached); deleting an attached
+ * supervisor leg leaves the recording running.
+ *
  * Exit 0 pass, 1 fail, 77 skip (EAL cannot initialise, e.g. not root).
  */
 #include <stdatomic.h>
@@ -57,6 +65,9 @@
 #define PKTS     100u
 #define PAUSE_AT 40u /* packets 40..64 of the caller are paused */
 #define PAUSE_N  25u
+#define SUP_PKTS 90u /* part 4: a supervisor tapped for packets 30..59 */
+#define SUP_ON   30u
+#define SUP_OFF  60u
 
 static const struct rte_ether_addr PEER_MAC = {{0x02, 0x5c, 0, 0, 0, 0x02}};
 #define MEDIA_IP RTE_BE32(0xcb00710a) /* 203.0.113.10 */
@@ -168,6 +179,22 @@ static int32_t rec_cmd(uint16_t type, uint32_t rec_id)
 	m.rec.h.type = type;
 	m.rec.h.len = sizeof(m.rec);
 	m.rec.rec_id = rec_id;
+	return command(&m);
+}
+
+/* REC_LEG: leg (gen) on/off channel chan of rec_id */
+static int32_t rec_leg(uint32_t rec_id, uint32_t leg, uint32_t gen, uint8_t chan, uint8_t on)
+{
+	union sb_msg m;
+
+	memset(&m, 0, sizeof(m));
+	m.rec_leg.h.type = SB_CMD_REC_LEG;
+	m.rec_leg.h.len = sizeof(m.rec_leg);
+	m.rec_leg.h.leg = leg;
+	m.rec_leg.h.leg_gen = gen;
+	m.rec_leg.rec_id = rec_id;
+	m.rec_leg.chan = chan;
+	m.rec_leg.on = on;
 	return command(&m);
 }
 
@@ -477,6 +504,66 @@ int main(int argc, char **argv)
 	wav_free(&wv);
 	/* the legs are no longer recorded */
 	T_ASSERT((tbl.leg[0].flags & SB_LEGI_REC) == 0 && (tbl.leg[1].flags & SB_LEGI_REC) == 0);
+
+	/* ---- part 4: a supervisor's leg (REC_LEG) ---- */
+	leg_add(2);
+	T_ASSERT_EQ_U64(rec_start(82, SB_DP_REC_PCM16, "sup/c82.wav"), 0);
+	T_ASSERT_EQ_U64(-rec_leg(83, 2, 1, SB_DP_REC_CH_SUPER, 1), ENOENT); /* no such recording */
+	T_ASSERT_EQ_U64(-rec_leg(82, 2, 1, 1, 1), EINVAL);    /* not the supervisor's channel */
+	T_ASSERT_EQ_U64(-rec_leg(82, 0, 1, SB_DP_REC_CH_SUPER, 1), EINVAL); /* the caller's leg */
+	T_ASSERT_EQ_U64(-rec_leg(82, 2, 2, SB_DP_REC_CH_SUPER, 1), ESTALE);
+	T_ASSERT_EQ_U64(-rec_leg(82, 2, 1, SB_DP_REC_CH_SUPER, 0), ENOENT); /* not attached */
+	{
+		uint64_t frames0 = st->rec_frames;
+
+		for (unsigned i = 0; i < SUP_PKTS; i++) {
+			if (i == SUP_ON)
+				T_ASSERT_EQ_U64(rec_leg(82, 2, 1, SB_DP_REC_CH_SUPER, 1), 0);
+			if (i == SUP_OFF)
+				T_ASSERT_EQ_U64(rec_leg(82, 2, 1, SB_DP_REC_CH_SUPER, 0), 0);
+			send_rtp(0, 0, (uint16_t)(1100 + i), 3000u + 160u * i, 1000);
+			send_rtp(1, 8, (uint16_t)(1900 + i), 70000u + 160u * i, 2000);
+			/* the supervisor talks before, while and after it is tapped;
+			 * its own timestamps */
+			send_rtp(2, 0, (uint16_t)(2900 + i), 555000u + 160u * i, 3000);
+			pump(2);
+			if (i == SUP_ON)
+				T_ASSERT(tbl.leg[2].flags & SB_LEGI_REC);
+		}
+		pump(20);
+		T_ASSERT((tbl.leg[2].flags & SB_LEGI_REC) == 0);
+		/* caller and agent all along, the supervisor while attached */
+		T_ASSERT_EQ_U64(st->rec_frames - frames0, 2 * SUP_PKTS + (SUP_OFF - SUP_ON));
+	}
+	/* attached again, then its leg deleted: the recording goes on */
+	T_ASSERT_EQ_U64(rec_leg(82, 2, 1, SB_DP_REC_CH_SUPER, 1), 0);
+	T_ASSERT_EQ_U64(rec_leg(82, 2, 1, SB_DP_REC_CH_SUPER, 1), 0); /* again: no-op */
+	memset(&ev, 0, sizeof(ev));
+	ev.h.type = SB_CMD_LEG_DEL;
+	ev.h.len = sizeof(ev.h);
+	ev.h.leg = 2;
+	ev.h.leg_gen = 1;
+	T_ASSERT_EQ_U64(command(&ev), 0);
+	T_ASSERT_EQ_U64(rec_cmd(SB_CMD_REC_PAUSE, 82), 0); /* still recording */
+	T_ASSERT_EQ_U64(rec_cmd(SB_CMD_REC_RESUME, 82), 0);
+	T_ASSERT_EQ_U64(rec_cmd(SB_CMD_REC_STOP, 82), 0);
+	ev = wait_evt(SB_EVT_REC_DONE, 5000);
+	T_ASSERT_EQ_U64(ev.rec_evt.rec_id, 82);
+	T_ASSERT_EQ_U64(ev.rec_evt.complete, 1);
+	T_ASSERT_EQ_U64(ev.rec_evt.file_ms, SUP_PKTS * 20);
+	snprintf(path, sizeof(path), "%s/sup/c82.wav", t_dir);
+	T_ASSERT_EQ_U64(wav_read(path, &wv), 0);
+	T_ASSERT_EQ_U64(wv.frames, SUP_PKTS * 160);
+	/* before: 2 kHz right, no 3 kHz anywhere */
+	T_ASSERT(tone_is(wv.r + 160, (SUP_ON - 2) * 160, 2000, 3000));
+	/* while tapped: 2 kHz + 3 kHz right; left 1 kHz only */
+	T_ASSERT(goertzel(wv.r + (SUP_ON + 2) * 160, (SUP_OFF - SUP_ON - 4) * 160, 3000) > 1e5);
+	T_ASSERT(goertzel(wv.r + (SUP_ON + 2) * 160, (SUP_OFF - SUP_ON - 4) * 160, 2000) > 1e5);
+	T_ASSERT(tone_is(wv.l + (SUP_ON + 2) * 160, (SUP_OFF - SUP_ON - 4) * 160, 1000, 3000));
+	/* after: 2 kHz alone again */
+	T_ASSERT(tone_is(wv.r + (SUP_OFF + 2) * 160, (SUP_PKTS - SUP_OFF - 4) * 160, 2000, 3000));
+	T_ASSERT(tone_is(wv.l + (SUP_OFF + 2) * 160, (SUP_PKTS - SUP_OFF - 4) * 160, 1000, 3000));
+	wav_free(&wv);
 	sb_dprec_destroy(d, &w, 1, 2000);
 
 	/* ---- part 2: ring full, forwarding unaffected ---- */

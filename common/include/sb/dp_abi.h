@@ -115,6 +115,8 @@ enum sb_cmd_type {
 	SB_CMD_REC_STOP = 13,   /* struct sb_cmd_rec: close; SB_EVT_REC_DONE follows */
 	SB_CMD_REC_PAUSE = 14,  /* struct sb_cmd_rec: silence instead of audio until RESUME */
 	SB_CMD_REC_RESUME = 15, /* struct sb_cmd_rec */
+	/* appended without an ABI bump (an older dataplane: -ENOTSUP) */
+	SB_CMD_REC_LEG = 16,    /* struct sb_cmd_rec_leg: tap a supervisor leg into a recording */
 	SB_CMD_N
 };
 
@@ -437,6 +439,28 @@ struct sb_cmd_rec {
 };
 _Static_assert(sizeof(struct sb_cmd_rec) == 24, "bump SB_DP_ABI");
 
+/* REC_LEG (`recording: supervisor: true`): h.leg/leg_gen, a supervisor's
+ * leg on the recording's worker, is tapped (on = 1) into recording rec_id
+ * as a third source, or no longer (on = 0; deleting the leg does the
+ * same).  What it receives (what the supervisor says) is summed into the
+ * agent's (right) side: the agent hears a whisper, the caller does not;
+ * the mono formats hold it in the mix, pcapng as interface 2.  One
+ * supervisor leg per recording: attaching another replaces it.  The
+ * recording goes on when it leaves, and does not stop by itself while
+ * only the supervisor is left.  Errors: -ENOENT (rec_id, leg),
+ * -ESTALE, -EXDEV, -EINVAL (chan, on, a leg that is the call's own),
+ * -EBUSY (the leg is recorded by another rec_id), -ENOTSUP (no
+ * --rec-dir). */
+#define SB_DP_REC_CH_SUPER 2 /* = enum sb_rec_chan SB_REC_SUPER (recorder/) */
+struct sb_cmd_rec_leg {
+	struct sb_msg_hdr h;       /* leg, leg_gen: the supervisor's */
+	uint32_t rec_id;
+	uint8_t chan;              /* SB_DP_REC_CH_SUPER */
+	uint8_t on;                /* 1 attach, 0 detach */
+	uint16_t reserved;
+};
+_Static_assert(sizeof(struct sb_cmd_rec_leg) == 24, "bump SB_DP_ABI");
+
 /* sb_evt_rec.kind for SB_EVT_REC_ERR */
 #define SB_REC_ERR_OPEN   1u /* file not created (status: -ENOENT no directory, -EACCES, -EMFILE) */
 #define SB_REC_ERR_WRITE  2u /* a write failed (-ENOSPC, -EIO): the rest is lost, the call goes on */
@@ -479,6 +503,7 @@ union sb_msg {
 	struct sb_evt_prompt prompt_evt;
 	struct sb_cmd_rec_start rec_start;
 	struct sb_cmd_rec rec;
+	struct sb_cmd_rec_leg rec_leg;
 	struct sb_evt_rec rec_evt;
 	uint8_t raw[SB_MSG_SIZE];
 };
@@ -495,6 +520,7 @@ static const uint16_t sb_cmd_size[SB_CMD_N] = {
 	[SB_CMD_REC_STOP] = sizeof(struct sb_cmd_rec),
 	[SB_CMD_REC_PAUSE] = sizeof(struct sb_cmd_rec),
 	[SB_CMD_REC_RESUME] = sizeof(struct sb_cmd_rec),
+	[SB_CMD_REC_LEG] = sizeof(struct sb_cmd_rec_leg),
 	[SB_CMD_LEG_MEDIA] = sizeof(struct sb_cmd_media),
 	[SB_CMD_DTMF_SEND] = sizeof(struct sb_cmd_dtmf),
 	[SB_CMD_PROMPT_LOAD] = sizeof(struct sb_cmd_prompt_load),

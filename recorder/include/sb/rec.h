@@ -35,9 +35,9 @@
  *     pages) before the fdatasync; a crash loses what followed the last
  *     flush (the open segment plus < 20 ms); the recovery cuts the file
  *     after its last page with a good CRC and sets EOS on it;
- *   - pcapng: a Section Header Block (its comment pads it) and two
+ *   - pcapng: a Section Header Block (its comment pads it) and three
  *     Interface Description Blocks (0: packets the caller leg received,
- *     1: the agent leg's; LINKTYPE_IPV4 with an IPv4/UDP header rebuilt
+ *     1: the agent leg's, 2: a supervisor's; LINKTYPE_IPV4 with an IPv4/UDP header rebuilt
  *     from the addresses the tap saw), then one Enhanced Packet Block per
  *     RTP packet (microsecond timestamps, up to SB_REC_SNAPLEN bytes of
  *     RTP).  Segments by capture time; the recovery cuts after the last
@@ -80,7 +80,16 @@
 #define SB_REC_HDR_SIZE 4096   /* data starts here */
 #define SB_REC_MAX_JUMP_S 10
 
-enum sb_rec_chan { SB_REC_CALLER = 0, SB_REC_AGENT = 1 };
+/* SB_REC_SUPER (issue 7, `recording: supervisor: true`): what a
+ * whispering or barging supervisor says.  Its own timeline (anchored like
+ * a channel that starts later, again at every new stream) in its own
+ * PCM16 plane; on the way out of the window it is summed (saturating)
+ * into the agent's side: the right channel of the stereo formats, hence
+ * also the mono mixes (WAV mono, Ogg Opus mono); in pcapng its packets
+ * are interface 2.  The agent hears the whisper, the caller does not:
+ * the agent's side is where it belongs. */
+enum sb_rec_chan { SB_REC_CALLER = 0, SB_REC_AGENT = 1, SB_REC_SUPER = 2 };
+#define SB_REC_CHANS 3
 
 /* codec of a frame's payload: the RTP payload type for G.711; the others
  * are our own numbers (above 127: never an RTP payload type). */
