@@ -32,106 +32,15 @@
 #include "cpdb.h"
 #include "sipc_auth.h"
 #include "fake_dp.h"
+#include "rec_dp.h"
 
 #define MEDIA_IP "203.0.113.10"
 #define NAGENTS 1
-#define NREC 1024
 
 #include "cc_common.h"
 
-/* ---- the recording dataplane ---- */
-
-struct rec {
-	struct sb_dp_shm shm;
-	pthread_t thread;
-	atomic_int stop;
-	pthread_mutex_t lock;
-	atomic_int n;
-	union sb_msg cmd[NREC];
-	union sb_msg inject[4];
-	atomic_int n_inject;
-};
-
-static struct rec dp;
-
-static int32_t rec_cmd(void *arg, unsigned w, const union sb_msg *m)
-{
-	struct rec *d = arg;
-	int n;
-
-	(void)w;
-	if (m->h.type == SB_CMD_LEG_ADD)
-		fake_dp_leg_add(&d->shm, m);
-	else if (m->h.type == SB_CMD_LEG_DEL && m->h.leg != SB_LEG_NONE)
-		sb_dp_shm_leg_stats(&d->shm, m->h.leg % 64)->active = 0;
-	pthread_mutex_lock(&d->lock);
-	n = atomic_load(&d->n);
-	if (n < NREC) {
-		d->cmd[n] = *m;
-		atomic_store(&d->n, n + 1);
-	}
-	pthread_mutex_unlock(&d->lock);
-	return 0;
-}
-
-static void rec_idle(void *arg)
-{
-	struct rec *d = arg;
-
-	fake_dp_send(&d->shm, 0, d->inject, (unsigned)atomic_load(&d->n_inject));
-	atomic_store(&d->n_inject, 0);
-}
-
-static void *rec_main(void *arg)
-{
-	struct rec *d = arg;
-
-	fake_dp_serve(&d->shm, &d->stop, rec_cmd, rec_idle, d);
-	return NULL;
-}
-
-/* first PROMPT_PLAY/STOP on leg from index from on, waiting up to ms */
-static int rec_find(int from, unsigned type, uint32_t leg, int ms)
-{
-	for (int t = 0; t < ms / 5; t++) {
-		int n = atomic_load(&dp.n);
-
-		for (int i = from; i < n; i++)
-			if (dp.cmd[i].h.type == type && dp.cmd[i].h.leg == leg)
-				return i;
-		usleep(5000);
-	}
-	return -1;
-}
-
-static uint32_t gen_of(uint32_t leg)
-{
-	uint32_t g = 0;
-	int n = atomic_load(&dp.n);
-
-	for (int i = 0; i < n; i++)
-		if (dp.cmd[i].h.type == SB_CMD_LEG_ADD && dp.cmd[i].h.leg == leg)
-			g = dp.cmd[i].h.leg_gen;
-	return g;
-}
-
-static void prompt_done(uint32_t leg, uint32_t prompt)
-{
-	union sb_msg e;
-
-	memset(&e, 0, sizeof(e));
-	e.prompt_evt.h = (struct sb_msg_hdr){ .type = SB_EVT_PROMPT_DONE,
-					      .len = sizeof(struct sb_evt_prompt), .leg = leg,
-					      .leg_gen = gen_of(leg) };
-	e.prompt_evt.prompt = prompt;
-	e.prompt_evt.reason = SB_PROMPT_END_DONE;
-	while (atomic_load(&dp.n_inject) != 0)
-		usleep(1000);
-	dp.inject[0] = e;
-	atomic_store(&dp.n_inject, 1);
-	while (atomic_load(&dp.n_inject) != 0)
-		usleep(1000);
-}
+/* ---- the recording dataplane (rec_dp.h) ---- */
+static struct rec_dp dp;
 
 /* prompt ids: their order under prompts: */
 enum { P_MOH, P_YOU, P_WAIT, P_MINUTES, P_COMFORT, P_NUM0 };
@@ -159,12 +68,12 @@ static int moh_play(int from, uint32_t *leg, int ms)
  * here), then the music LOOP again.  The index of that LOOP. */
 static int expect_seq(uint32_t leg, int from, const uint32_t *want, unsigned n)
 {
-	int st = rec_find(from, SB_CMD_PROMPT_STOP, leg, 4000), i = st;
+	int st = rec_dp_find_ms(&dp, from, SB_CMD_PROMPT_STOP, leg, 4000), i = st;
 	uint32_t l = leg;
 
 	CHECK(st >= 0);
 	for (unsigned k = 0; k < n; k++) {
-		int j = rec_find(i + 1, SB_CMD_PROMPT_PLAY, leg, 2000);
+		int j = rec_dp_find_ms(&dp, i + 1, SB_CMD_PROMPT_PLAY, leg, 2000);
 
 		if (j < 0 || dp.cmd[j].prompt.prompt != want[k] ||
 		    (dp.cmd[j].prompt.flags & SB_PROMPT_LOOP)) {
@@ -175,8 +84,8 @@ static int expect_seq(uint32_t leg, int from, const uint32_t *want, unsigned n)
 		}
 		/* the next one only after this one's end */
 		usleep(50000);
-		CHECK(rec_find(j + 1, SB_CMD_PROMPT_PLAY, leg, 5) < 0);
-		prompt_done(leg, want[k]);
+		CHECK(rec_dp_find_ms(&dp, j + 1, SB_CMD_PROMPT_PLAY, leg, 5) < 0);
+		CHECK(rec_dp_prompt_done(&dp, leg, want[k]) == 0);
 		i = j;
 	}
 	i = moh_play(i + 1, &l, 2000);
@@ -198,19 +107,10 @@ int main(int argc, char **argv)
 		return T_SKIP;
 	snprintf(inst, sizeof(inst), "sbskla%d", (int)getpid());
 	snprintf(shm_name, sizeof(shm_name), "/switchboard.%s", inst);
-	{
-		struct sb_dp_shm probe;
-
-		if (fake_dp_create(&probe, inst, 1, 100, MEDIA_IP) < 0) {
-			fprintf(stderr, "no /dev/shm: skipping\n");
-			return T_SKIP;
-		}
-		sb_dp_shm_detach(&probe, 1);
+	if (rec_dp_start(&dp, inst, MEDIA_IP) < 0) {
+		fprintf(stderr, "no /dev/shm: skipping\n");
+		return T_SKIP;
 	}
-	memset(&dp, 0, sizeof(dp));
-	pthread_mutex_init(&dp.lock, NULL);
-	T_ASSERT(fake_dp_create(&dp.shm, inst, 1, 100, MEDIA_IP) == 0);
-	T_ASSERT(pthread_create(&dp.thread, NULL, rec_main, &dp) == 0);
 
 	cp_workdir("/tmp/sb_cc_announce_t", dir, cfg, db, logp);
 	p_car = sipc_free_port();
@@ -271,7 +171,7 @@ int main(int argc, char **argv)
 	agent_bye(0, 0);
 	CHECK(offered(0, 2000) == 1);
 	answer(0, 1);
-	CHECK(rec_find(e1 + 1, SB_CMD_PROMPT_STOP, leg1, 2000) > e1);
+	CHECK(rec_dp_find_ms(&dp, e1 + 1, SB_CMD_PROMPT_STOP, leg1, 2000) > e1);
 	caller_cancel(2);
 	usleep(200000);
 	{
@@ -288,10 +188,7 @@ int main(int argc, char **argv)
 	pid = 0;
 	CHECK(cp_db_intf(db, "SELECT count(*) FROM queue_event WHERE event='abandon' AND "
 			     "call_id='queue-call-2' AND position=1") == 1);
-	atomic_store(&dp.stop, 1);
-	pthread_join(dp.thread, NULL);
-	sb_dp_shm_set_state(&dp.shm, SB_DP_STOPPED);
-	sb_dp_shm_detach(&dp.shm, 1);
+	rec_dp_stop(&dp, 1);
 	cc_remove_work(cfg, db);
 	return 0;
 }

@@ -45,98 +45,9 @@
 static uint16_t p_api;
 
 #include "cc_common.h"
+#include "http_test.h"
 
 static struct fake_dp_rec dp;
-
-/* One request on a fresh connection: the status; *out the parsed body
- * (caller's reference; NULL if the body is not JSON). */
-static int http(const char *method, const char *path, const char *auth, const char *body,
-		json_t **out)
-{
-	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(p_api) };
-	char req[4096], resp[65536];
-	size_t got = 0;
-	ssize_t n;
-	int fd, status = -1;
-	const char *b;
-
-	*out = NULL;
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	fd = socket(AF_INET, SOCK_STREAM, 0);
-	CHECK(fd >= 0);
-	CHECK(connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0);
-	n = snprintf(req, sizeof(req), "%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
-		     "%s%s%sContent-Length: %zu\r\n\r\n%s", method, path,
-		     auth ? "Authorization: " : "", auth ? auth : "", auth ? "\r\n" : "",
-		     body ? strlen(body) : 0, body ? body : "");
-	CHECK(write(fd, req, (size_t)n) == n);
-	while (got + 1 < sizeof(resp) && (n = read(fd, resp + got, sizeof(resp) - got - 1)) > 0)
-		got += (size_t)n;
-	resp[got] = '\0';
-	close(fd);
-	CHECK(sscanf(resp, "HTTP/1.1 %d", &status) == 1);
-	b = strstr(resp, "\r\n\r\n");
-	CHECK(b);
-	CHECK(strstr(resp, "Content-Type: application/json") ||
-	      strstr(resp, "content-type: application/json"));
-	*out = json_loads(b + 4, 0, NULL);
-	return status;
-}
-
-/* status and, for an error, the named field */
-static void expect_err(const char *method, const char *path, const char *auth, const char *body,
-		       int status, const char *field)
-{
-	json_t *j;
-	int st = http(method, path, auth, body, &j);
-
-	if (st != status)
-		fprintf(stderr, "%s %s: %d, want %d\n", method, path, st, status);
-	CHECK(st == status);
-	CHECK(j && json_is_string(json_object_get(j, "error")));
-	if (field) {
-		const char *f = json_string_value(json_object_get(j, "field"));
-
-		if (f == NULL || strcmp(f, field) != 0)
-			fprintf(stderr, "%s %s %s: field %s, want %s\n", method, path,
-				body ? body : "", f ? f : "(none)", field);
-		CHECK(f && strcmp(f, field) == 0);
-	}
-	json_decref(j);
-}
-
-static json_t *get_ok(const char *path, const char *auth)
-{
-	json_t *j;
-
-	CHECK(http("GET", path, auth, NULL, &j) == 200);
-	CHECK(j);
-	return j;
-}
-
-static long long jint(json_t *o, const char *k)
-{
-	json_t *v = json_object_get(o, k);
-
-	CHECK(json_is_integer(v));
-	return (long long)json_integer_value(v);
-}
-
-static double jreal(json_t *o, const char *k)
-{
-	json_t *v = json_object_get(o, k);
-
-	CHECK(json_is_number(v));
-	return json_number_value(v);
-}
-
-static const char *jstr(json_t *o, const char *k)
-{
-	json_t *v = json_object_get(o, k);
-
-	CHECK(json_is_string(v));
-	return json_string_value(v);
-}
 
 static void set_state(const char *agent, const char *body, const char *want_state)
 {

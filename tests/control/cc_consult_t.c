@@ -33,10 +33,10 @@
 
 #include "cpdb.h"
 #include "fake_dp.h"
+#include "rec_dp.h"
 #include "sipc_auth.h"
 
 #define MEDIA_IP "203.0.113.10"
-#define NREC 1024
 
 static char dir[64], logp[128], inst[32];
 static pid_t pid;
@@ -53,130 +53,20 @@ static void fail_dump(const char *what, int line)
 
 #define CHECK(c) do { if (!(c)) fail_dump(#c, __LINE__); } while (0)
 
-/* ---- the recording dataplane: every command, in order ---- */
-struct rec {
-	struct sb_dp_shm shm;
-	pthread_t thread;
-	atomic_int stop;
-	pthread_mutex_t lock;
-	atomic_int n;
-	union sb_msg cmd[NREC];
-	union sb_msg inject[1];
-	atomic_int n_inject;
-};
-
-static int32_t rec_cmd(void *arg, unsigned w, const union sb_msg *m)
-{
-	struct rec *d = arg;
-	int n;
-
-	(void)w;
-	if (m->h.type == SB_CMD_LEG_ADD)
-		fake_dp_leg_add(&d->shm, m);
-	else if (m->h.type == SB_CMD_LEG_DEL && m->h.leg != SB_LEG_NONE)
-		sb_dp_shm_leg_stats(&d->shm, m->h.leg % 64)->active = 0;
-	pthread_mutex_lock(&d->lock);
-	n = atomic_load(&d->n);
-	if (n < NREC) {
-		d->cmd[n] = *m;
-		atomic_store(&d->n, n + 1);
-	}
-	pthread_mutex_unlock(&d->lock);
-	return 0;
-}
-
-static void rec_idle(void *arg)
-{
-	struct rec *d = arg;
-
-	if (atomic_load(&d->n_inject) == 0)
-		return;
-	fake_dp_send(&d->shm, 0, d->inject, 1);
-	atomic_store(&d->n_inject, 0);
-}
-
-static void *rec_main(void *arg)
-{
-	struct rec *d = arg;
-
-	fake_dp_serve(&d->shm, &d->stop, rec_cmd, rec_idle, d);
-	return NULL;
-}
-
-static struct rec dp;
-
-#define ANY_LEG 0xfffffffeu
-/* Index of the first command of TYPE on LEG from FROM on, waiting up to
- * 2 s; -1. */
-static int rec_find(int from, unsigned type, uint32_t leg)
-{
-	for (int t = 0; t < 400; t++) {
-		int n = atomic_load(&dp.n);
-
-		for (int i = from; i < n; i++)
-			if (dp.cmd[i].h.type == type && (leg == ANY_LEG || dp.cmd[i].h.leg == leg))
-				return i;
-		usleep(5000);
-	}
-	return -1;
-}
-
-static int rec_count(int from, unsigned type, uint32_t leg)
-{
-	int c = 0, n = atomic_load(&dp.n);
-
-	for (int i = from; i < n; i++)
-		c += dp.cmd[i].h.type == type && (leg == ANY_LEG || dp.cmd[i].h.leg == leg);
-	return c;
-}
-
-static uint32_t leg_at(unsigned port)
-{
-	uint32_t leg = SB_LEG_NONE;
-	int n = atomic_load(&dp.n);
-
-	for (int i = 0; i < n; i++)
-		if (dp.cmd[i].h.type == SB_CMD_LEG_ADD && dp.cmd[i].leg.local_port == port)
-			leg = dp.cmd[i].h.leg;
-	return leg;
-}
-
-static uint32_t gen_of(uint32_t leg)
-{
-	uint32_t g = 0;
-	int n = atomic_load(&dp.n);
-
-	for (int i = 0; i < n; i++)
-		if (dp.cmd[i].h.type == SB_CMD_LEG_ADD && dp.cmd[i].h.leg == leg)
-			g = dp.cmd[i].h.leg_gen;
-	return g;
-}
+/* ---- the recording dataplane (rec_dp.h): every command, in order ---- */
+static struct rec_dp dp;
 
 /* The agent keys DIGITS: one RFC 4733 event each, in order. */
 static void key(uint32_t leg, const char *digits)
 {
-	for (const char *p = digits; *p; p++) {
-		union sb_msg *e = &dp.inject[0];
-
-		for (int t = 0; t < 400 && atomic_load(&dp.n_inject); t++)
-			usleep(5000);
-		CHECK(atomic_load(&dp.n_inject) == 0);
-		memset(e, 0, sizeof(*e));
-		e->dtmf_evt.h = (struct sb_msg_hdr){ .type = SB_EVT_DTMF,
-			.len = sizeof(struct sb_evt_dtmf), .leg = leg, .leg_gen = gen_of(leg) };
-		e->dtmf_evt.digit = (uint8_t)*p;
-		e->dtmf_evt.source = SB_DTMF_SRC_4733;
-		e->dtmf_evt.duration_ms = 120;
-		atomic_store(&dp.n_inject, 1);
-	}
-	for (int t = 0; t < 400 && atomic_load(&dp.n_inject); t++)
-		usleep(5000);
+	for (const char *p = digits; *p; p++)
+		CHECK(rec_dp_dtmf(&dp, leg, *p, 120) == 0);
 }
 
 /* The CONF_JOIN of LEG from FROM on in mode TALK; its conference. */
 static uint32_t joined(int from, uint32_t leg)
 {
-	int i = rec_find(from, SB_CMD_CONF_JOIN, leg);
+	int i = rec_dp_find(&dp, from, SB_CMD_CONF_JOIN, leg);
 
 	CHECK(i >= 0 && dp.cmd[i].conf.mode == SB_CONF_TALK);
 	return dp.cmd[i].conf.conf;
@@ -251,14 +141,14 @@ static void call_up_offer(struct call *k, const char *callid, const char *offer)
 	sipc_respond(&agent, inv, 200, "OK", "ag", ct, ANSWER_PCMU);
 	CHECK(sipc_expect_method(&agent, buf, sizeof(buf), "ACK", 2000) == 0);
 	CHECK(sipc_expect_status(&caller, buf, sizeof(buf), 200, 3000) == 0);
-	k->la = leg_at(body_port(buf));
-	k->lb = leg_at(body_port(inv));
+	k->la = rec_dp_leg_at(&dp, body_port(buf));
+	k->lb = rec_dp_leg_at(&dp, body_port(inv));
 	CHECK(k->la != SB_LEG_NONE && k->lb != SB_LEG_NONE);
 	sip_hdr(buf, "To", k->to, sizeof(k->to));
 	req("ACK", callid, k->to, 10);
 	/* the agent's leg detects DTMF and keeps it from the caller */
 	{
-		int i = rec_find(0, SB_CMD_LEG_MEDIA, k->lb), n = atomic_load(&dp.n);
+		int i = rec_dp_find(&dp, 0, SB_CMD_LEG_MEDIA, k->lb), n = atomic_load(&dp.n);
 
 		for (int j = i + 1; i >= 0 && j < n; j++) /* the last one counts */
 			if (dp.cmd[j].h.type == SB_CMD_LEG_MEDIA && dp.cmd[j].h.leg == k->lb)
@@ -286,14 +176,14 @@ static uint32_t consult(const struct call *k, char *inv, int *mark)
 	CHECK(strstr(inv, "From: <sip:agent1@"));
 	/* narrowed to the codec in use (PCMU) and DTMF */
 	CHECK(strstr(sip_body(inv), " RTP/AVP 0 101\r\n"));
-	ip = rec_find(*mark, SB_CMD_PROMPT_PLAY, k->la);
+	ip = rec_dp_find(&dp, *mark, SB_CMD_PROMPT_PLAY, k->la);
 	CHECK(ip >= 0 && dp.cmd[ip].prompt.prompt == 0 && (dp.cmd[ip].prompt.flags & SB_PROMPT_LOOP));
 	conf = joined(*mark, k->lb);
 	/* the target's leg on the caller's worker, not the caller's or agent's */
-	i = rec_find(*mark, SB_CMD_LEG_ADD, leg_at(body_port(inv)));
+	i = rec_dp_find(&dp, *mark, SB_CMD_LEG_ADD, rec_dp_leg_at(&dp, body_port(inv)));
 	CHECK(i >= 0 && dp.cmd[i].h.leg != k->la && dp.cmd[i].h.leg != k->lb);
 	/* the caller is no longer connected to the agent: nothing else */
-	CHECK(rec_count(*mark, SB_CMD_CONF_JOIN, k->la) == 0);
+	CHECK(rec_dp_count(&dp, *mark, SB_CMD_CONF_JOIN, k->la) == 0);
 	return conf;
 }
 
@@ -301,20 +191,20 @@ static uint32_t consult(const struct call *k, char *inv, int *mark)
 static uint32_t target_answers(const char *inv, uint32_t conf, int mark)
 {
 	char buf[8192], ct[200];
-	uint32_t lt = leg_at(body_port(inv));
+	uint32_t lt = rec_dp_leg_at(&dp, body_port(inv));
 	int im, ij;
 
 	snprintf(ct, sizeof(ct), "Contact: <sip:2001@127.0.0.1:%u>\r\n", tgt.port);
 	sipc_respond(&tgt, inv, 200, "OK", "tg", ct, ANSWER_TGT);
 	CHECK(sipc_expect_method(&tgt, buf, sizeof(buf), "ACK", 2000) == 0);
-	im = rec_find(mark, SB_CMD_LEG_MEDIA, lt);
-	ij = rec_find(mark, SB_CMD_CONF_JOIN, lt);
+	im = rec_dp_find(&dp, mark, SB_CMD_LEG_MEDIA, lt);
+	ij = rec_dp_find(&dp, mark, SB_CMD_CONF_JOIN, lt);
 	CHECK(im >= 0 && ij > im);
 	CHECK(dp.cmd[im].media.codec == SB_DP_CODEC_PCMU && dp.cmd[im].media.dtmf_pt == 101);
 	CHECK(joined(mark, lt) == conf);
 	/* the target's address reached its leg */
 	{
-		int i = rec_find(mark, SB_CMD_LEG_MOD, lt);
+		int i = rec_dp_find(&dp, mark, SB_CMD_LEG_MOD, lt);
 
 		CHECK(i >= 0 && dp.cmd[i].leg.peer_port == 40020);
 	}
@@ -330,7 +220,7 @@ static void expect_bye(struct sipc *s, char *buf)
 /* LEG_CONNECT of X and Y from FROM on */
 static int connected(int from, uint32_t x, uint32_t y)
 {
-	int i = rec_find(from, SB_CMD_LEG_CONNECT, ANY_LEG);
+	int i = rec_dp_find(&dp, from, SB_CMD_LEG_CONNECT, ANY_LEG);
 
 	CHECK(i >= 0);
 	CHECK((dp.cmd[i].h.leg == x && dp.cmd[i].connect.leg_b == y) ||
@@ -367,27 +257,31 @@ static void t_consult_threeway_complete(void)
 	/* *3: three-way */
 	m2 = atomic_load(&dp.n);
 	key(k.lb, "*3");
-	CHECK(rec_find(m2, SB_CMD_PROMPT_STOP, k.la) >= 0);
+	CHECK(rec_dp_find(&dp, m2, SB_CMD_PROMPT_STOP, k.la) >= 0);
 	CHECK(joined(m2, k.la) == conf);
-	CHECK(rec_find(m2, SB_CMD_PROMPT_STOP, k.la) < rec_find(m2, SB_CMD_CONF_JOIN, k.la));
+	CHECK(rec_dp_find(&dp, m2, SB_CMD_PROMPT_STOP, k.la) <
+	      rec_dp_find(&dp, m2, SB_CMD_CONF_JOIN, k.la));
 
 	/* *4: the agent leaves, caller <-> target */
 	m2 = atomic_load(&dp.n);
 	key(k.lb, "*4");
 	expect_bye(&agent, buf);
-	il = rec_find(m2, SB_CMD_CONF_LEAVE, k.lb);
-	CHECK(il >= 0 && rec_find(m2, SB_CMD_CONF_LEAVE, k.la) >= 0 &&
-	      rec_find(m2, SB_CMD_CONF_LEAVE, lt) >= 0);
+	il = rec_dp_find(&dp, m2, SB_CMD_CONF_LEAVE, k.lb);
+	CHECK(il >= 0 && rec_dp_find(&dp, m2, SB_CMD_CONF_LEAVE, k.la) >= 0 &&
+	      rec_dp_find(&dp, m2, SB_CMD_CONF_LEAVE, lt) >= 0);
 	ic = connected(m2, k.la, lt);
-	CHECK(ic > rec_find(m2, SB_CMD_CONF_LEAVE, lt) && ic > rec_find(m2, SB_CMD_CONF_LEAVE, k.la));
-	CHECK(rec_find(m2, SB_CMD_LEG_DEL, k.lb) > ic);
-	CHECK(rec_count(m2, SB_CMD_LEG_DEL, lt) == 0 && rec_count(m2, SB_CMD_LEG_DEL, k.la) == 0);
+	CHECK(ic > rec_dp_find(&dp, m2, SB_CMD_CONF_LEAVE, lt) &&
+	      ic > rec_dp_find(&dp, m2, SB_CMD_CONF_LEAVE, k.la));
+	CHECK(rec_dp_find(&dp, m2, SB_CMD_LEG_DEL, k.lb) > ic);
+	CHECK(rec_dp_count(&dp, m2, SB_CMD_LEG_DEL, lt) == 0 &&
+	      rec_dp_count(&dp, m2, SB_CMD_LEG_DEL, k.la) == 0);
 	CHECK(sipc_recv(&caller, buf, sizeof(buf), 50) < 0);
 	CHECK(log_has("attended transfer by agent1 to 2001"));
 
 	/* the caller hangs up: the target gets the BYE, in its own dialog */
 	caller_bye(&k, &tgt, tcid);
-	CHECK(rec_find(m2, SB_CMD_LEG_DEL, lt) >= 0 && rec_find(m2, SB_CMD_LEG_DEL, k.la) >= 0);
+	CHECK(rec_dp_find(&dp, m2, SB_CMD_LEG_DEL, lt) >= 0 &&
+	      rec_dp_find(&dp, m2, SB_CMD_LEG_DEL, k.la) >= 0);
 }
 
 static void t_cancel(void)
@@ -403,12 +297,12 @@ static void t_cancel(void)
 	m2 = atomic_load(&dp.n);
 	key(k.lb, "*5");
 	expect_bye(&tgt, buf);
-	CHECK(rec_find(m2, SB_CMD_CONF_LEAVE, k.lb) >= 0);
-	CHECK(rec_find(m2, SB_CMD_PROMPT_STOP, k.la) >= 0);
+	CHECK(rec_dp_find(&dp, m2, SB_CMD_CONF_LEAVE, k.lb) >= 0);
+	CHECK(rec_dp_find(&dp, m2, SB_CMD_PROMPT_STOP, k.la) >= 0);
 	ic = connected(m2, k.la, k.lb);
-	CHECK(ic > rec_find(m2, SB_CMD_CONF_LEAVE, k.lb));
-	CHECK(rec_find(m2, SB_CMD_LEG_DEL, lt) >= 0);
-	CHECK(rec_count(m2, SB_CMD_CONF_LEAVE, k.la) == 0); /* it never joined */
+	CHECK(ic > rec_dp_find(&dp, m2, SB_CMD_CONF_LEAVE, k.lb));
+	CHECK(rec_dp_find(&dp, m2, SB_CMD_LEG_DEL, lt) >= 0);
+	CHECK(rec_dp_count(&dp, m2, SB_CMD_CONF_LEAVE, k.la) == 0); /* it never joined */
 	CHECK(sipc_recv(&agent, buf, sizeof(buf), 50) < 0 && sipc_recv(&caller, buf, sizeof(buf), 10) < 0);
 	/* the agent is with the caller again: a normal hang-up */
 	caller_bye(&k, &agent, NULL);
@@ -425,10 +319,10 @@ static void t_busy(void)
 	m2 = atomic_load(&dp.n);
 	sipc_respond(&tgt, inv, 486, "Busy Here", "tb", NULL, NULL);
 	CHECK(sipc_expect_method(&tgt, buf, sizeof(buf), "ACK", 2000) == 0);
-	CHECK(rec_find(m2, SB_CMD_CONF_LEAVE, k.lb) >= 0);
-	CHECK(rec_find(m2, SB_CMD_PROMPT_STOP, k.la) >= 0);
+	CHECK(rec_dp_find(&dp, m2, SB_CMD_CONF_LEAVE, k.lb) >= 0);
+	CHECK(rec_dp_find(&dp, m2, SB_CMD_PROMPT_STOP, k.la) >= 0);
 	connected(m2, k.la, k.lb);
-	CHECK(rec_find(m2, SB_CMD_LEG_DEL, leg_at(body_port(inv))) >= 0);
+	CHECK(rec_dp_find(&dp, m2, SB_CMD_LEG_DEL, rec_dp_leg_at(&dp, body_port(inv))) >= 0);
 	CHECK(sipc_recv(&agent, buf, sizeof(buf), 50) < 0 && sipc_recv(&tgt, buf, sizeof(buf), 10) < 0);
 	/* and a digit that is no code changes nothing */
 	m2 = atomic_load(&dp.n);
@@ -454,9 +348,10 @@ static void t_caller_hangup(uint32_t conf_before)
 	CHECK(sipc_expect_status(&caller, buf, sizeof(buf), 200, 2000) == 0);
 	expect_bye(&agent, buf);
 	expect_bye(&tgt, buf);
-	CHECK(rec_find(m2, SB_CMD_LEG_DEL, k.la) >= 0 && rec_find(m2, SB_CMD_LEG_DEL, k.lb) >= 0 &&
-	      rec_find(m2, SB_CMD_LEG_DEL, lt) >= 0);
-	CHECK(rec_count(m2, SB_CMD_LEG_CONNECT, ANY_LEG) == 0);
+	CHECK(rec_dp_find(&dp, m2, SB_CMD_LEG_DEL, k.la) >= 0 &&
+	      rec_dp_find(&dp, m2, SB_CMD_LEG_DEL, k.lb) >= 0 &&
+	      rec_dp_find(&dp, m2, SB_CMD_LEG_DEL, lt) >= 0);
+	CHECK(rec_dp_count(&dp, m2, SB_CMD_LEG_CONNECT, ANY_LEG) == 0);
 }
 
 static void t_agent_hangup(uint32_t conf_before)
@@ -500,10 +395,10 @@ static void t_no_te(void)
 	call_up_offer(&k, "cs-6", SDP_HEAD "m=audio 40000 RTP/AVP 8 0\r\n");
 	CHECK(strstr(sip_body(k.inv), " RTP/AVP 0 8 101\r\n") &&
 	      strstr(sip_body(k.inv), "a=rtpmap:101 telephone-event/8000\r\n"));
-	i = rec_find(0, SB_CMD_LEG_MEDIA, k.lb);
+	i = rec_dp_find(&dp, 0, SB_CMD_LEG_MEDIA, k.lb);
 	CHECK(i >= 0 && dp.cmd[i].media.dtmf_pt == 101 && dp.cmd[i].media.codec == SB_DP_CODEC_PCMU);
 	/* ... and the caller's leg carries no DTMF (the caller has none) */
-	i = rec_find(0, SB_CMD_LEG_MEDIA, k.la);
+	i = rec_dp_find(&dp, 0, SB_CMD_LEG_MEDIA, k.la);
 	CHECK(i >= 0 && dp.cmd[i].media.dtmf_pt == 0);
 	caller_bye(&k, &agent, NULL);
 }
@@ -527,19 +422,10 @@ int main(int argc, char **argv)
 	if (argc < 2)
 		return T_SKIP;
 	snprintf(inst, sizeof(inst), "cons%d", (int)getpid());
-	{
-		struct sb_dp_shm probe;
-
-		if (fake_dp_create(&probe, inst, 1, 100, MEDIA_IP) < 0) {
-			fprintf(stderr, "no /dev/shm: skipping\n");
-			return T_SKIP;
-		}
-		sb_dp_shm_detach(&probe, 1);
+	if (rec_dp_start(&dp, inst, MEDIA_IP) < 0) {
+		fprintf(stderr, "no /dev/shm: skipping\n");
+		return T_SKIP;
 	}
-	memset(&dp, 0, sizeof(dp));
-	pthread_mutex_init(&dp.lock, NULL);
-	T_ASSERT(fake_dp_create(&dp.shm, inst, 1, 100, MEDIA_IP) == 0);
-	T_ASSERT(pthread_create(&dp.thread, NULL, rec_main, &dp) == 0);
 	cp_workdir("/tmp/sb_cc_consult_t", dir, cfg, db, logp);
 	p_sip = sipc_free_port();
 	cp_write_cfg(cfg, "instance: %s\nsip:\n  listen: [127.0.0.1:%u]\n  ring_timeout: 10\n"
@@ -562,7 +448,7 @@ int main(int argc, char **argv)
 	reg(&tgt, "2001");
 
 	t_consult_threeway_complete();
-	conf0 = dp.cmd[rec_find(0, SB_CMD_CONF_JOIN, ANY_LEG)].conf.conf;
+	conf0 = dp.cmd[rec_dp_find(&dp, 0, SB_CMD_CONF_JOIN, ANY_LEG)].conf.conf;
 	t_cancel();
 	t_busy();
 	t_caller_hangup(conf0);
@@ -595,10 +481,7 @@ int main(int argc, char **argv)
 	CHECK(cp_db_int(db, "SELECT count(*) FROM queue_event WHERE event='transfer'") == 2);
 	CHECK(cp_db_int(db, "SELECT count(*) FROM queue_event WHERE event='complete' AND "
 			    "call_id IN ('cs-2','cs-3','cs-4') AND agent='agent1'") == 3);
-	atomic_store(&dp.stop, 1);
-	pthread_join(dp.thread, NULL);
-	sb_dp_shm_set_state(&dp.shm, SB_DP_STOPPED);
-	sb_dp_shm_detach(&dp.shm, 1);
+	rec_dp_stop(&dp, 1);
 	snprintf(buf, sizeof(buf), "rm -rf %s", dir);
 	T_ASSERT(system(buf) == 0);
 	return 0;

@@ -41,10 +41,10 @@
 
 #include "cpdb.h"
 #include "fake_dp.h"
+#include "rec_dp.h"
 #include "sipc_auth.h"
 
 #define MEDIA_IP "203.0.113.10"
-#define NREC 512
 
 static char dir[64], logp[128], inst[32], cfg[128], db[128];
 static pid_t pid;
@@ -62,137 +62,19 @@ static void fail_dump(const char *what, int line)
 
 #define CHECK(c) do { if (!(c)) fail_dump(#c, __LINE__); } while (0)
 
-/* ---- the recording dataplane: every command, in order ---- */
-struct rec {
-	struct sb_dp_shm shm;
-	pthread_t thread;
-	atomic_int stop;
-	pthread_mutex_t lock;
-	atomic_int n;
-	union sb_msg cmd[NREC];
-	union sb_msg inject[4];
-	atomic_int n_inject;
-};
+#include "http_test.h"
 
-static struct rec dp;
-
-static int32_t rec_cmd(void *arg, unsigned w, const union sb_msg *m)
-{
-	struct rec *d = arg;
-	int n;
-
-	(void)w;
-	if (m->h.type == SB_CMD_LEG_ADD)
-		fake_dp_leg_add(&d->shm, m);
-	else if (m->h.type == SB_CMD_LEG_DEL && m->h.leg != SB_LEG_NONE)
-		sb_dp_shm_leg_stats(&d->shm, m->h.leg % 64)->active = 0;
-	pthread_mutex_lock(&d->lock);
-	n = atomic_load(&d->n);
-	if (n < NREC) {
-		d->cmd[n] = *m;
-		atomic_store(&d->n, n + 1);
-	}
-	pthread_mutex_unlock(&d->lock);
-	return 0;
-}
-
-static void rec_idle(void *arg)
-{
-	struct rec *d = arg;
-
-	fake_dp_send(&d->shm, 0, d->inject, (unsigned)atomic_load(&d->n_inject));
-	atomic_store(&d->n_inject, 0);
-}
-
-static void *rec_main(void *arg)
-{
-	struct rec *d = arg;
-
-	fake_dp_serve(&d->shm, &d->stop, rec_cmd, rec_idle, d);
-	return NULL;
-}
-
-#define ANY_LEG 0xfffffffeu
-/* first command of TYPE from FROM on (on LEG unless ANY_LEG), waiting up
- * to 2 s; -1 */
-static int rec_find(int from, unsigned type, uint32_t leg)
-{
-	for (int t = 0; t < 400; t++) {
-		int n = atomic_load(&dp.n);
-
-		for (int i = from; i < n; i++)
-			if (dp.cmd[i].h.type == type && (leg == ANY_LEG || dp.cmd[i].h.leg == leg))
-				return i;
-		usleep(5000);
-	}
-	return -1;
-}
-
-static int rec_count(int from, unsigned type, uint32_t leg)
-{
-	int c = 0, n = atomic_load(&dp.n);
-
-	for (int i = from; i < n; i++)
-		c += dp.cmd[i].h.type == type && (leg == ANY_LEG || dp.cmd[i].h.leg == leg);
-	return c;
-}
-
-static uint32_t leg_at(unsigned port)
-{
-	uint32_t leg = SB_LEG_NONE;
-	int n = atomic_load(&dp.n);
-
-	for (int i = 0; i < n; i++)
-		if (dp.cmd[i].h.type == SB_CMD_LEG_ADD && dp.cmd[i].leg.local_port == port)
-			leg = dp.cmd[i].h.leg;
-	return leg;
-}
-
-static uint32_t gen_of(uint32_t leg)
-{
-	uint32_t g = 0;
-	int n = atomic_load(&dp.n);
-
-	for (int i = 0; i < n; i++)
-		if (dp.cmd[i].h.type == SB_CMD_LEG_ADD && dp.cmd[i].h.leg == leg)
-			g = dp.cmd[i].h.leg_gen;
-	return g;
-}
-
-static void inject(const union sb_msg *e)
-{
-	while (atomic_load(&dp.n_inject) != 0)
-		usleep(1000);
-	dp.inject[0] = *e;
-	atomic_store(&dp.n_inject, 1);
-	while (atomic_load(&dp.n_inject) != 0)
-		usleep(1000);
-}
+/* ---- the recording dataplane (rec_dp.h): every command, in order ---- */
+static struct rec_dp dp;
 
 static void dtmf(uint32_t leg, char digit)
 {
-	union sb_msg e;
-
-	memset(&e, 0, sizeof(e));
-	e.dtmf_evt.h = (struct sb_msg_hdr){ .type = SB_EVT_DTMF, .len = sizeof(struct sb_evt_dtmf),
-					    .leg = leg, .leg_gen = gen_of(leg) };
-	e.dtmf_evt.digit = (uint8_t)digit;
-	e.dtmf_evt.source = SB_DTMF_SRC_4733;
-	e.dtmf_evt.duration_ms = 100;
-	inject(&e);
+	CHECK(rec_dp_dtmf(&dp, leg, digit, 100) == 0);
 }
 
 static void prompt_done(uint32_t leg, uint32_t prompt)
 {
-	union sb_msg e;
-
-	memset(&e, 0, sizeof(e));
-	e.prompt_evt.h = (struct sb_msg_hdr){ .type = SB_EVT_PROMPT_DONE,
-					      .len = sizeof(struct sb_evt_prompt), .leg = leg,
-					      .leg_gen = gen_of(leg) };
-	e.prompt_evt.prompt = prompt;
-	e.prompt_evt.reason = SB_PROMPT_END_DONE;
-	inject(&e);
+	CHECK(rec_dp_prompt_done(&dp, leg, prompt) == 0);
 }
 
 /* ---- SIP ---- */
@@ -233,7 +115,7 @@ static uint32_t ivr_call(const char *user, const char *callid, char *to, size_t 
 	CHECK(strstr(sip_body(ok), "telephone-event") != NULL);
 	sip_hdr(ok, "To", to, to_cap);
 	req("ACK", user, callid, to, 10, NULL);
-	return leg_at(port);
+	return rec_dp_leg_at(&dp, port);
 }
 
 /* the server's BYE to the caller, answered */
@@ -248,7 +130,7 @@ static void expect_bye(void)
 /* PROMPT_PLAY of PROMPT (once, not a loop) on LEG from FROM on: its index */
 static int expect_play(int from, uint32_t leg, uint32_t prompt)
 {
-	int i = rec_find(from, SB_CMD_PROMPT_PLAY, leg);
+	int i = rec_dp_find(&dp, from, SB_CMD_PROMPT_PLAY, leg);
 
 	if (i < 0 || dp.cmd[i].prompt.prompt != prompt || (dp.cmd[i].prompt.flags & SB_PROMPT_LOOP)) {
 		fprintf(stderr, "expected PROMPT_PLAY %u once at >= %d, got %d (prompt %u flags %u)\n",
@@ -333,7 +215,7 @@ static void t_menu(void)
 	CHECK(la != SB_LEG_NONE);
 	/* the caller's codec and DTMF detection (stripped: the IVR owns the
 	 * digits) before the first prompt */
-	im = rec_find(mark, SB_CMD_LEG_MEDIA, la);
+	im = rec_dp_find(&dp, mark, SB_CMD_LEG_MEDIA, la);
 	ip = expect_play(mark, la, P_WELCOME);
 	CHECK(im >= 0 && im < ip);
 	CHECK(dp.cmd[im].media.codec == SB_DP_CODEC_PCMU);
@@ -341,7 +223,7 @@ static void t_menu(void)
 	      (SB_MEDIA_DTMF_4733 | SB_MEDIA_DTMF_STRIP));
 	/* barge-in: '1' stops the welcome and plays the sub-menu */
 	dtmf(la, '1');
-	is = rec_find(ip, SB_CMD_PROMPT_STOP, la);
+	is = rec_dp_find(&dp, ip, SB_CMD_PROMPT_STOP, la);
 	CHECK(is > ip);
 	ip = expect_play(is, la, P_SALES);
 	prompt_done(la, P_SALES);
@@ -350,12 +232,13 @@ static void t_menu(void)
 	dtmf(la, '2');
 	/* the sub-menu's prompt had ended: nothing to stop; into the queue */
 	CHECK(sipc_expect_method(&agent, inv, sizeof(inv), "INVITE", 3000) == 0);
-	CHECK(rec_count(mark, SB_CMD_PROMPT_STOP, la) == 0);
-	i = rec_find(mark, SB_CMD_PROMPT_PLAY, la);
-	CHECK(i >= 0 && dp.cmd[i].prompt.prompt == P_MOH && (dp.cmd[i].prompt.flags & SB_PROMPT_LOOP));
+	CHECK(rec_dp_count(&dp, mark, SB_CMD_PROMPT_STOP, la) == 0);
+	i = rec_dp_find(&dp, mark, SB_CMD_PROMPT_PLAY, la);
+	CHECK(i >= 0 && dp.cmd[i].prompt.prompt == P_MOH &&
+	      (dp.cmd[i].prompt.flags & SB_PROMPT_LOOP));
 	/* DTMF relayed again once the IVR let go */
 	{
-		int j = rec_find(mark, SB_CMD_LEG_MEDIA, la);
+		int j = rec_dp_find(&dp, mark, SB_CMD_LEG_MEDIA, la);
 
 		CHECK(j >= 0 && j < i && !(dp.cmd[j].media.flags & SB_MEDIA_DTMF_STRIP));
 	}
@@ -375,9 +258,9 @@ static void t_menu(void)
 	sipc_respond(&agent, inv, 200, "OK", "ag1", ct,
 		     SDP_HEAD "m=audio 40010 RTP/AVP 0 101\r\na=rtpmap:101 telephone-event/8000\r\n");
 	CHECK(sipc_expect_method(&agent, buf, sizeof(buf), "ACK", 2000) == 0);
-	is = rec_find(i, SB_CMD_PROMPT_STOP, la);
+	is = rec_dp_find(&dp, i, SB_CMD_PROMPT_STOP, la);
 	{
-		int ic = rec_find(i, SB_CMD_LEG_CONNECT, ANY_LEG);
+		int ic = rec_dp_find(&dp, i, SB_CMD_LEG_CONNECT, ANY_LEG);
 
 		CHECK(is > i && ic > is);
 	}
@@ -400,20 +283,20 @@ static void t_invalid(void)
 	la = ivr_call("800300", "ivr-2", to, sizeof(to));
 	ip = expect_play(mark, la, P_WELCOME);
 	dtmf(la, '7');
-	is = rec_find(ip, SB_CMD_PROMPT_STOP, la);
+	is = rec_dp_find(&dp, ip, SB_CMD_PROMPT_STOP, la);
 	CHECK(is > ip);
 	ip = expect_play(is, la, P_INVALID);
 	prompt_done(la, P_INVALID);
 	ip = expect_play(ip + 1, la, P_WELCOME);
 	/* repeat: the welcome again from the start */
 	dtmf(la, '9');
-	is = rec_find(ip, SB_CMD_PROMPT_STOP, la);
+	is = rec_dp_find(&dp, ip, SB_CMD_PROMPT_STOP, la);
 	CHECK(is > ip);
 	ip = expect_play(is, la, P_WELCOME);
 	dtmf(la, '#');
 	expect_bye();
-	CHECK(rec_find(ip, SB_CMD_PROMPT_STOP, la) > ip);
-	CHECK(rec_find(ip, SB_CMD_LEG_DEL, la) > ip);
+	CHECK(rec_dp_find(&dp, ip, SB_CMD_PROMPT_STOP, la) > ip);
+	CHECK(rec_dp_find(&dp, ip, SB_CMD_LEG_DEL, la) > ip);
 }
 
 /* no digit: the menu again after the timeout, then timeout_action */
@@ -434,12 +317,13 @@ static void t_timeout(void)
 	clock_gettime(CLOCK_MONOTONIC, &b);
 	ms = (b.tv_sec - a.tv_sec) * 1000 + (b.tv_nsec - a.tv_nsec) / 1000000;
 	CHECK(ms >= 900); /* `timeout: 1` after the prompt's end, not before */
-	CHECK(rec_count(ip, SB_CMD_PROMPT_STOP, la) == 0); /* it had ended: nothing stopped */
+	/* it had ended: nothing stopped */
+	CHECK(rec_dp_count(&dp, ip, SB_CMD_PROMPT_STOP, la) == 0);
 	/* retries: 1 -> the second timeout is the timeout_action (hangup) */
 	CHECK(sipc_recv(&caller, buf, sizeof(buf), 500) < 0);
 	prompt_done(la, P_WELCOME);
 	expect_bye();
-	CHECK(rec_count(ip2 + 1, SB_CMD_PROMPT_PLAY, la) == 0);
+	CHECK(rec_dp_count(&dp, ip2 + 1, SB_CMD_PROMPT_PLAY, la) == 0);
 }
 
 /* closed hours: the closed branch's prompt, then hang up */
@@ -452,10 +336,10 @@ static void t_closed(void)
 
 	la = ivr_call("800400", "ivr-4", to, sizeof(to));
 	ip = expect_play(mark, la, P_CLOSED);
-	CHECK(rec_count(mark, SB_CMD_PROMPT_PLAY, la) == 1); /* never the welcome */
+	CHECK(rec_dp_count(&dp, mark, SB_CMD_PROMPT_PLAY, la) == 1); /* never the welcome */
 	prompt_done(la, P_CLOSED);
 	expect_bye();
-	CHECK(rec_count(ip + 1, SB_CMD_PROMPT_PLAY, la) == 0);
+	CHECK(rec_dp_count(&dp, ip + 1, SB_CMD_PROMPT_PLAY, la) == 0);
 }
 
 /* transfer to an agent: INVITE, its 200 connects (no second 200 to the
@@ -470,14 +354,14 @@ static void t_agent(void)
 	ip = expect_play(mark, la, P_WELCOME);
 	dtmf(la, '8');
 	CHECK(sipc_expect_method(&agent, inv, sizeof(inv), "INVITE", 3000) == 0);
-	CHECK(rec_find(ip, SB_CMD_PROMPT_STOP, la) > ip); /* barge-in */
+	CHECK(rec_dp_find(&dp, ip, SB_CMD_PROMPT_STOP, la) > ip); /* barge-in */
 	snprintf(ct, sizeof(ct), "Contact: <sip:agent1@127.0.0.1:%u>\r\n", agent.port);
 	sipc_respond(&agent, inv, 200, "OK", "ag5", ct,
 		     SDP_HEAD "m=audio 40010 RTP/AVP 0 101\r\na=rtpmap:101 telephone-event/8000\r\n");
 	CHECK(sipc_expect_method(&agent, buf, sizeof(buf), "ACK", 2000) == 0);
-	ic = rec_find(ip, SB_CMD_LEG_CONNECT, ANY_LEG);
+	ic = rec_dp_find(&dp, ip, SB_CMD_LEG_CONNECT, ANY_LEG);
 	CHECK(ic > ip);
-	CHECK(rec_count(ip + 1, SB_CMD_PROMPT_PLAY, la) == 0); /* no music: not queued */
+	CHECK(rec_dp_count(&dp, ip + 1, SB_CMD_PROMPT_PLAY, la) == 0); /* no music: not queued */
 	CHECK(sipc_recv(&caller, buf, sizeof(buf), 300) < 0);
 	{
 		char from[1024], ato[1024], cid[128];
@@ -518,40 +402,17 @@ static void t_abandon(void)
 	CHECK(sipc_recv(&caller, buf, sizeof(buf), 200) < 0); /* no BYE back: it left */
 }
 
-/* GET PATH with a bearer token: the status, *out the JSON body */
+/* GET PATH with the bearer TOKEN: the status, *out the JSON body (there
+ * must be one) */
 static int http_get(const char *path, const char *token, json_t **out)
 {
-	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(p_api) };
-	char req[1024], resp[65536];
-	size_t got = 0;
-	ssize_t n;
-	int fd, status = -1;
-	const char *b;
+	char auth[128];
+	int status;
 
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	fd = socket(AF_INET, SOCK_STREAM, 0);
-	CHECK(fd >= 0);
-	CHECK(connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0);
-	n = snprintf(req, sizeof(req), "GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-		     "Connection: close\r\nAuthorization: Bearer %s\r\n\r\n", path, token);
-	CHECK(write(fd, req, (size_t)n) == n);
-	while (got + 1 < sizeof(resp) && (n = read(fd, resp + got, sizeof(resp) - got - 1)) > 0)
-		got += (size_t)n;
-	resp[got] = '\0';
-	close(fd);
-	CHECK(sscanf(resp, "HTTP/1.1 %d", &status) == 1);
-	b = strstr(resp, "\r\n\r\n");
-	CHECK(b != NULL);
-	*out = json_loads(b + 4, 0, NULL);
+	snprintf(auth, sizeof(auth), "Bearer %s", token);
+	status = http("GET", path, auth, NULL, out);
 	CHECK(*out != NULL);
 	return status;
-}
-
-static const char *jstr(json_t *o, const char *key)
-{
-	const char *s = json_string_value(json_object_get(o, key));
-
-	return s ? s : "";
 }
 
 /* GET /v1/ivrs: the tenant's menus, actions spelt as configured, hours now */
@@ -607,19 +468,10 @@ int main(int argc, char **argv)
 		return T_SKIP;
 	setenv("SB_CONTROL", argv[1], 1);
 	snprintf(inst, sizeof(inst), "ivr%d", (int)getpid());
-	{
-		struct sb_dp_shm probe;
-
-		if (fake_dp_create(&probe, inst, 1, 100, MEDIA_IP) < 0) {
-			fprintf(stderr, "no /dev/shm: skipping\n");
-			return T_SKIP;
-		}
-		sb_dp_shm_detach(&probe, 1);
+	if (rec_dp_start(&dp, inst, MEDIA_IP) < 0) {
+		fprintf(stderr, "no /dev/shm: skipping\n");
+		return T_SKIP;
 	}
-	memset(&dp, 0, sizeof(dp));
-	pthread_mutex_init(&dp.lock, NULL);
-	T_ASSERT(fake_dp_create(&dp.shm, inst, 1, 100, MEDIA_IP) == 0);
-	T_ASSERT(pthread_create(&dp.thread, NULL, rec_main, &dp) == 0);
 	cp_workdir("/tmp/sb_cc_ivr_t", dir, cfg, db, logp);
 	start();
 	t_menu();
@@ -649,10 +501,7 @@ int main(int argc, char **argv)
 			    "event='abandon'") == 1);
 	CHECK(cp_db_int(db, "SELECT count(*) FROM cdr WHERE call_id='ivr-6' AND "
 			    "hangup_by='caller' AND status=200") == 1);
-	atomic_store(&dp.stop, 1);
-	pthread_join(dp.thread, NULL);
-	sb_dp_shm_set_state(&dp.shm, SB_DP_STOPPED);
-	sb_dp_shm_detach(&dp.shm, 1);
+	rec_dp_stop(&dp, 1);
 	snprintf(buf, sizeof(buf), "rm -rf %s", dir);
 	T_ASSERT(system(buf) == 0);
 	return 0;

@@ -43,44 +43,15 @@
 static uint16_t p_api;
 
 #include "cc_common.h"
+#include "http_test.h"
 
 static struct fake_dp_rec dp;
-
-/* One request on a fresh connection: the status; *out the parsed body. */
-static int http(const char *method, const char *path, const char *body, json_t **out)
-{
-	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(p_api) };
-	char req[4096], resp[65536];
-	size_t got = 0;
-	ssize_t n;
-	int fd, status = -1;
-	const char *b;
-
-	*out = NULL;
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	fd = socket(AF_INET, SOCK_STREAM, 0);
-	CHECK(fd >= 0);
-	CHECK(connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0);
-	n = snprintf(req, sizeof(req), "%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
-		     "Authorization: " AUTH "\r\nContent-Length: %zu\r\n\r\n%s", method, path,
-		     body ? strlen(body) : 0, body ? body : "");
-	CHECK(write(fd, req, (size_t)n) == n);
-	while (got + 1 < sizeof(resp) && (n = read(fd, resp + got, sizeof(resp) - got - 1)) > 0)
-		got += (size_t)n;
-	resp[got] = '\0';
-	close(fd);
-	CHECK(sscanf(resp, "HTTP/1.1 %d", &status) == 1);
-	b = strstr(resp, "\r\n\r\n");
-	CHECK(b);
-	*out = json_loads(b + 4, 0, NULL);
-	return status;
-}
 
 /* a 400 whose JSON error names field */
 static void bad_patch(const char *path, const char *body, const char *field)
 {
 	json_t *j;
-	int st = http("PATCH", path, body, &j);
+	int st = http("PATCH", path, AUTH, body, &j);
 	const char *f = j ? json_string_value(json_object_get(j, "field")) : NULL;
 
 	if (st != 400 || f == NULL || strcmp(f, field) != 0)
@@ -155,10 +126,10 @@ int main(int argc, char **argv)
 	agent_bye(1, 1);
 
 	/* ---------- c. the API shows and checks skills ---------- */
-	CHECK(http("GET", "/v1/agents/agent2", NULL, &j) == 200);
+	CHECK(http("GET", "/v1/agents/agent2", AUTH, NULL, &j) == 200);
 	CHECK(skill_of(j, "billing") == 2 && skill_of(j, "french") == 3);
 	json_decref(j);
-	CHECK(http("GET", "/v1/queues/bill", NULL, &j) == 200);
+	CHECK(http("GET", "/v1/queues/bill", AUTH, NULL, &j) == 200);
 	CHECK(skill_of(j, "billing") == 4 && skill_of(j, "french") == 0);
 	st = json_object_get(j, "steps");
 	CHECK(json_is_array(st) && json_array_size(st) == 1);
@@ -173,7 +144,8 @@ int main(int argc, char **argv)
 	bad_patch("/v1/queues/bill", "{\"steps\": [{\"after\": 3}]}", "steps");
 
 	/* ---------- d. an agent's new skills route at once ---------- */
-	CHECK(http("PATCH", "/v1/agents/agent2", "{\"skills\": {\"billing\": 6}}", &j) == 200);
+	CHECK(http("PATCH", "/v1/agents/agent2", AUTH, "{\"skills\": {\"billing\": 6}}", &j)
+	      == 200);
 	CHECK(skill_of(j, "billing") == 6 && skill_of(j, "french") == 0);
 	json_decref(j);
 	call_in(2, "800100");
@@ -182,14 +154,14 @@ int main(int argc, char **argv)
 	agent_bye(1, 2);
 
 	/* ---------- e. a queue's new requirement, and back ---------- */
-	CHECK(http("PATCH", "/v1/queues/bill", "{\"skills\": {\"billing\": 7}, \"steps\": []}",
-		   &j) == 200);
+	CHECK(http("PATCH", "/v1/queues/bill", AUTH,
+		   "{\"skills\": {\"billing\": 7}, \"steps\": []}", &j) == 200);
 	CHECK(skill_of(j, "billing") == 7);
 	CHECK(json_array_size(json_object_get(j, "steps")) == 0);
 	json_decref(j);
 	call_in(3, "800100");
 	no_offer(2500);                             /* no one has 7, no step */
-	CHECK(http("PATCH", "/v1/queues/bill", "{\"skills\": {\"billing\": 6}}", &j) == 200);
+	CHECK(http("PATCH", "/v1/queues/bill", AUTH, "{\"skills\": {\"billing\": 6}}", &j) == 200);
 	json_decref(j);
 	CHECK(offered(1, 1000) == 3);
 	answer(1, 3);
