@@ -702,7 +702,8 @@ static int parse_queues(struct cfg_ctx *x, yaml_node_t *s)
 					    "service_level", "short_abandon", "moh", "record",
 					    "skills", "steps", "announce_every", "announce_position",
 					    "announce_wait", "announce_minutes", "comfort",
-					    "comfort_every", "aht" };
+					    "comfort_every", "aht", "callback_digit",
+					    "early_media" };
 	enum { NK = sizeof(keys) / sizeof(keys[0]) };
 	size_t n;
 
@@ -746,6 +747,12 @@ static int parse_queues(struct cfg_ctx *x, yaml_node_t *s)
 			int kr = key_at(keys, NK, "record");
 
 			if (v[kr] && (rc = get_bool(x, k[kr], v[kr], &q->record)))
+				return rc;
+		}
+		{ /* early media: the caller is answered 183 while waiting (b2bua/early.c) */
+			int ke = key_at(keys, NK, "early_media");
+
+			if (v[ke] && (rc = get_bool(x, k[ke], v[ke], &q->early_media)))
 				return rc;
 		}
 		if (v[1]) {
@@ -859,6 +866,18 @@ static int parse_queues(struct cfg_ctx *x, yaml_node_t *s)
 		}
 		if ((rc = parse_queue_announce(x, keys, NK, v, k, q)))
 			return rc;
+		{ /* the digit a waiting caller presses for a callback */
+			int kb = key_at(keys, NK, "callback_digit");
+
+			if (v[kb]) {
+				if (v[kb]->type != YAML_SCALAR_NODE || v[kb]->data.scalar.length != 1 ||
+				    !scalar(v[kb])[0] ||
+				    !strchr("0123456789*#", scalar(v[kb])[0]))
+					return cfg_err(x, v[kb], "queue '%s': 'callback_digit' must be "
+						       "one of 0-9, * or #", q->name);
+				q->callback_digit = scalar(v[kb])[0];
+			}
+		}
 	}
 	return 0;
 }
@@ -1223,7 +1242,7 @@ static int parse_supervision(struct cfg_ctx *x, yaml_node_t *m)
 static int parse_recording(struct cfg_ctx *x, yaml_node_t *m)
 {
 	static const char *const keys[] = { "dir", "format", "segment_s", "retention_days",
-					    "retention", "sweep_s", "mask_dtmf" };
+					    "retention", "sweep_s", "mask_dtmf", "supervisor" };
 	static const struct { const char *name; uint8_t fmt; } fmts[] = {
 		{ "g711", SB_DP_REC_G711 }, { "wav-g711", SB_DP_REC_G711 },
 		{ "pcm16", SB_DP_REC_PCM16 }, { "wav-pcm16", SB_DP_REC_PCM16 },
@@ -1231,8 +1250,8 @@ static int parse_recording(struct cfg_ctx *x, yaml_node_t *m)
 		{ "ogg-opus-mono", SB_DP_REC_OPUS_MONO }, { "pcap", SB_DP_REC_PCAP },
 	};
 	struct sb_cfg_recording *r = &x->c->recording;
-	yaml_node_t *v[7] = { 0 }, *k[7] = { 0 };
-	int rc = map_keys(x, m, "'recording'", keys, 7, v, k);
+	yaml_node_t *v[8] = { 0 }, *k[8] = { 0 };
+	int rc = map_keys(x, m, "'recording'", keys, 8, v, k);
 
 	if (rc)
 		return rc;
@@ -1255,6 +1274,8 @@ static int parse_recording(struct cfg_ctx *x, yaml_node_t *m)
 		r->pcm16 = r->format == SB_DP_REC_PCM16;
 	}
 	if (v[6] && (rc = get_bool(x, k[6], v[6], &r->mask_dtmf)))
+		return rc;
+	if (v[7] && (rc = get_bool(x, k[7], v[7], &r->supervisor)))
 		return rc;
 	if (r->mask_dtmf && r->format == SB_DP_REC_PCAP)
 		return cfg_err(x, v[6], "'mask_dtmf' cannot apply to format pcap (the packets are "

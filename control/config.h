@@ -100,6 +100,9 @@
  *       max_wait: 300           # seconds (default 0 = unlimited) ...
  *       overflow: other         # ... then (and when full) to this queue, else 480
  *       moh: moh                # a prompt looped to waiting callers (DPDK backend)
+ *       early_media: true       # 183 + SDP at once: music and announcements before
+ *                               # any answer, the 200 (same SDP) when an agent
+ *                               # answers (default false; b2bua/early.c)
  *       join_empty: false       # join with no member registered (default true)
  *       leave_empty: false      # waiting callers leave when the last member
  *                               # unregisters (default false)
@@ -123,6 +126,8 @@
  *       comfort_every: 45
  *       aht: 180                # seconds: handle time for the Erlang C estimate
  *                               # before the queue has any (default 180)
+ *       callback_digit: "5"     # a waiting caller presses it to leave and be
+ *                               # called back: the place is kept (b2bua/queue.c)
  *   hotlines:
  *     - number: "800100"
  *       agents: [agent1, agent2]  # first registered idle agent, else 480 (as before)
@@ -161,6 +166,8 @@
  *                               # g711 (wav-g711), pcm16 (wav-pcm16), wav-mono,
  *                               # ogg-opus, ogg-opus-mono, pcap (pcapng)
  *     mask_dtmf: false          # silence DTMF digits (RFC 4733, in-band); not pcap
+ *     supervisor: false         # a whispering/barging supervisor in the file too
+ *                               # (summed into the agent's side; pcap: interface 2)
  *     segment_s: 60             # durability segment (dataplane default if unset)
  *     retention_days: 90        # every tenant not listed below (0 = forever)
  *     retention: {acme: 30}     # per tenant, days
@@ -245,6 +252,7 @@ struct sb_cfg_queue {
 	int moh;                 /* prompt index played (loop) while waiting; -1 none */
 	uint32_t short_abandon_ms;
 	bool record;             /* record every answered call (recording:) */
+	bool early_media;        /* 183 with our answer while waiting (b2bua/early.c) */
 	unsigned n_members;
 	uint16_t members[SB_CFG_QUEUE_MEMBERS]; /* indexes into sb_config.agents */
 	struct sb_cfg_skills skills; /* n_req 0: every member qualifies */
@@ -256,6 +264,7 @@ struct sb_cfg_queue {
 	uint32_t announce_every_ms, comfort_every_ms;
 	int ann_position, ann_wait, ann_minutes, comfort;
 	uint32_t aht_ms;         /* handle time for Erlang C before any history */
+	char callback_digit;     /* '0'-'9', '*', '#'; '\0' = no callbacks */
 };
 
 struct sb_cfg_hotline {
@@ -371,6 +380,7 @@ struct sb_cfg_recording {
 	bool pcm16;              /* format is SB_MEDIA_REC_PCM16 (kept for older readers) */
 	uint8_t format;          /* enum sb_media_rec_fmt (= sb_dp_rec_fmt); default stereo G.711 */
 	bool mask_dtmf;          /* silence DTMF digits in the recording */
+	bool supervisor;         /* tap a whispering/barging supervisor's leg too */
 	uint32_t segment_s;      /* 0 = the dataplane's default */
 	uint32_t retention_days; /* tenants not listed; 0 = keep forever */
 	uint32_t sweep_s;        /* default 3600 */

@@ -170,6 +170,7 @@ void sb_qstats_add(struct sb_qstats *s, struct sb_qevent *ev, int qi, int ag, ui
 		if (a)
 			agent_close(a, now, false, true);
 		break;
+	case SB_QEV_CALLBACK: /* requested / due / failed (other): no figure yet */
 	case SB_QEV_N:
 		break;
 	}

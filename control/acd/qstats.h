@@ -38,7 +38,7 @@
 	_(ABANDON, "abandon") _(TIMEOUT, "timeout") _(FULL, "full")         \
 	_(EMPTY, "empty") _(OVERFLOW, "overflow") _(LOGIN, "login")         \
 	_(LOGOUT, "logout") _(PAUSE, "pause") _(UNPAUSE, "unpause")         \
-	_(AUTOPAUSE, "autopause")
+	_(AUTOPAUSE, "autopause") _(CALLBACK, "callback")
 
 enum sb_qev_type {
 #define SB_QEV_X_(id, s) SB_QEV_##id,
@@ -61,7 +61,8 @@ struct sb_qevent {
 	char queue[SB_QEV_NAME];
 	char agent[SB_QEV_NAME];
 	char tenant[SB_QEV_NAME];
-	char other[SB_QEV_NAME];   /* overflow target queue, transfer target agent */
+	char other[SB_QEV_NAME];   /* overflow target queue, transfer target agent,
+				    * callback: requested / due / failed */
 	uint32_t position;         /* enter, abandon: 1-based */
 	uint32_t wait_ms;          /* connect, abandon, timeout, overflow */
 	uint32_t talk_ms;          /* complete, transfer: this agent's share */

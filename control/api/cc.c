@@ -471,7 +471,7 @@ static int get_calls(void *arg, const struct sb_api_req *req, struct sb_api_resp
 			      "call_id", sip_text(l->call_id, l->call_id_len),
 			      "caller", sip_text(l->caller, strlen(l->caller)), "queue", cq->name,
 			      "state", l->answered ? "talking" : l->agent >= 0 ? "ringing"
-									 : "waiting",
+					 : l->callback ? "callback" : "waiting",
 			      "priority", (int)l->prio, "wait_ms", (json_int_t)l->wait_ms,
 			      "talk_ms", (json_int_t)l->talk_ms);
 		if (j && l->agent >= 0)

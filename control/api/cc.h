@@ -16,7 +16,8 @@
  *                                   theirs; not saved (the config file is)
  *   PATCH /v1/agents/NAME           wrap_up (or "queue"), max_noanswer,
  *                                   noanswer_delay, reject_delay, busy_delay
- *   GET  /v1/calls                  live queue calls
+ *   GET  /v1/calls                  live queue calls (waiting, ringing, talking,
+ *                                   callback: a kept place, b2bua/queue.h)
  *   GET  /v1/events?since=ID&limit=N  queue log after ID (oldest first)
  *   GET  /v1/ivrs                   IVR menus (read-only, api/ivr.c): options and
  *   GET  /v1/ivrs/NAME              actions as configured, hours open now

@@ -92,6 +92,10 @@ void call_stop_2xx(struct sb_call *c)
 
 void call_relay_ringing(struct sb_call *c)
 {
+	/* early media (early.c): the caller hears ours until the 200; a 180
+	 * after the 183 could switch its phone to local ringback */
+	if (c->a_early)
+		return;
 	reply_caller(c, 180, NULL, NULL, SB_STR_EMPTY);
 }
 
@@ -335,7 +339,9 @@ static void media_connected(struct sb_call *c)
 	l.sess_id = sb_rand_next(&c->cp->rnd) >> 20;
 	l.sess_ver = 1;
 	sb_buf_init(&sdp, sdp_mem, sizeof(sdp_mem));
-	if (sb_sdp_parse(c->a_msg->body.p, sb_str_end(c->a_msg->body), &offer, NULL) == 0)
+	if (c->a_early) /* the 183's answer again, as it was (b2bua/early.c) */
+		sb_buf_put(&sdp, c->a_early, c->a_early_len);
+	else if (sb_sdp_parse(c->a_msg->body.p, sb_str_end(c->a_msg->body), &offer, NULL) == 0)
 		sb_sdp_oa_write_answer(&sdp, &offer, &c->a_ans, &l);
 	if (!sb_buf_ok(&sdp) || sdp.len == 0) {
 		sb_warn("call %u: cannot write the answer to the caller", c->idx);
@@ -462,6 +468,7 @@ void call_agent_answered(struct sb_call *c)
 	const uint32_t fl = SB_MEDIA_F_LATCH | SB_MEDIA_F_STRICT;
 	struct sb_media_sdp la;
 	struct sb_sdp_fail f;
+	struct sb_sdp_crypto early_key = c->a_ans.local_key; /* our 183's (early.c) */
 	bool changed;
 	int rc;
 
@@ -484,6 +491,7 @@ void call_agent_answered(struct sb_call *c)
 		call_fail_488(c, &f, "agent");
 		return;
 	}
+	call_early_bridged(c, &early_key, &la); /* the 183's key stays (early.c) */
 	cons_answer_te(c); /* the agent's RFC 4733 digits, caller or not (consult.c) */
 	c->state = CALL_ANSWERING;
 	c->media_err = 0;

@@ -157,6 +157,9 @@ struct sb_call {
 	char a_target[256];      /* caller's Contact URI, for our BYE */
 	struct sb_sip_addr a_target_addr;
 	uint16_t a_final;        /* final status sent to the caller; 0 = none */
+	char *a_early;           /* the SDP of our 183 (early media, b2bua/early.c),
+				  * malloc'd; the 200 repeats it; NULL none */
+	uint32_t a_early_len;
 	uint32_t a_cseq;
 
 	/* side B: agent */
@@ -292,6 +295,21 @@ void call_oa_cfg(const struct sb_call *c, struct sb_sdp_oa_cfg *cfg);
 int call_accept_offer(struct sb_call *c, struct sb_sdp_fail *f);
 /* 488 with a Warning to the caller (if it has no final answer yet), end. */
 void call_fail_488(struct sb_call *c, const struct sb_sdp_fail *f, const char *hangup_by);
+
+/* early.c */
+/* Our answer to the caller's offer on its leg with no agent yet (the IVR,
+ * early media): our best codec of its offer, a fresh o= line and key;
+ * leg A's parameters follow it and c->a_neg narrows to the answered codec
+ * (+ DTMF) so that the agent is offered nothing else.  0 or -errno. */
+int call_answer_own(struct sb_call *c, struct sb_buf *sdp);
+/* A queue with `early_media: true`: 183 with call_answer_own()'s SDP, kept
+ * in c->a_early for the 200.  0 when sent; -errno when the caller must be
+ * handled as before (already answered, requires 100rel, no answer). */
+int call_early_answer(struct sb_call *c);
+/* After the agent's answer was bridged (call_agent_answered): the caller
+ * keeps the SRTP key of our 183 (the 200 repeats that SDP). */
+void call_early_bridged(struct sb_call *c, const struct sb_sdp_crypto *key,
+			struct sb_media_sdp *la);
 
 /* supervise.c: conference numbers of a worker (supervision, consultation):
  * the lowest free one, -1 when none; back when done. */

@@ -58,6 +58,8 @@ static void on_dtmf(void *arg, uint64_t owner, char digit, uint32_t duration_ms)
 			      : "agent");
 	if (side == SIDE_B && cons_on_dtmf(c, digit))
 		return; /* the agent's in-call codes (b2bua/consult.c) */
+	if (side == SIDE_A && !c->dtmf_fn && cpq_on_dtmf(c, digit))
+		return; /* a waiting caller's callback digit (b2bua/queue.c) */
 	if (c->dtmf_fn)
 		c->dtmf_fn(c, c->dtmf_arg, side, digit, duration_ms);
 }

@@ -210,6 +210,8 @@ void calltab_destroy(struct sb_call *c)
 	sb_timer_cancel(l, &c->t_ring);
 	xfer_free(c);
 	sb_timer_cancel(l, &c->t_linger);
+	free(c->a_early); /* early media's SDP (early.c) */
+	c->a_early = NULL;
 	/* the transactions run on (or end) without us */
 	dlg_free(c);
 	sb_stx_put(c->a_st);

@@ -291,37 +291,17 @@ bool ivr_on_prompt(struct sb_call *c, uint32_t prompt, unsigned reason)
 static int answer_caller(struct sb_call *c)
 {
 	struct sb_cp *cp = c->cp;
-	struct sb_media *md = cp->media;
 	const struct sb_sip_addr *local = sb_sip_flow_local(&cp->tx, c->a_sock);
 	const uint8_t *ip = (const uint8_t *)&local->ip;
 	char sdp_mem[2048], contact[600];
-	struct sb_sdp_oa_cfg oa;
-	struct sb_sdp_local l;
-	struct sb_sdp_fail f = { 0, NULL };
-	struct sb_sdp offer;
 	struct sb_buf sdp;
 	int rc;
 
-	memset(&l, 0, sizeof(l));
-	l.addr.family = 4;
-	l.addr.ip4 = sb_media_leg_ip(md, &c->leg[SIDE_A]);
-	l.port = c->leg[SIDE_A].port;
-	l.sess_id = sb_rand_next(&cp->rnd) >> 20;
-	l.sess_ver = 1;
+	/* the answer, leg A's parameters, a_neg narrowed (early.c) */
 	sb_buf_init(&sdp, sdp_mem, sizeof(sdp_mem));
-	call_oa_cfg(c, &oa);
-	rc = sb_sdp_parse(c->a_msg->body.p, sb_str_end(c->a_msg->body), &offer, NULL);
-	if (rc == 0)
-		rc = sb_sdp_oa_answer(&oa, &offer, &l, &c->a_ans, &sdp, &f);
-	if (rc < 0 || !sb_buf_ok(&sdp))
-		return rc < 0 ? rc : -ENOSPC;
-	sb_sdp_oa_leg_params(&c->a_ans, &c->leg[SIDE_A].sdp);
-	c->leg[SIDE_A].sdp.peer_rtcp_port = c->a_neg.rtcp_mux ? 0 : c->a_neg.rtcp_port;
-	if (c->a_ans.has_local_key)
-		sb_sdp_oa_srtp_of(&c->leg[SIDE_A].sdp.tx, &c->a_ans.local_key);
-	/* what the agent is offered later: the answered codec (+ DTMF) */
-	c->a_neg.n_codecs = c->a_ans.n_codecs;
-	memcpy(c->a_neg.codecs, c->a_ans.codecs, sizeof(c->a_neg.codecs[0]) * c->a_ans.n_codecs);
+	rc = call_answer_own(c, &sdp);
+	if (rc < 0)
+		return rc;
 
 	/* the caller's leg: its codec for the prompts, DTMF detected and kept
 	 * from the agent side (the hook owns the digits) */

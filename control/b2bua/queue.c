@@ -54,6 +54,16 @@ struct cpq_ann {
 	uint16_t seq[ANN_SEQ];
 };
 
+/* A caller who pressed the queue's callback_digit: the B2BUA's call is
+ * over, its place waits in the engine under a virtual index (max_calls +
+ * its slot here: the engine is sized for twice the calls, acd.h
+ * sb_acd_call_move).  What the event log and the API need of it. */
+struct cpq_cb {
+	bool used;
+	char call_id[128];      /* the original caller's (its rows keep it) */
+	char number[128];       /* whom to call back: the caller's From user */
+};
+
 struct sb_cpq {
 	struct sb_acd *acd;
 	struct sb_cp *cp;
@@ -65,13 +75,14 @@ struct sb_cpq {
 	uint64_t dropped;       /* actions beyond ACT_MAX (never expected) */
 	bool *away;             /* per agent: logged out by *21 / the API */
 	struct sb_qstats *qs;   /* event ring and figures (acd/qstats.h) */
-	struct cpq_call *calls; /* max_calls */
+	struct cpq_call *calls; /* 2 x max_calls: the upper half callbacks' */
 	uint32_t max_calls;
 	uint32_t *live, n_live; /* call indexes */
 	bool ids_synced;        /* event ids follow the store's */
 	struct sb_cpq_qset *qset; /* per queue: settings the API may change */
 	struct sb_cpq_aset *aset; /* per agent: the same */
 	struct cpq_ann *ann;    /* max_calls */
+	struct cpq_cb *cb;      /* max_calls: callbacks (engine index max_calls + i) */
 };
 
 static void live_add(struct sb_cpq *q, uint32_t idx)
@@ -96,9 +107,12 @@ static void live_del(struct sb_cpq *q, uint32_t idx)
 	q->calls[q->live[k->lpos]].lpos = k->lpos;
 }
 
-/* One queue event: figures, the ring (API), the store (SQLite). */
-static void qev(struct sb_cpq *q, enum sb_qev_type t, const struct sb_call *c, int qi, int ag,
-		const char *other, uint32_t pos, uint64_t wait, uint64_t talk, uint32_t reason)
+/* One queue event: figures, the ring (API), the store (SQLite).  cid:
+ * the caller's Call-ID (NULL none), idx its engine index (cpq_call: the
+ * priority; UINT32_MAX none). */
+static void qev_id(struct sb_cpq *q, enum sb_qev_type t, const char *cid, uint32_t cid_len,
+		   uint32_t idx, int qi, int ag, const char *other, uint32_t pos, uint64_t wait,
+		   uint64_t talk, uint32_t reason)
 {
 	const struct sb_config *cfg = q->cp->cfg;
 	struct sb_qevent e;
@@ -107,9 +121,8 @@ static void qev(struct sb_cpq *q, enum sb_qev_type t, const struct sb_call *c, i
 	memset(&e, 0, sizeof(e));
 	e.ts_ms = (int64_t)sb_wall_ms();
 	e.type = t;
-	if (c)
-		snprintf(e.call_id, sizeof(e.call_id), "%.*s", (int)c->key[SIDE_A].len,
-			 c->key[SIDE_A].id ? c->key[SIDE_A].id : "");
+	if (cid)
+		snprintf(e.call_id, sizeof(e.call_id), "%.*s", (int)cid_len, cid);
 	if (qi >= 0) {
 		snprintf(e.queue, sizeof(e.queue), "%s", cfg->queues[qi].name);
 		snprintf(e.tenant, sizeof(e.tenant), "%s", cfg->queues[qi].tenant);
@@ -128,8 +141,8 @@ static void qev(struct sb_cpq *q, enum sb_qev_type t, const struct sb_call *c, i
 	e.wait_ms = wait > UINT32_MAX ? UINT32_MAX : (uint32_t)wait;
 	e.talk_ms = talk > UINT32_MAX ? UINT32_MAX : (uint32_t)talk;
 	e.reason = reason;
-	if (c && c->idx < q->max_calls)
-		e.prio = q->calls[c->idx].prio;
+	if (idx < 2 * q->max_calls)
+		e.prio = q->calls[idx].prio;
 	if (q->cp->store && !q->ids_synced) {
 		/* event ids go on from the last run's (the store opens after
 		 * the queues are set up) */
@@ -139,6 +152,35 @@ static void qev(struct sb_cpq *q, enum sb_qev_type t, const struct sb_call *c, i
 	sb_qstats_add(q->qs, &e, qi, ag, sb_loop_now_ms(q->cp->loop), wu);
 	if (q->cp->store)
 		sb_store_qlog_put(q->cp->store, &e);
+}
+
+static void qev(struct sb_cpq *q, enum sb_qev_type t, const struct sb_call *c, int qi, int ag,
+		const char *other, uint32_t pos, uint64_t wait, uint64_t talk, uint32_t reason)
+{
+	if (c == NULL)
+		qev_id(q, t, NULL, 0, UINT32_MAX, qi, ag, other, pos, wait, talk, reason);
+	else
+		qev_id(q, t, c->key[SIDE_A].id ? c->key[SIDE_A].id : "",
+		       c->key[SIDE_A].id ? c->key[SIDE_A].len : 0, c->idx < q->max_calls ? c->idx
+									: UINT32_MAX,
+		       qi, ag, other, pos, wait, talk, reason);
+}
+
+/* the callback waiting under engine index idx, or NULL (a B2BUA call) */
+static struct cpq_cb *cb_of(struct sb_cpq *q, uint32_t idx)
+{
+	if (idx < q->max_calls || idx >= 2 * q->max_calls || !q->cb[idx - q->max_calls].used)
+		return NULL;
+	return &q->cb[idx - q->max_calls];
+}
+
+static void qev_cb(struct sb_cpq *q, enum sb_qev_type t, uint32_t idx, int qi, int ag,
+		   const char *other, uint32_t pos, uint64_t wait, uint32_t reason)
+{
+	const struct cpq_cb *b = cb_of(q, idx);
+
+	qev_id(q, t, b ? b->call_id : "", b ? (uint32_t)strlen(b->call_id) : 0, idx, qi, ag,
+	       other, pos, wait, 0, reason);
 }
 
 static uint64_t now_ms(struct sb_cp *cp)
@@ -215,6 +257,31 @@ static struct sb_call *acd_call(struct sb_cpq *q, uint32_t idx)
 	return c && c->acd_in && c->state != CALL_GONE ? c : NULL;
 }
 
+/* A callback's turn: an agent is free for it before those who came after
+ * the caller.  Dialling the caller back and bridging it to the agent is
+ * not built yet (b2bua has no call without a caller side that dials two
+ * parties): the place ends here with a `callback` row `failed` (reason
+ * 501), and the agent, never rung, takes the next caller at once. */
+static void cb_offer(struct sb_cpq *q, const struct sb_acd_action *a)
+{
+	struct cpq_cb *b = cb_of(q, a->call);
+	const struct cpq_call *k = &q->calls[a->call];
+	uint64_t now = now_ms(q->cp);
+
+	if (b == NULL)
+		return; /* ring-all: its other offers, after the first one ended it */
+	sb_info("callback %s (%s): queue %s, agent %s is free for it", b->call_id, b->number,
+		q->cp->cfg->queues[a->queue].name, q->cp->cfg->agents[a->agent].user);
+	qev_cb(q, SB_QEV_CALLBACK, a->call, (int)a->queue, (int)a->agent, "due", 0,
+	       now - k->enter_ms, 0);
+	sb_warn("callback %s: calling %s back is not supported yet", b->call_id, b->number);
+	qev_cb(q, SB_QEV_CALLBACK, a->call, (int)a->queue, (int)a->agent, "failed", 0,
+	       now - k->enter_ms, 501);
+	live_del(q, a->call);
+	b->used = false;
+	sb_acd_abandon(q->acd, a->call, now);
+}
+
 static void do_offer(struct sb_cpq *q, const struct sb_acd_action *a)
 {
 	struct sb_call *c = acd_call(q, a->call);
@@ -222,6 +289,10 @@ static void do_offer(struct sb_cpq *q, const struct sb_acd_action *a)
 	uint64_t now = now_ms(cp);
 	struct sb_cfg_hotline one;
 
+	if (a->call >= q->max_calls) {
+		cb_offer(q, a);
+		return;
+	}
 	if (c == NULL) {
 		sb_acd_decline(q->acd, a->call, a->agent, SB_ACD_REJECT, now);
 		return;
@@ -275,7 +346,7 @@ static void do_exit(struct sb_cpq *q, const struct sb_acd_action *a)
 	char hdr[120];
 	enum sb_qev_type t;
 
-	if (c == NULL)
+	if (c == NULL && cb_of(q, a->call) == NULL)
 		return;
 	switch (a->reason) {
 	case SB_ACD_EXIT_FULL:
@@ -293,6 +364,13 @@ static void do_exit(struct sb_cpq *q, const struct sb_acd_action *a)
 		why = "queue maximum wait";
 		t = SB_QEV_TIMEOUT;
 		break;
+	}
+	if (c == NULL) { /* a callback's place (max wait, leave-when-empty) */
+		qev_cb(q, t, a->call, (int)a->queue, -1, NULL, 0,
+		       now_ms(q->cp) - q->calls[a->call].enter_ms, a->reason);
+		live_del(q, a->call);
+		cb_of(q, a->call)->used = false;
+		return;
 	}
 	qev(q, t, c, (int)a->queue, -1, NULL, 0,
 	    sb_loop_now_ms(q->cp->loop) - q->calls[c->idx].enter_ms, 0, a->reason);
@@ -351,6 +429,15 @@ static void drain(struct sb_cpq *q)
 				q->cp->cfg->queues[a.queue].name,
 				q->cp->cfg->queues[a.to_queue].name);
 			c = acd_call(q, a.call);
+			if (c == NULL && cb_of(q, a.call)) { /* a callback's place moves on */
+				uint64_t w = now_ms(q->cp) - q->calls[a.call].enter_ms;
+
+				qev_cb(q, SB_QEV_OVERFLOW, a.call, (int)a.queue, -1,
+				       q->cp->cfg->queues[a.to_queue].name, 0, w, a.reason);
+				q->calls[a.call].queue = (int16_t)a.to_queue;
+				qev_cb(q, SB_QEV_ENTER, a.call, (int)a.to_queue, -1, NULL,
+				       sb_acd_position(q->acd, a.call), w, 0);
+			}
 			if (c) {
 				uint64_t w = now_ms(q->cp) - q->calls[c->idx].enter_ms;
 
@@ -631,13 +718,16 @@ int sb_cpq_init(struct sb_cp *cp, unsigned max_calls)
 	q->logged_in = calloc(cfg->n_agents ? cfg->n_agents : 1, sizeof(bool));
 	q->away = calloc(cfg->n_agents ? cfg->n_agents : 1, sizeof(bool));
 	q->max_calls = max_calls;
-	q->calls = calloc(max_calls, sizeof(*q->calls));
-	q->live = calloc(max_calls, sizeof(*q->live));
+	/* the upper half: callbacks (struct cpq_cb) */
+	q->calls = calloc(2 * (size_t)max_calls, sizeof(*q->calls));
+	q->live = calloc(2 * (size_t)max_calls, sizeof(*q->live));
+	q->cb = calloc(max_calls, sizeof(*q->cb));
 	q->qs = sb_qstats_create(cfg->n_queues, cfg->n_agents);
 	q->qset = calloc(cfg->n_queues, sizeof(*q->qset));
 	q->aset = calloc(cfg->n_agents ? cfg->n_agents : 1, sizeof(*q->aset));
 	q->ann = calloc(max_calls, sizeof(*q->ann));
-	if (!q->away || !q->calls || !q->live || !q->qs || !q->qset || !q->aset || !q->ann) {
+	if (!q->away || !q->calls || !q->live || !q->qs || !q->qset || !q->aset || !q->ann ||
+	    !q->cb) {
 		rc = -ENOMEM;
 		goto fail;
 	}
@@ -645,7 +735,7 @@ int sb_cpq_init(struct sb_cp *cp, unsigned max_calls)
 	memset(&ac, 0, sizeof(ac));
 	ac.max_queues = cfg->n_queues;
 	ac.max_agents = cfg->n_agents ? cfg->n_agents : 1;
-	ac.max_calls = max_calls;
+	ac.max_calls = 2 * max_calls;
 	ac.emit = emit;
 	ac.emit_arg = q;
 	q->acd = q->logged_in ? sb_acd_create(&ac) : NULL;
@@ -694,6 +784,7 @@ int sb_cpq_init(struct sb_cp *cp, unsigned max_calls)
 	return 0;
 fail:
 	sb_acd_free(q->acd);
+	free(q->cb);
 	free(q->ann);
 	free(q->qset);
 	free(q->aset);
@@ -716,6 +807,7 @@ void sb_cpq_fini(struct sb_cp *cp)
 	for (unsigned i = 0; i < q->max_calls; i++)
 		sb_timer_cancel(cp->loop, &q->ann[i].t);
 	sb_acd_free(q->acd);
+	free(q->cb);
 	free(q->ann);
 	free(q->qset);
 	free(q->aset);
@@ -807,7 +899,9 @@ void cpq_enqueue_to(struct sb_call *c, int qi, uint8_t prio, const char *via)
 	for (unsigned m = 0; m < cq->n_members; m++)
 		sync_agent(cp->q, cq->members[m], mono, now_ms(cp));
 	c->state = CALL_RINGING; /* waiting: CANCEL/BYE from the caller as while ringing */
-	call_relay_ringing(c);
+	/* `early_media`: 183 with our answer instead of 180 (b2bua/early.c) */
+	if (!cq->early_media || call_early_answer(c) < 0)
+		call_relay_ringing(c);
 	call_moh_start_q(c, qi); /* the queue's `moh:` loops on the caller's leg (callmedia.c) */
 	c->acd_in = true;
 	if (sb_acd_enqueue(cp->q->acd, c->idx, (uint32_t)qi, prio, now_ms(cp)) < 0) {
@@ -924,6 +1018,53 @@ void cpq_fork_failed(struct sb_call *c, struct call_fork *f, unsigned status)
 	drain(q);
 }
 
+bool cpq_on_dtmf(struct sb_call *c, char digit)
+{
+	struct sb_cpq *q = c->cp->q;
+	struct cpq_call *k;
+	struct cpq_cb *b = NULL;
+	uint32_t pos, v;
+	uint64_t now;
+	int qi;
+
+	/* waiting, not being offered (a ringing agent may answer any moment) */
+	if (q == NULL || c->idx >= q->max_calls || !c->acd_in || c->acd_answered ||
+	    c->agent >= 0 || c->state == CALL_GONE)
+		return false;
+	k = &q->calls[c->idx];
+	qi = k->queue;
+	if (qi < 0 || q->cp->cfg->queues[qi].callback_digit != digit)
+		return false;
+	for (uint32_t i = 0; i < q->max_calls && b == NULL; i++)
+		if (!q->cb[i].used)
+			b = &q->cb[i];
+	now = now_ms(c->cp);
+	pos = sb_acd_position(q->acd, c->idx);
+	if (b == NULL || pos == 0)
+		return false;
+	v = q->max_calls + (uint32_t)(b - q->cb);
+	if (sb_acd_call_move(q->acd, c->idx, v, now) < 0)
+		return false; /* offered meanwhile (ring-all forks) */
+	b->used = true;
+	snprintf(b->call_id, sizeof(b->call_id), "%.*s", (int)c->key[SIDE_A].len,
+		 c->key[SIDE_A].id ? c->key[SIDE_A].id : "");
+	snprintf(b->number, sizeof(b->number), "%s", c->caller);
+	live_del(q, c->idx);
+	q->calls[v] = *k;
+	q->calls[v].live = false;
+	live_add(q, v);
+	qev_cb(q, SB_QEV_CALLBACK, v, qi, -1, "requested", pos, now - k->enter_ms, 0);
+	sb_info("call %u: caller %s leaves queue %s for a callback at position %u", c->idx,
+		b->number, q->cp->cfg->queues[qi].name, pos);
+	/* the engine no longer has this call: its end is no abandon */
+	c->acd_in = false;
+	ann_stop(q, c);
+	call_fail_hdr(c, 480, "Reason: SIP;cause=480;text=\"callback requested\"\r\n",
+		      "callback");
+	drain(q);
+	return true;
+}
+
 void cpq_call_end(struct sb_call *c)
 {
 	struct sb_cpq *q = c->cp->q;
@@ -1018,6 +1159,23 @@ unsigned sb_cpq_live(const struct sb_cp *cp, struct sb_cpq_live *out, unsigned m
 		struct sb_call *c = calltab_slot((struct sb_cp *)cp, q->live[i]);
 		struct sb_cpq_live *o = &out[n];
 
+		if (q->live[i] >= q->max_calls) { /* a callback's place */
+			const struct cpq_cb *b = &q->cb[q->live[i] - q->max_calls];
+
+			memset(o, 0, sizeof(*o));
+			o->call = q->live[i];
+			o->queue = k->queue;
+			o->agent = -1;
+			o->prio = k->prio;
+			o->callback = true;
+			o->position = sb_acd_position(q->acd, q->live[i]);
+			o->wait_ms = now - k->enter_ms;
+			o->call_id = b->call_id;
+			o->call_id_len = (uint32_t)strlen(b->call_id);
+			o->caller = b->number;
+			n++;
+			continue;
+		}
 		if (c == NULL)
 			continue;
 		o->call = c->idx;
@@ -1025,6 +1183,7 @@ unsigned sb_cpq_live(const struct sb_cp *cp, struct sb_cpq_live *out, unsigned m
 		o->agent = k->answered ? k->agent : c->agent;
 		o->prio = k->prio;
 		o->answered = k->answered;
+		o->callback = false;
 		o->position = c->acd_in ? sb_acd_position(q->acd, c->idx) : 0;
 		o->wait_ms = (k->answered ? k->answer_ms : now) - k->enter_ms;
 		if (k->answered && k->xferred)

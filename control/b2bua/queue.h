@@ -64,6 +64,12 @@ struct call_fork;
 void cpq_fork_ringing(struct sb_call *c, int agent);
 void cpq_fork_failed(struct sb_call *c, struct call_fork *f, unsigned status);
 void cpq_call_end(struct sb_call *c);           /* abandon or hang-up */
+/* callmedia.c: a digit from a caller's leg.  The queue's callback_digit
+ * from a waiting caller (not being offered): its place goes on in the
+ * engine under a virtual index (sb_acd_call_move), queue event callback
+ * "requested" (position, wait), the caller gets 480 "callback requested"
+ * (BYE if the IVR answered it), no abandon.  true: taken. */
+bool cpq_on_dtmf(struct sb_call *c, char digit);
 /* callmedia.c: a prompt on the caller's leg ended; true when it was one
  * of the queue's announcements (the next one plays, or the music again). */
 bool cpq_on_prompt(struct sb_call *c, uint32_t prompt, unsigned reason);
@@ -98,6 +104,7 @@ struct sb_cpq_live {
 	int queue, agent;        /* config indexes; agent -1 while waiting */
 	uint8_t prio;
 	bool answered;
+	bool callback;           /* a callback's kept place: no SIP call now (call >= max_calls) */
 	uint32_t position;       /* waiting: 1-based; else 0 */
 	uint64_t wait_ms;        /* since it entered the first queue (till answer) */
 	uint64_t talk_ms;        /* answered: since the answer (or the transfer) */

@@ -73,6 +73,29 @@ static int sup_join(struct sb_call *c, struct sb_call *t, unsigned mode)
 	return rc;
 }
 
+/* `recording: supervisor: true` (issue 7): while the supervisor whispers
+ * or barges, what it says goes into the supervised call's recording too
+ * (the dataplane sums it into the agent's side); a listener is heard by
+ * nobody, so it is not tapped.  Off again when it listens or leaves. */
+static void sup_rec(struct sb_call *c, struct sb_call *t, bool on)
+{
+	struct sb_media *md = c->cp->media;
+	int rc;
+
+	if (!c->cp->cfg->recording.supervisor || !t->rec.on || md->ops->rec_leg == NULL ||
+	    c->leg_st[SIDE_A] != LEG_ADDED)
+		return;
+	rc = md->ops->rec_leg(md, &c->leg[SIDE_A], t->rec.id, on, call_cookie(c, OP_AUX));
+	if (rc == 0) {
+		c->pending++;
+		sb_info("call %u: supervisor %s recording %u", c->idx, on ? "in" : "out of",
+			t->rec.id);
+	} else {
+		sb_warn("call %u: supervisor not %s recording %u: %s", c->idx,
+			on ? "added to" : "removed from", t->rec.id, strerror(-rc));
+	}
+}
+
 /* DTMF of the supervisor: 4 listen, 5 whisper, 6 barge. */
 static void sup_dtmf(struct sb_call *c, void *arg, int side, char digit, uint32_t duration_ms)
 {
@@ -97,6 +120,8 @@ static void sup_dtmf(struct sb_call *c, void *arg, int side, char digit, uint32_
 	}
 	sb_info("call %u: supervisor of call %u switches %s -> %s", c->idx, t->idx,
 		mode_name(c->sup.mode), mode_name(mode));
+	if ((c->sup.mode == SB_MEDIA_CONF_LISTEN) != (mode == SB_MEDIA_CONF_LISTEN))
+		sup_rec(c, t, mode != SB_MEDIA_CONF_LISTEN);
 	c->sup.mode = (uint8_t)mode;
 }
 
@@ -258,6 +283,8 @@ void sup_legs_added(struct sb_call *c)
 		call_fail(c, 503, "system"); /* sup_call_end() reconnects the call */
 		return;
 	}
+	if (c->sup.mode != SB_MEDIA_CONF_LISTEN)
+		sup_rec(c, t, true);
 	snprintf(contact, sizeof(contact), "Contact: <sip:switchboard@%u.%u.%u.%u:%u%s>\r\n",
 		 ip[0], ip[1], ip[2], ip[3], local->port,
 		 sb_sip_flow_is_stream(c->a_sock) ? ";transport=tcp" : "");
@@ -285,6 +312,8 @@ void sup_call_end(struct sb_call *c)
 		if (p == NULL)
 			return;
 		call_conf_put(c->cp, p->leg[SIDE_A].worker, p->sup.conf);
+		if (c->sup.mode != SB_MEDIA_CONF_LISTEN)
+			sup_rec(c, p, false); /* the recording goes on without it */
 		/* back to a plain connection: out of the mixer, legs connected */
 		rc = 0;
 		if (p->sup.joined) {

@@ -266,6 +266,12 @@ struct sb_media_ops {
 	/* pause: silence is written instead (the file keeps the call's length) */
 	int (*rec_pause)(struct sb_media *m, const struct sb_media_leg *caller, uint32_t rec_id,
 			 bool pause, uint64_t cookie);
+	/* `recording: supervisor: true`: a supervisor's leg (on the recorded
+	 * call's worker) tapped into recording rec_id (on), summed into the
+	 * agent's side, or no longer (off; deleting the leg does the same).
+	 * NULL: the carrier cannot.  0, -EINVAL, -ENOTCONN. */
+	int (*rec_leg)(struct sb_media *m, const struct sb_media_leg *sup, uint32_t rec_id,
+		       bool on, uint64_t cookie);
 	void (*destroy)(struct sb_media *m);
 };
 

@@ -1187,6 +1187,24 @@ static int dp_rec_pause(struct sb_media *m, const struct sb_media_leg *caller, u
 			  cookie);
 }
 
+static int dp_rec_leg(struct sb_media *m, const struct sb_media_leg *sup, uint32_t rec_id,
+		      bool on, uint64_t cookie)
+{
+	struct media_dpdk *d = to_dp(m);
+	struct leg_rec *r = rec_of(d, sup);
+	union sb_msg msg;
+
+	if (!d->attached)
+		return -ENOTCONN;
+	if (r == NULL || r->lost)
+		return -EINVAL;
+	msg_hdr(&msg, SB_CMD_REC_LEG, sizeof(struct sb_cmd_rec_leg), sup->idx, r->gen);
+	msg.rec_leg.rec_id = rec_id;
+	msg.rec_leg.chan = SB_DP_REC_CH_SUPER;
+	msg.rec_leg.on = on;
+	return submit(d, r->worker, &msg, cookie, PK_OWNER);
+}
+
 static void on_rec_event(struct media_dpdk *d, const union sb_msg *ev)
 {
 	struct sb_media_rec_info info;
@@ -1810,6 +1828,7 @@ static const struct sb_media_ops dpdk_ops = {
 	.rec_start = dp_rec_start,
 	.rec_stop = dp_rec_stop,
 	.rec_pause = dp_rec_pause,
+	.rec_leg = dp_rec_leg,
 	.destroy = dp_destroy,
 };
 

@@ -14,6 +14,9 @@
  *            no 488, the caller is answered PCMA, each leg is programmed
  *            with its own codec (LEG_MEDIA) before the CONNECT.
  *  dtmf      a DTMF event on the caller's leg reaches the call (its log).
+ *  suprec    `recording: supervisor: true`: REC_LEG on/off for a recorded
+ *            call's whispering/barging supervisor (off by DTMF 4 and BYE,
+ *            never for a listener); suprec_off: the policy off, none.
  *  supervise listen/whisper/barge by feature code: CONF_JOIN modes and
  *            targets, DTMF 5/6/4 switch, the supervisor's BYE -> CONF_LEAVE
  *            both + LEG_CONNECT; the supervised call's end BYEs the
@@ -35,10 +38,10 @@
 
 #include "cpdb.h"
 #include "fake_dp.h"
+#include "rec_dp.h"
 #include "sipc_auth.h"
 
 #define MEDIA_IP "203.0.113.10"
-#define NREC 512
 #define KEY_B64 "PS1uQCVeeCFCanVmcjkpPywjNWhcYD0mXXtxaVBR"
 #define AGENT_KEY_B64 "WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz"
 
@@ -57,130 +60,7 @@ static void fail_dump(const char *what, int line)
 
 #define CHECK(c) do { if (!(c)) fail_dump(#c, __LINE__); } while (0)
 
-/* ---- the recording dataplane: every command, in order ---- */
-struct rec {
-	struct sb_dp_shm shm;
-	pthread_t thread;
-	atomic_int stop;
-	pthread_mutex_t lock;
-	atomic_int n;
-	union sb_msg cmd[NREC];
-	union sb_msg inject[4];
-	atomic_int n_inject;
-};
-
-static int32_t rec_cmd(void *arg, unsigned w, const union sb_msg *m)
-{
-	struct rec *d = arg;
-	int n;
-
-	(void)w;
-	if (m->h.type == SB_CMD_LEG_ADD)
-		fake_dp_leg_add(&d->shm, m);
-	else if (m->h.type == SB_CMD_LEG_DEL && m->h.leg != SB_LEG_NONE)
-		sb_dp_shm_leg_stats(&d->shm, m->h.leg % 64)->active = 0;
-	pthread_mutex_lock(&d->lock);
-	n = atomic_load(&d->n);
-	if (n < NREC) {
-		d->cmd[n] = *m;
-		atomic_store(&d->n, n + 1);
-	}
-	pthread_mutex_unlock(&d->lock);
-	return 0;
-}
-
-static void rec_idle(void *arg)
-{
-	struct rec *d = arg;
-
-	fake_dp_send(&d->shm, 0, d->inject, (unsigned)atomic_load(&d->n_inject));
-	atomic_store(&d->n_inject, 0);
-}
-
-static void *rec_main(void *arg)
-{
-	struct rec *d = arg;
-
-	fake_dp_serve(&d->shm, &d->stop, rec_cmd, rec_idle, d);
-	return NULL;
-}
-
-static void rec_start(struct rec *d, const char *name)
-{
-	memset(d, 0, sizeof(*d));
-	pthread_mutex_init(&d->lock, NULL);
-	T_ASSERT(fake_dp_create(&d->shm, name, 1, 100, MEDIA_IP) == 0);
-	T_ASSERT(pthread_create(&d->thread, NULL, rec_main, d) == 0);
-}
-
-static void rec_stop(struct rec *d)
-{
-	atomic_store(&d->stop, 1);
-	pthread_join(d->thread, NULL);
-	sb_dp_shm_set_state(&d->shm, SB_DP_STOPPED);
-	sb_dp_shm_detach(&d->shm, 0);
-}
-
-/* Index of the first command of TYPE from FROM on (on leg LEG unless
- * SB_LEG_NONE... use ANY_LEG), waiting up to 2 s; -1. */
-#define ANY_LEG 0xfffffffeu
-static int rec_find(struct rec *d, int from, unsigned type, uint32_t leg)
-{
-	for (int t = 0; t < 400; t++) {
-		int n = atomic_load(&d->n);
-
-		for (int i = from; i < n; i++)
-			if (d->cmd[i].h.type == type && (leg == ANY_LEG || d->cmd[i].h.leg == leg))
-				return i;
-		usleep(5000);
-	}
-	return -1;
-}
-
-static int rec_count(struct rec *d, int from, unsigned type, uint32_t leg)
-{
-	int c = 0, n = atomic_load(&d->n);
-
-	for (int i = from; i < n; i++)
-		c += d->cmd[i].h.type == type && (leg == ANY_LEG || d->cmd[i].h.leg == leg);
-	return c;
-}
-
-/* The leg (index) the last LEG_ADD put on local port PORT; SB_LEG_NONE. */
-static uint32_t leg_at(struct rec *d, unsigned port)
-{
-	uint32_t leg = SB_LEG_NONE;
-	int n = atomic_load(&d->n);
-
-	for (int i = 0; i < n; i++)
-		if (d->cmd[i].h.type == SB_CMD_LEG_ADD && d->cmd[i].leg.local_port == port)
-			leg = d->cmd[i].h.leg;
-	return leg;
-}
-
-static uint32_t gen_of(struct rec *d, uint32_t leg)
-{
-	uint32_t g = 0;
-	int n = atomic_load(&d->n);
-
-	for (int i = 0; i < n; i++)
-		if (d->cmd[i].h.type == SB_CMD_LEG_ADD && d->cmd[i].h.leg == leg)
-			g = d->cmd[i].h.leg_gen;
-	return g;
-}
-
-static void inject_dtmf(struct rec *d, uint32_t leg, char digit, uint32_t ms)
-{
-	union sb_msg *e = &d->inject[0];
-
-	memset(e, 0, sizeof(*e));
-	e->dtmf_evt.h = (struct sb_msg_hdr){ .type = SB_EVT_DTMF, .len = sizeof(struct sb_evt_dtmf),
-					     .leg = leg, .leg_gen = gen_of(d, leg) };
-	e->dtmf_evt.digit = (uint8_t)digit;
-	e->dtmf_evt.source = SB_DTMF_SRC_4733;
-	e->dtmf_evt.duration_ms = ms;
-	atomic_store(&d->n_inject, 1);
-}
+/* the recording dataplane (dp below): rec_dp.h */
 
 /* ---- SIP helpers ---- */
 
@@ -296,7 +176,7 @@ static bool log_has(const char *needle)
 
 #define ANSWER_PCMU SDP_HEAD "m=audio 40010 RTP/AVP 0 101\r\na=rtpmap:101 telephone-event/8000\r\n"
 
-static struct rec dp;
+static struct rec_dp dp;
 static struct sipc caller, agent, boss, other;
 static char cfg[128], db[128];
 
@@ -360,11 +240,11 @@ static void t_srtp(void)
 	CHECK(strstr(sip_body(ok), "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:"));
 	CHECK(sdp_key(sip_body(ok), ours) == 30 && memcmp(ours, offered, 30) != 0);
 	pb = offer_port(inv);
-	la = leg_at(&dp, pa);
-	lb = leg_at(&dp, pb);
+	la = rec_dp_leg_at(&dp, pa);
+	lb = rec_dp_leg_at(&dp, pb);
 	CHECK(la != SB_LEG_NONE && lb != SB_LEG_NONE);
-	im = rec_find(&dp, 0, SB_CMD_LEG_MEDIA, la);
-	ic = rec_find(&dp, 0, SB_CMD_LEG_CONNECT, ANY_LEG);
+	im = rec_dp_find(&dp, 0, SB_CMD_LEG_MEDIA, la);
+	ic = rec_dp_find(&dp, 0, SB_CMD_LEG_CONNECT, ANY_LEG);
 	CHECK(im >= 0 && ic > im);
 	{
 		const struct sb_cmd_media *m = &dp.cmd[im].media;
@@ -378,7 +258,7 @@ static void t_srtp(void)
 		      m->dtmf_pt == 101 && (m->flags & SB_MEDIA_DTMF_4733));
 		CHECK(m->opus_complexity == 0xff); /* not configured: the dataplane's default */
 	}
-	im = rec_find(&dp, 0, SB_CMD_LEG_MEDIA, lb);
+	im = rec_dp_find(&dp, 0, SB_CMD_LEG_MEDIA, lb);
 	CHECK(im >= 0 && im < ic);
 	CHECK(dp.cmd[im].media.srtp_rx == 0 && dp.cmd[im].media.srtp_tx == 0 &&
 	      dp.cmd[im].media.codec == SB_DP_CODEC_PCMU);
@@ -405,8 +285,8 @@ static void t_srtp(void)
 		CHECK(sipc_expect_status(&caller, buf, sizeof(buf), 200, 3000) == 0);
 		CHECK(sdp_key(sip_body(buf), ours2) == 30 && memcmp(ours2, ours, 30) != 0);
 		req(&caller, "ACK", "800100", "alice", "srtp-1", to, 11);
-		imod = rec_find(&dp, mark, SB_CMD_LEG_MOD, la);
-		im = rec_find(&dp, mark, SB_CMD_LEG_MEDIA, la);
+		imod = rec_dp_find(&dp, mark, SB_CMD_LEG_MOD, la);
+		im = rec_dp_find(&dp, mark, SB_CMD_LEG_MEDIA, la);
 		CHECK(imod >= 0 && im > imod);
 		CHECK(memcmp(dp.cmd[im].media.rx_key, k2, 30) == 0 &&
 		      memcmp(dp.cmd[im].media.tx_key, ours2, 30) == 0);
@@ -437,9 +317,9 @@ static void t_srtp(void)
 	CHECK(strstr(sip_body(ok), " RTP/AVP 0\r\n") && !strstr(sip_body(ok), "a=crypto"));
 	sip_hdr(ok, "To", to, sizeof(to));
 	req(&caller, "ACK", "800200", "alice", "srtp-2", to, 10);
-	lb = leg_at(&dp, offer_port(inv));
-	ic = rec_find(&dp, ic + 1, SB_CMD_LEG_CONNECT, ANY_LEG);
-	im = rec_find(&dp, 0, SB_CMD_LEG_MEDIA, lb);
+	lb = rec_dp_leg_at(&dp, offer_port(inv));
+	ic = rec_dp_find(&dp, ic + 1, SB_CMD_LEG_CONNECT, ANY_LEG);
+	im = rec_dp_find(&dp, 0, SB_CMD_LEG_MEDIA, lb);
 	CHECK(ic > 0 && im >= 0 && im < ic);
 	{
 		const struct sb_cmd_media *m = &dp.cmd[im].media;
@@ -473,11 +353,11 @@ static void t_xcode(void)
 	CHECK(strstr(sip_body(inv), "a=rtpmap:96 opus/48000/2\r\n"));
 	/* the caller got PCMA, not 488 */
 	CHECK(strstr(sip_body(ok), " RTP/AVP 8 101\r\n"));
-	la = leg_at(&dp, pa);
-	lb = leg_at(&dp, offer_port(inv));
-	ia = rec_find(&dp, 0, SB_CMD_LEG_MEDIA, la);
-	ib = rec_find(&dp, 0, SB_CMD_LEG_MEDIA, lb);
-	ic = rec_find(&dp, 0, SB_CMD_LEG_CONNECT, ANY_LEG);
+	la = rec_dp_leg_at(&dp, pa);
+	lb = rec_dp_leg_at(&dp, offer_port(inv));
+	ia = rec_dp_find(&dp, 0, SB_CMD_LEG_MEDIA, la);
+	ib = rec_dp_find(&dp, 0, SB_CMD_LEG_MEDIA, lb);
+	ic = rec_dp_find(&dp, 0, SB_CMD_LEG_CONNECT, ANY_LEG);
 	CHECK(ia >= 0 && ib >= 0 && ic > ia && ic > ib);
 	CHECK(dp.cmd[ia].media.codec == SB_DP_CODEC_PCMA && dp.cmd[ia].media.pt == 8 &&
 	      dp.cmd[ia].media.clock_hz == 8000 && dp.cmd[ia].media.dtmf_pt == 101);
@@ -499,10 +379,10 @@ static void t_dtmf(void)
 	pa = call_up(&caller, &agent, "800100", "dt-1",
 		     SDP_HEAD "m=audio 40000 RTP/AVP 0 101\r\na=rtpmap:101 telephone-event/8000\r\n",
 		     ANSWER_PCMU, inv, ok, to);
-	la = leg_at(&dp, pa);
+	la = rec_dp_leg_at(&dp, pa);
 	/* a plain call: relayed, nothing beyond */
-	CHECK(rec_count(&dp, 0, SB_CMD_LEG_MEDIA, ANY_LEG) == 0);
-	inject_dtmf(&dp, la, '7', 160);
+	CHECK(rec_dp_count(&dp, 0, SB_CMD_LEG_MEDIA, ANY_LEG) == 0);
+	CHECK(rec_dp_dtmf(&dp, la, '7', 160) == 0);
 	snprintf(needle, sizeof(needle), "DTMF '7' (160 ms) from the caller");
 	CHECK(log_has(needle));
 	hang_up(&caller, &agent, "800100", "dt-1", to);
@@ -512,7 +392,7 @@ static void t_dtmf(void)
 static const struct sb_cmd_conf *joined(int from, uint32_t leg, uint32_t conf, uint32_t mode,
 					int *at)
 {
-	int i = rec_find(&dp, from, SB_CMD_CONF_JOIN, leg);
+	int i = rec_dp_find(&dp, from, SB_CMD_CONF_JOIN, leg);
 
 	CHECK(i >= 0);
 	if (at)
@@ -583,7 +463,7 @@ static uint32_t supervise(const char *code, const char *callid, char *to)
 		  "Via: SIP/2.0/UDP 127.0.0.1:%u;branch=z9hG4bKack%s;rport\nMax-Forwards: 70\n"
 		  "From: <sip:boss@127.0.0.1>;tag=b-%s\nTo: %s\nCall-ID: %s\nCSeq: 2 ACK\n"
 		  "Content-Length: 0\n\n", user, boss.server, boss.port, callid, callid, to, callid);
-	return leg_at(&dp, port);
+	return rec_dp_leg_at(&dp, port);
 }
 
 static void boss_bye(const char *callid, const char *to)
@@ -620,8 +500,8 @@ static void t_supervise(void)
 	pa = call_up(&caller, &agent, "800100", "sv-1",
 		     SDP_HEAD "m=audio 40000 RTP/AVP 0 101\r\na=rtpmap:101 telephone-event/8000\r\n",
 		     ANSWER_PCMU, inv, ok, to);
-	la = leg_at(&dp, pa);
-	lb = leg_at(&dp, offer_port(inv));
+	la = rec_dp_leg_at(&dp, pa);
+	lb = rec_dp_leg_at(&dp, offer_port(inv));
 	refused(&other, "other", "*51agent1", 403); /* not a supervisor */
 	refused(&boss, "boss", "*51nobody", 404);
 
@@ -629,12 +509,12 @@ static void t_supervise(void)
 	mark = atomic_load(&dp.n);
 	ls = supervise("*51", "sup-1", sto);
 	CHECK(ls != SB_LEG_NONE && ls != la && ls != lb);
-	i = rec_find(&dp, mark, SB_CMD_LEG_MEDIA, ls);
+	i = rec_dp_find(&dp, mark, SB_CMD_LEG_MEDIA, ls);
 	CHECK(i >= 0 && (dp.cmd[i].media.flags & SB_MEDIA_DTMF_4733) &&
 	      (dp.cmd[i].media.flags & SB_MEDIA_DTMF_STRIP) && dp.cmd[i].media.dtmf_pt == 101);
-	CHECK(rec_find(&dp, mark, SB_CMD_LEG_MEDIA, la) >= 0);
-	CHECK(rec_find(&dp, mark, SB_CMD_LEG_MEDIA, lb) >= 0);
-	i = rec_find(&dp, mark, SB_CMD_CONF_JOIN, la);
+	CHECK(rec_dp_find(&dp, mark, SB_CMD_LEG_MEDIA, la) >= 0);
+	CHECK(rec_dp_find(&dp, mark, SB_CMD_LEG_MEDIA, lb) >= 0);
+	i = rec_dp_find(&dp, mark, SB_CMD_CONF_JOIN, la);
 	CHECK(i >= 0);
 	conf = dp.cmd[i].conf.conf;
 	joined(mark, la, conf, SB_CONF_TALK, NULL);
@@ -644,31 +524,31 @@ static void t_supervise(void)
 
 	/* DTMF 5: whisper to the agent; 6: barge; 4: listen again */
 	mark = atomic_load(&dp.n);
-	inject_dtmf(&dp, ls, '5', 100);
+	CHECK(rec_dp_dtmf(&dp, ls, '5', 100) == 0);
 	cj = joined(mark, ls, conf, SB_CONF_WHISPER, &mark);
-	CHECK(cj->target == lb && cj->target_gen == gen_of(&dp, lb));
-	inject_dtmf(&dp, ls, '6', 100);
+	CHECK(cj->target == lb && cj->target_gen == rec_dp_gen_of(&dp, lb));
+	CHECK(rec_dp_dtmf(&dp, ls, '6', 100) == 0);
 	cj = joined(mark + 1, ls, conf, SB_CONF_TALK, &mark);
-	inject_dtmf(&dp, ls, '4', 100);
+	CHECK(rec_dp_dtmf(&dp, ls, '4', 100) == 0);
 	joined(mark + 1, ls, conf, SB_CONF_LISTEN, &mark);
-	inject_dtmf(&dp, ls, '4', 100); /* same mode: nothing */
+	CHECK(rec_dp_dtmf(&dp, ls, '4', 100) == 0); /* same mode: nothing */
 	usleep(200000);
-	CHECK(rec_count(&dp, mark + 1, SB_CMD_CONF_JOIN, ANY_LEG) == 0);
+	CHECK(rec_dp_count(&dp, mark + 1, SB_CMD_CONF_JOIN, ANY_LEG) == 0);
 	CHECK(sipc_recv(&caller, buf, sizeof(buf), 10) < 0 && sipc_recv(&agent, buf, sizeof(buf), 10) < 0);
 
 	/* the supervisor hangs up: out of the mixer, connected again */
 	mark = atomic_load(&dp.n);
 	boss_bye("sup-1", sto);
-	i = rec_find(&dp, mark, SB_CMD_CONF_LEAVE, la);
-	CHECK(i >= 0 && rec_find(&dp, mark, SB_CMD_CONF_LEAVE, lb) >= 0);
+	i = rec_dp_find(&dp, mark, SB_CMD_CONF_LEAVE, la);
+	CHECK(i >= 0 && rec_dp_find(&dp, mark, SB_CMD_CONF_LEAVE, lb) >= 0);
 	{
-		int ic = rec_find(&dp, mark, SB_CMD_LEG_CONNECT, ANY_LEG);
+		int ic = rec_dp_find(&dp, mark, SB_CMD_LEG_CONNECT, ANY_LEG);
 
-		CHECK(ic > i && ic > rec_find(&dp, mark, SB_CMD_CONF_LEAVE, lb));
+		CHECK(ic > i && ic > rec_dp_find(&dp, mark, SB_CMD_CONF_LEAVE, lb));
 		CHECK((dp.cmd[ic].h.leg == la && dp.cmd[ic].connect.leg_b == lb) ||
 		      (dp.cmd[ic].h.leg == lb && dp.cmd[ic].connect.leg_b == la));
 	}
-	CHECK(rec_find(&dp, mark, SB_CMD_LEG_DEL, ls) >= 0);
+	CHECK(rec_dp_find(&dp, mark, SB_CMD_LEG_DEL, ls) >= 0);
 
 	/* whisper straight away, then the supervised call ends: BYE the supervisor */
 	mark = atomic_load(&dp.n);
@@ -679,19 +559,89 @@ static void t_supervise(void)
 	hang_up(&caller, &agent, "800100", "sv-1", to);
 	CHECK(sipc_expect_method(&boss, buf, sizeof(buf), "BYE", 2000) == 0);
 	sipc_respond(&boss, buf, 200, "OK", NULL, NULL, NULL);
-	CHECK(rec_find(&dp, mark, SB_CMD_LEG_DEL, ls) >= 0);
+	CHECK(rec_dp_find(&dp, mark, SB_CMD_LEG_DEL, ls) >= 0);
 
 	/* barge on a new call */
 	pa = call_up(&caller, &agent, "800100", "sv-2", SDP_HEAD "m=audio 40000 RTP/AVP 0\r\n",
 		     ANSWER_PCMU, inv, ok, to);
 	mark = atomic_load(&dp.n);
 	ls = supervise("*53", "sup-3", sto);
-	la = leg_at(&dp, pa);
-	i = rec_find(&dp, mark, SB_CMD_CONF_JOIN, la);
+	la = rec_dp_leg_at(&dp, pa);
+	i = rec_dp_find(&dp, mark, SB_CMD_CONF_JOIN, la);
 	CHECK(i >= 0);
 	joined(mark, ls, dp.cmd[i].conf.conf, SB_CONF_TALK, NULL);
 	boss_bye("sup-3", sto);
 	hang_up(&caller, &agent, "800100", "sv-2", to);
+}
+
+/* `recording: supervisor:` on (policy) or off: a recorded call supervised.
+ * On: whisper sends REC_LEG on for the supervisor's leg (the call's
+ * rec_id, channel 2); DTMF 4 (listen) off, 6 (barge) on again; its BYE
+ * off; a listener (*51) is never tapped.  Off: no REC_LEG at all. */
+static void t_suprec(bool policy)
+{
+	char inv[8192], ok[8192], to[1024], sto[1024], y[512];
+	unsigned pa;
+	uint32_t la, ls, rec_id;
+	int i, mark;
+
+	snprintf(y, sizeof(y), "recording:\n  dir: /tmp/sb-rec-suprec\n  supervisor: %s\n" AGENTS
+		 "hotlines:\n  - number: \"800100\"\n    agents: [agent1]\n    record: true\n",
+		 policy ? "true" : "false");
+	start(y);
+	reg(&boss, "boss");
+	pa = call_up(&caller, &agent, "800100", "sr-1",
+		     SDP_HEAD "m=audio 40000 RTP/AVP 0 101\r\na=rtpmap:101 telephone-event/8000\r\n",
+		     ANSWER_PCMU, inv, ok, to);
+	la = rec_dp_leg_at(&dp, pa);
+	i = rec_dp_find(&dp, 0, SB_CMD_REC_START, la);
+	CHECK(i >= 0);
+	rec_id = dp.cmd[i].rec_start.rec_id;
+
+	/* whisper */
+	mark = atomic_load(&dp.n);
+	ls = supervise("*52", "sr-sup", sto);
+	CHECK(ls != SB_LEG_NONE && ls != la);
+	i = rec_dp_find_ms(&dp, mark, SB_CMD_REC_LEG, ANY_LEG, policy ? 2000 : 300);
+	if (!policy) {
+		CHECK(i < 0);
+		CHECK(rec_dp_dtmf(&dp, ls, '6', 100) == 0);
+		usleep(200000);
+		boss_bye("sr-sup", sto);
+		usleep(200000);
+		CHECK(rec_dp_count(&dp, 0, SB_CMD_REC_LEG, ANY_LEG) == 0);
+		hang_up(&caller, &agent, "800100", "sr-1", to);
+		return;
+	}
+	CHECK(i >= 0 && dp.cmd[i].h.leg == ls && dp.cmd[i].h.leg_gen == rec_dp_gen_of(&dp, ls));
+	CHECK(dp.cmd[i].rec_leg.rec_id == rec_id && dp.cmd[i].rec_leg.on == 1 &&
+	      dp.cmd[i].rec_leg.chan == SB_DP_REC_CH_SUPER);
+	CHECK(log_has("supervisor in recording"));
+	/* listen: off; barge: on again */
+	mark = i + 1;
+	CHECK(rec_dp_dtmf(&dp, ls, '4', 100) == 0);
+	i = rec_dp_find(&dp, mark, SB_CMD_REC_LEG, ls);
+	CHECK(i >= 0 && dp.cmd[i].rec_leg.on == 0 && dp.cmd[i].rec_leg.rec_id == rec_id);
+	mark = i + 1;
+	CHECK(rec_dp_dtmf(&dp, ls, '6', 100) == 0);
+	i = rec_dp_find(&dp, mark, SB_CMD_REC_LEG, ls);
+	CHECK(i >= 0 && dp.cmd[i].rec_leg.on == 1);
+	/* it hangs up: off, and the recording is not stopped */
+	mark = i + 1;
+	boss_bye("sr-sup", sto);
+	i = rec_dp_find(&dp, mark, SB_CMD_REC_LEG, ls);
+	CHECK(i >= 0 && dp.cmd[i].rec_leg.on == 0);
+	usleep(100000);
+	CHECK(rec_dp_count(&dp, mark, SB_CMD_REC_STOP, ANY_LEG) == 0);
+	/* a listener: never tapped */
+	mark = atomic_load(&dp.n);
+	ls = supervise("*51", "sr-sup2", sto);
+	usleep(200000);
+	CHECK(rec_dp_count(&dp, mark, SB_CMD_REC_LEG, ANY_LEG) == 0);
+	boss_bye("sr-sup2", sto);
+	usleep(100000);
+	CHECK(rec_dp_count(&dp, mark, SB_CMD_REC_LEG, ANY_LEG) == 0);
+	hang_up(&caller, &agent, "800100", "sr-1", to);
 }
 
 #define MOH_CFG(path) "prompts:\n  moh: " path "\n" AGENTS \
@@ -707,31 +657,31 @@ static void t_moh(void)
 	int ip, is, ic, i;
 
 	start(MOH_CFG("/tmp/sb-moh.wav"));
-	i = rec_find(&dp, 0, SB_CMD_PROMPT_LOAD, ANY_LEG);
+	i = rec_dp_find(&dp, 0, SB_CMD_PROMPT_LOAD, ANY_LEG);
 	CHECK(i >= 0 && dp.cmd[i].prompt_load.prompt == 0 &&
 	      strcmp(dp.cmd[i].prompt_load.path, "/tmp/sb-moh.wav") == 0);
 	invite(&caller, "800200", "alice", "moh-1",
 	       SDP_HEAD "m=audio 40000 RTP/AVP 8 0\r\n");
 	CHECK(sipc_expect_status(&caller, buf, sizeof(buf), 180, 3000) == 0);
 	CHECK(sipc_expect_method(&agent, inv, sizeof(inv), "INVITE", 3000) == 0);
-	ip = rec_find(&dp, 0, SB_CMD_PROMPT_PLAY, ANY_LEG);
+	ip = rec_dp_find(&dp, 0, SB_CMD_PROMPT_PLAY, ANY_LEG);
 	CHECK(ip >= 0 && dp.cmd[ip].prompt.prompt == 0 &&
 	      (dp.cmd[ip].prompt.flags & SB_PROMPT_LOOP));
 	la = dp.cmd[ip].h.leg;
 	/* the caller's codec declared first (the worker encodes the music in it) */
-	i = rec_find(&dp, 0, SB_CMD_LEG_MEDIA, la);
+	i = rec_dp_find(&dp, 0, SB_CMD_LEG_MEDIA, la);
 	CHECK(i >= 0 && i < ip && dp.cmd[i].media.codec == SB_DP_CODEC_PCMU);
-	CHECK(rec_count(&dp, 0, SB_CMD_PROMPT_STOP, ANY_LEG) == 0);
+	CHECK(rec_dp_count(&dp, 0, SB_CMD_PROMPT_STOP, ANY_LEG) == 0);
 	snprintf(ct, sizeof(ct), "Contact: <sip:agent1@127.0.0.1:%u>\r\n", agent.port);
 	sipc_respond(&agent, inv, 200, "OK", "agm", ct, ANSWER_PCMU);
 	CHECK(sipc_expect_method(&agent, buf, sizeof(buf), "ACK", 2000) == 0);
 	CHECK(sipc_expect_status(&caller, ok, sizeof(ok), 200, 3000) == 0);
 	CHECK(sscanf(strstr(sip_body(ok), "m=audio "), "m=audio %u", &pa) == 1);
-	CHECK(leg_at(&dp, pa) == la);
+	CHECK(rec_dp_leg_at(&dp, pa) == la);
 	sip_hdr(ok, "To", to, sizeof(to));
 	req(&caller, "ACK", "800200", "alice", "moh-1", to, 10);
-	is = rec_find(&dp, ip, SB_CMD_PROMPT_STOP, la);
-	ic = rec_find(&dp, ip, SB_CMD_LEG_CONNECT, ANY_LEG);
+	is = rec_dp_find(&dp, ip, SB_CMD_PROMPT_STOP, la);
+	ic = rec_dp_find(&dp, ip, SB_CMD_LEG_CONNECT, ANY_LEG);
 	CHECK(is > ip && ic > is);
 	hang_up(&caller, &agent, "800200", "moh-1", to);
 }
@@ -752,31 +702,31 @@ static void t_restart(void)
 		     "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:" KEY_B64 "\r\n",
 		     ANSWER_PCMU, inv, ok, to);
 	CHECK(sdp_key(sip_body(ok), ours) == 30);
-	la = leg_at(&dp, pa);
-	lb = leg_at(&dp, offer_port(inv));
+	la = rec_dp_leg_at(&dp, pa);
+	lb = rec_dp_leg_at(&dp, offer_port(inv));
 	ls = supervise("*52", "rs-sup", sto);
-	i = rec_find(&dp, 0, SB_CMD_CONF_JOIN, ls);
+	i = rec_dp_find(&dp, 0, SB_CMD_CONF_JOIN, ls);
 	CHECK(i >= 0);
 	conf = dp.cmd[i].conf.conf;
 	/* a second caller waits in the queue (agent1 is busy) with music */
 	invite(&other, "800200", "bob", "rs-2", SDP_HEAD "m=audio 40100 RTP/AVP 0\r\n");
 	CHECK(sipc_expect_status(&other, buf, sizeof(buf), 180, 3000) == 0);
-	i = rec_find(&dp, 0, SB_CMD_PROMPT_PLAY, ANY_LEG);
+	i = rec_dp_find(&dp, 0, SB_CMD_PROMPT_PLAY, ANY_LEG);
 	CHECK(i >= 0);
 	lw = dp.cmd[i].h.leg;
 
-	rec_stop(&dp);
+	rec_dp_stop(&dp, 0);
 	usleep(300000);
-	rec_start(&dp, inst);
+	CHECK(rec_dp_start(&dp, inst, MEDIA_IP) == 0);
 	/* everything is back, in order */
-	CHECK(rec_find(&dp, 0, SB_CMD_PROMPT_LOAD, ANY_LEG) >= 0);
-	ia = rec_find(&dp, 0, SB_CMD_LEG_ADD, la);
-	i = rec_find(&dp, 0, SB_CMD_LEG_MEDIA, la);
+	CHECK(rec_dp_find(&dp, 0, SB_CMD_PROMPT_LOAD, ANY_LEG) >= 0);
+	ia = rec_dp_find(&dp, 0, SB_CMD_LEG_ADD, la);
+	i = rec_dp_find(&dp, 0, SB_CMD_LEG_MEDIA, la);
 	CHECK(ia >= 0 && i > ia);
 	CHECK(memcmp(dp.cmd[i].media.rx_key, offered, 30) == 0 &&
 	      memcmp(dp.cmd[i].media.tx_key, ours, 30) == 0 && dp.cmd[i].media.srtp_rx == 1);
-	CHECK(rec_find(&dp, 0, SB_CMD_LEG_MEDIA, lb) > rec_find(&dp, 0, SB_CMD_LEG_ADD, lb));
-	i = rec_find(&dp, 0, SB_CMD_LEG_MEDIA, ls);
+	CHECK(rec_dp_find(&dp, 0, SB_CMD_LEG_MEDIA, lb) > rec_dp_find(&dp, 0, SB_CMD_LEG_ADD, lb));
+	i = rec_dp_find(&dp, 0, SB_CMD_LEG_MEDIA, ls);
 	CHECK(i >= 0 && (dp.cmd[i].media.flags & SB_MEDIA_DTMF_STRIP));
 	joined(0, la, conf, SB_CONF_TALK, NULL);
 	joined(0, lb, conf, SB_CONF_TALK, NULL);
@@ -785,14 +735,15 @@ static void t_restart(void)
 
 		CHECK(cj->target == lb);
 	}
-	i = rec_find(&dp, 0, SB_CMD_PROMPT_PLAY, lw);
-	CHECK(i > rec_find(&dp, 0, SB_CMD_LEG_ADD, lw) && (dp.cmd[i].prompt.flags & SB_PROMPT_LOOP));
+	i = rec_dp_find(&dp, 0, SB_CMD_PROMPT_PLAY, lw);
+	CHECK(i > rec_dp_find(&dp, 0, SB_CMD_LEG_ADD, lw) &&
+	      (dp.cmd[i].prompt.flags & SB_PROMPT_LOOP));
 	usleep(200000);
 	/* the conference members are not re-connected; nothing else was */
-	CHECK(rec_count(&dp, 0, SB_CMD_LEG_CONNECT, ANY_LEG) == 0);
+	CHECK(rec_dp_count(&dp, 0, SB_CMD_LEG_CONNECT, ANY_LEG) == 0);
 	CHECK(sipc_recv(&caller, buf, sizeof(buf), 100) < 0);
 	boss_bye("rs-sup", sto);
-	CHECK(rec_find(&dp, 0, SB_CMD_LEG_CONNECT, ANY_LEG) >= 0);
+	CHECK(rec_dp_find(&dp, 0, SB_CMD_LEG_CONNECT, ANY_LEG) >= 0);
 	req(&other, "CANCEL", "800200", "bob", "rs-2", "<sip:800200@127.0.0.1>", 10);
 	hang_up(&caller, &agent, "800100", "rs-1", to);
 }
@@ -807,17 +758,10 @@ int main(int argc, char **argv)
 	mode = argv[2];
 	setenv("SB_CONTROL", argv[1], 1);
 	snprintf(inst, sizeof(inst), "mc%s%d", mode, (int)getpid());
-	memset(&dp, 0, sizeof(dp));
-	{
-		struct sb_dp_shm probe;
-
-		if (fake_dp_create(&probe, inst, 1, 100, MEDIA_IP) < 0) {
-			fprintf(stderr, "no /dev/shm: skipping\n");
-			return T_SKIP;
-		}
-		sb_dp_shm_detach(&probe, 1);
+	if (rec_dp_start(&dp, inst, MEDIA_IP) < 0) {
+		fprintf(stderr, "no /dev/shm: skipping\n");
+		return T_SKIP;
 	}
-	rec_start(&dp, inst);
 	cp_workdir("/tmp/sb_media_proc_t", dir, cfg, db, logp);
 	if (strcmp(mode, "srtp") == 0)
 		t_srtp();
@@ -827,6 +771,10 @@ int main(int argc, char **argv)
 		t_dtmf();
 	else if (strcmp(mode, "supervise") == 0)
 		t_supervise();
+	else if (strcmp(mode, "suprec") == 0)
+		t_suprec(true);
+	else if (strcmp(mode, "suprec_off") == 0)
+		t_suprec(false);
 	else if (strcmp(mode, "moh") == 0)
 		t_moh();
 	else if (strcmp(mode, "restart") == 0)
@@ -843,10 +791,7 @@ int main(int argc, char **argv)
 	if (strcmp(mode, "supervise") == 0)
 		CHECK(cp_db_int(db, "SELECT count(*) FROM cdr WHERE call_id='sup-2' AND "
 				    "hangup_by='supervised'") == 1);
-	atomic_store(&dp.stop, 1);
-	pthread_join(dp.thread, NULL);
-	sb_dp_shm_set_state(&dp.shm, SB_DP_STOPPED);
-	sb_dp_shm_detach(&dp.shm, 1);
+	rec_dp_stop(&dp, 1);
 	snprintf(buf, sizeof(buf), "rm -rf %s", dir);
 	T_ASSERT(system(buf) == 0);
 	return 0;

@@ -76,10 +76,20 @@ int main(void)
 		}
 	}
 
+	/* the supervisor policy */
+	T_ASSERT(sb_config_load(&c, cfg_write(HEAD "recording:\n  dir: /r\n  supervisor: true\n"),
+				err, sizeof(err)) == 0);
+	T_ASSERT(c.recording.supervisor);
+	sb_config_free(&c);
+	T_ASSERT(sb_config_load(&c, cfg_write(HEAD "recording:\n  dir: /r\n  supervisor: false\n"),
+				err, sizeof(err)) == 0);
+	T_ASSERT(!c.recording.supervisor);
+	sb_config_free(&c);
+
 	/* defaults: no recording section */
 	T_ASSERT(sb_config_load(&c, cfg_write(HEAD), err, sizeof(err)) == 0);
 	T_ASSERT(c.recording.dir[0] == '\0' && !c.recording.pcm16 && c.recording.format == 0 &&
-		 !c.recording.mask_dtmf && c.recording.segment_s == 0 &&
+		 !c.recording.mask_dtmf && !c.recording.supervisor && c.recording.segment_s == 0 &&
 		 c.recording.retention_days == 0 && c.recording.sweep_s == 3600);
 	sb_config_free(&c);
 
@@ -92,6 +102,8 @@ int main(void)
 	cfg_bad(HEAD "recording:\n  dir: /r\n  format: pcap\n  mask_dtmf: true\n", 11,
 	    "'mask_dtmf' cannot apply to format pcap");
 	cfg_bad(HEAD "recording:\n  dir: /r\n  mask_dtmf: 1\n", 10, "'mask_dtmf' must be true or false");
+	cfg_bad(HEAD "recording:\n  dir: /r\n  supervisor: yes\n", 10,
+	    "'supervisor' must be true or false");
 	cfg_bad(HEAD "recording:\n  dir: /r\n  segment_s: 0\n", 10, "'segment_s' must be a number in 1..3600");
 	cfg_bad(HEAD "recording:\n  retention_days: 5\n", 9, "retention needs 'dir'");
 	cfg_bad(HEAD "recording:\n  dir: /r\n  retention: {acme: 3, acme: 4}\n", 10,
