@@ -132,8 +132,11 @@ int call_early_answer(struct sb_call *c)
 void call_early_bridged(struct sb_call *c, const struct sb_sdp_crypto *key,
 			struct sb_media_sdp *la)
 {
-	/* the bridge made a fresh key for the caller; it already has ours */
-	if (c->a_early == NULL || key == NULL || !c->a_ans.has_local_key)
+	/* the bridge made a fresh key for the caller; it already has ours:
+	 * from our 183, or from our 200 when the IVR answered it (ivr.c) */
+	bool answered = c->a_final >= 200 && c->a_final < 300;
+
+	if ((c->a_early == NULL && !answered) || key == NULL || !c->a_ans.has_local_key)
 		return;
 	c->a_ans.local_key = *key;
 	sb_sdp_oa_srtp_of(&la->tx, key);

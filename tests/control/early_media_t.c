@@ -267,6 +267,48 @@ static void t_early(void)
 	sipc_respond(&agent, buf, 200, "OK", NULL, NULL, NULL);
 }
 
+/* An SRTP caller the IVR answered keeps the IVR's key when an agent answers
+ * later (the bridge would otherwise make a fresh key the caller never saw):
+ * menu "ivrq" plays its prompt, then (timeout 0, no retries) queue "plain". */
+static void t_ivr_srtp(void)
+{
+	char ok[8192], inv[8192], buf[8192], ct[300], to[300];
+	uint8_t key[30];
+	uint32_t la;
+	int mark, ip, im;
+
+	snprintf(ct, sizeof(ct), "Contact: <sip:agent1@127.0.0.1:%u>\n", agent.port);
+	mark = atomic_load(&dp.n);
+	invite_sdp(&caller, "800400", "alice", "em-7", "",
+		   SDP_HEAD "m=audio 40000 RTP/SAVP 0\r\n"
+		   "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:" KEY_B64 "\r\n");
+	CHECK(next_status(&caller, ok, sizeof(ok), 3000) == 200);
+	CHECK(strstr(sip_body(ok), " RTP/SAVP 0\r\n") &&
+	      strstr(sip_body(ok), "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:"));
+	sip_hdr(ok, "To", to, sizeof(to));
+	req(&caller, "ACK", "800400", "alice", "em-7", to, 10);
+	la = rec_dp_leg_at(&dp, m_port(ok));
+	ip = rec_dp_find(&dp, mark, SB_CMD_PROMPT_PLAY, la);
+	im = rec_dp_find(&dp, mark, SB_CMD_LEG_MEDIA, la);
+	CHECK(ip >= 0 && im >= 0 && im < ip);
+	CHECK(dp.cmd[im].media.srtp_tx == SB_DP_SRTP_AES_CM_128_HMAC_SHA1_80 &&
+	      dp.cmd[im].media.tx_key_len == 30);
+	memcpy(key, dp.cmd[im].media.tx_key, 30);
+	CHECK(rec_dp_prompt_done(&dp, la, dp.cmd[ip].prompt.prompt) == 0);
+	CHECK(sipc_expect_method(&agent, inv, sizeof(inv), "INVITE", 3000) == 0);
+	sipc_respond(&agent, inv, 200, "OK", "agm7", ct, ANSWER_PCMU);
+	CHECK(sipc_expect_method(&agent, buf, sizeof(buf), "ACK", 2000) == 0);
+	CHECK(rec_dp_find_ms(&dp, mark, SB_CMD_LEG_CONNECT, ANY_LEG, 2000) > ip);
+	/* every LEG_MEDIA of the caller's leg protects with the IVR answer's key */
+	for (int i = mark; i < atomic_load(&dp.n); i++)
+		if (dp.cmd[i].h.type == SB_CMD_LEG_MEDIA && dp.cmd[i].h.leg == la)
+			CHECK(memcmp(dp.cmd[i].media.tx_key, key, 30) == 0);
+	req(&caller, "BYE", "800400", "alice", "em-7", to, 11);
+	CHECK(sipc_expect_status(&caller, buf, sizeof(buf), 200, 2000) == 0);
+	CHECK(sipc_expect_method(&agent, buf, sizeof(buf), "BYE", 2000) == 0);
+	sipc_respond(&agent, buf, 200, "OK", NULL, NULL, NULL);
+}
+
 int main(int argc, char **argv)
 {
 	uint16_t p_sip;
@@ -290,8 +332,11 @@ int main(int argc, char **argv)
 			  "queues:\n  - name: early\n    members: [agent1]\n    moh: moh\n"
 			  "    early_media: true\n    max_wait: 2\n"
 			  "  - name: plain\n    members: [agent1]\n    moh: moh\n"
+			  "ivrs:\n  ivrq:\n    prompt: moh\n    timeout: 0\n    retries: 0\n"
+			  "    timeout_action: queue plain\n"
 			  "hotlines:\n  - number: \"800300\"\n    queue: early\n"
-			  "  - number: \"800200\"\n    queue: plain\n", inst, p_sip, db);
+			  "  - number: \"800200\"\n    queue: plain\n"
+			  "  - number: \"800400\"\n    ivr: ivrq\n", inst, p_sip, db);
 	pid = control_start(argv[1], cfg, logp);
 	sipc_open(&caller, p_sip);
 	sipc_open(&agent, p_sip);
@@ -304,6 +349,7 @@ int main(int argc, char **argv)
 			    sizeof(buf)) == 200);
 
 	t_early();
+	t_ivr_srtp();
 
 	usleep(200000);
 	CHECK(control_stop(pid) == 0);
