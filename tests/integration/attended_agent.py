@@ -15,12 +15,13 @@ NOTIFY "200 OK" (any order), answers each, then hangs up the customer
 call's dialog.  Prints one line per step; exit 0 when all of it happened
 within 20 s, 1 otherwise.
 """
-import hashlib
 import random
 import re
 import socket
 import sys
 import time
+
+from sipua import authz, hdr, register, status
 
 
 def main():
@@ -44,10 +45,6 @@ def main():
         """Bare LFs become CRLF (bodies already in CRLF stay as they are)."""
         sock.sendto(re.sub(r"(?<!\r)\n", "\r\n", text).encode(), addr)
 
-    def hdr(msg, name):
-        m = re.search(r"^" + re.escape(name) + r":\s*(.*?)\r$", msg, re.M | re.I)
-        return m.group(1) if m else ""
-
     def recv():
         while True:
             left = deadline - time.time()
@@ -61,9 +58,6 @@ def main():
                 respond(msg, 200, "OK")
                 continue
             return msg
-
-    def status(msg):
-        return int(msg.split()[1]) if msg.startswith("SIP/2.0 ") else 0
 
     def respond(req, code, reason, to_tag=None, extra="", body=""):
         vias = re.findall(r"^(Via:.*?)\r$", req, re.M | re.I)
@@ -81,22 +75,6 @@ def main():
                 "m=audio %d RTP/AVP 8\na=rtpmap:8 PCMA/8000\na=sendrecv\n"
                 % (lip, lip, port)).replace("\n", "\r\n")
 
-    def authz(resp, method, uri):
-        ch = hdr(resp, "WWW-Authenticate")
-        realm = re.search(r'realm="([^"]*)"', ch).group(1)
-        nonce = re.search(r'nonce="([^"]*)"', ch).group(1)
-        ha1 = hashlib.md5(("%s:%s:%s" % (user, realm, password)).encode()).hexdigest()
-        ha2 = hashlib.md5(("%s:%s" % (method, uri)).encode()).hexdigest()
-        if "qop" in ch:
-            cnonce, nc = "0a4f113b", "00000001"
-            r = hashlib.md5(("%s:%s:%s:%s:auth:%s" % (ha1, nonce, nc, cnonce, ha2)).encode())
-            return ('Authorization: Digest username="%s", realm="%s", nonce="%s", uri="%s", '
-                    'response="%s", algorithm=MD5, qop=auth, nc=%s, cnonce="%s"\n'
-                    % (user, realm, nonce, uri, r.hexdigest(), nc, cnonce))
-        r = hashlib.md5(("%s:%s:%s" % (ha1, nonce, ha2)).encode())
-        return ('Authorization: Digest username="%s", realm="%s", nonce="%s", uri="%s", '
-                'response="%s", algorithm=MD5\n' % (user, realm, nonce, uri, r.hexdigest()))
-
     def final(expect_method):
         """Next final response to our request (provisional ones skipped)."""
         while True:
@@ -104,20 +82,10 @@ def main():
             if status(msg) >= 200 and expect_method in hdr(msg, "CSeq"):
                 return msg
 
-    # ---- REGISTER with digest
-    reg_uri = "sip:%s:%s" % gaddr
-    reg = ("REGISTER %s SIP/2.0\nVia: SIP/2.0/UDP %s:%d;branch=%%s;rport\n"
-           "Max-Forwards: 70\nFrom: <sip:%s@%s>;tag=reg1\nTo: <sip:%s@%s>\n"
-           "Call-ID: reg-%s-%d\nCSeq: %%d REGISTER\nContact: <sip:%s@%s:%d>\n"
-           "Expires: 300\n%%sContent-Length: 0\n\n"
-           % (reg_uri, lip, lport, user, gip, user, gip, user, lport, user, lip, lport))
-    send(reg % (branch(), 1, ""))
-    resp = final("REGISTER")
-    if status(resp) == 401:
-        send(reg % (branch(), 2, authz(resp, "REGISTER", reg_uri)))
-        resp = final("REGISTER")
-    if status(resp) != 200:
-        log("FAIL: REGISTER answered %d" % status(resp))
+    # ---- REGISTER with digest (sipua.py)
+    rc = register(send, final, branch, user, password, lip, lport, gaddr)
+    if rc != 200:
+        log("FAIL: REGISTER answered %d" % rc)
         return 1
     log("REGISTERED %s" % user)
 
@@ -154,7 +122,7 @@ def main():
         send("ACK %s SIP/2.0\nVia: SIP/2.0/UDP %s:%d;branch=%s;rport\nMax-Forwards: 70\n"
              "From: <sip:%s@%s>;tag=%s\nTo: %s\nCall-ID: %s\nCSeq: 1 ACK\nContent-Length: 0\n\n"
              % (cons_uri, lip, lport, br, user, gip, cons_tag, hdr(resp, "To"), cons_callid))
-        send(cons % (branch(), 2, authz(resp, "INVITE", cons_uri)))
+        send(cons % (branch(), 2, authz(resp, user, password, "INVITE", cons_uri)))
         resp = final("INVITE")
     if status(resp) != 200:
         log("FAIL: consultation INVITE answered %d" % status(resp))
