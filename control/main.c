@@ -23,6 +23,7 @@
 #include "api/api.h"
 #include "api/cc.h"
 #include "api/rec.h"
+#include "api/report.h"
 #include "log.h"
 #include "media/kernel.h"
 
@@ -73,6 +74,8 @@ static struct sb_api *start_api(struct sb_cp *cp)
 	rc = sb_api_cc_register(api, cp);
 	if (rc == 0)
 		rc = sb_api_rec_register(api, cp); /* recordings, QA (api/rec.h) */
+	if (rc == 0)
+		rc = sb_api_report_register(api, cp); /* interval reports (api/report.h) */
 	if (rc < 0) {
 		sb_err("api: cannot register routes: %s", strerror(-rc));
 		sb_api_free(api);

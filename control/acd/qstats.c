@@ -94,7 +94,15 @@ void sb_qstats_add(struct sb_qstats *s, struct sb_qevent *ev, int qi, int ag, ui
 	const struct qcfg *qc = q ? &s->qc[qi] : NULL;
 
 	ev->id = ++s->last_id;
+	if (ev->type == SB_QEV_COMPLETE || ev->type == SB_QEV_TRANSFER)
+		ev->wrapup_ms = wrapup_ms;
 	s->ring[ev->id % SB_QSTATS_RING] = *ev;
+	sb_qfig_add(q, a, ev, qc ? qc->sl_ms : 0, qc ? qc->short_ms : 0, now);
+}
+
+void sb_qfig_add(struct sb_qfig_queue *q, struct sb_qfig_agent *a, const struct sb_qevent *ev,
+		 uint32_t sl_ms, uint32_t short_ms, uint64_t now)
+{
 	switch ((enum sb_qev_type)ev->type) {
 	case SB_QEV_ENTER:
 		if (q)
@@ -117,7 +125,7 @@ void sb_qstats_add(struct sb_qstats *s, struct sb_qevent *ev, int qi, int ag, ui
 		if (q) {
 			q->answered++;
 			q->wait_answered_ms += ev->wait_ms;
-			if (ev->wait_ms <= qc->sl_ms)
+			if (ev->wait_ms <= sl_ms)
 				q->answered_within++;
 		}
 		if (a)
@@ -128,18 +136,18 @@ void sb_qstats_add(struct sb_qstats *s, struct sb_qevent *ev, int qi, int ag, ui
 		if (q) {
 			q->completed++;
 			q->talk_ms += ev->talk_ms;
-			q->handle_ms += (uint64_t)ev->talk_ms + wrapup_ms;
+			q->handle_ms += (uint64_t)ev->talk_ms + ev->wrapup_ms;
 		}
 		if (a) {
 			a->completed++;
 			a->talk_ms += ev->talk_ms;
-			a->handle_ms += (uint64_t)ev->talk_ms + wrapup_ms;
+			a->handle_ms += (uint64_t)ev->talk_ms + ev->wrapup_ms;
 		}
 		break;
 	case SB_QEV_ABANDON:
 		if (q) {
 			q->abandoned++;
-			if (ev->wait_ms < qc->short_ms)
+			if (ev->wait_ms < short_ms)
 				q->short_abandoned++;
 		}
 		break;

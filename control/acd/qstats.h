@@ -68,6 +68,8 @@ struct sb_qevent {
 	uint32_t talk_ms;          /* complete, transfer: this agent's share */
 	uint32_t reason;           /* pause reason code, exit reason */
 	uint32_t prio;             /* enter */
+	uint32_t wrapup_ms;        /* complete, transfer: the wrap-up that follows
+				    * (handle time = talk + wrap-up; set by sb_qstats_add) */
 };
 
 struct sb_qfig_queue {
@@ -101,6 +103,15 @@ void sb_qstats_queue_cfg(struct sb_qstats *s, unsigned q, uint32_t sl_ms,
  * COMPLETE and TRANSFER (handle time = talk + wrap-up). */
 void sb_qstats_add(struct sb_qstats *s, struct sb_qevent *ev, int q, int agent,
 		   uint64_t now, uint32_t wrapup_ms);
+
+/* The figures one event changes, by the rules above: q, a may be NULL;
+ * sl_ms / short_ms: q's service level and short-abandon thresholds; now:
+ * ms on any clock that only goes forward (the staffed and paused
+ * intervals).  sb_qstats_add uses it for the live figures, the interval
+ * reports (api/report.c) for the stored rows: one definition of each
+ * figure. */
+void sb_qfig_add(struct sb_qfig_queue *q, struct sb_qfig_agent *a, const struct sb_qevent *ev,
+		 uint32_t sl_ms, uint32_t short_ms, uint64_t now);
 
 const struct sb_qfig_queue *sb_qstats_queue(const struct sb_qstats *s, unsigned q);
 const struct sb_qfig_agent *sb_qstats_agent(const struct sb_qstats *s, unsigned ag);

@@ -7,6 +7,7 @@
 #include "api/api.h"
 #include "api/cc.h"
 #include "api/rec.h"
+#include "api/report.h"
 
 struct sb_api *sb_api_create(struct sb_loop *loop, const struct sb_api_params *p)
 {
@@ -29,6 +30,13 @@ int sb_api_cc_register(struct sb_api *api, struct sb_cp *cp)
 }
 
 int sb_api_rec_register(struct sb_api *api, struct sb_cp *cp)
+{
+	(void)api;
+	(void)cp;
+	return -ENOTSUP;
+}
+
+int sb_api_report_register(struct sb_api *api, struct sb_cp *cp)
 {
 	(void)api;
 	(void)cp;

@@ -13,13 +13,34 @@ static const char schema_sql[] =
 	"CREATE TABLE IF NOT EXISTS queue_event("
 	"id INTEGER PRIMARY KEY, ts_ms INTEGER NOT NULL, event TEXT NOT NULL, "
 	"call_id TEXT, queue TEXT, agent TEXT, tenant TEXT, other TEXT, "
-	"position INTEGER, wait_ms INTEGER, talk_ms INTEGER, reason INTEGER, prio INTEGER);"
+	"position INTEGER, wait_ms INTEGER, talk_ms INTEGER, reason INTEGER, prio INTEGER, "
+	"wrapup_ms INTEGER);"
 	"CREATE INDEX IF NOT EXISTS queue_event_call ON queue_event(call_id);"
 	"CREATE INDEX IF NOT EXISTS queue_event_queue ON queue_event(queue, ts_ms)";
 
 static const char insert_sql[] =
 	"INSERT OR REPLACE INTO queue_event(id, ts_ms, event, call_id, queue, agent, tenant, "
-	"other, position, wait_ms, talk_ms, reason, prio) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)";
+	"other, position, wait_ms, talk_ms, reason, prio, wrapup_ms) "
+	"VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+
+/* A file from before wrapup_ms (handle time in the interval reports):
+ * the column is added, its old rows read as 0. */
+static int qlog_migrate(sqlite3 *db)
+{
+	sqlite3_stmt *st = NULL;
+	bool has = false;
+
+	if (sqlite3_prepare_v2(db, "PRAGMA table_info(queue_event)", -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	while (sqlite3_step(st) == SQLITE_ROW)
+		if (strcmp((const char *)sqlite3_column_text(st, 1), "wrapup_ms") == 0)
+			has = true;
+	sqlite3_finalize(st);
+	if (has)
+		return 0;
+	return sqlite3_exec(db, "ALTER TABLE queue_event ADD COLUMN wrapup_ms INTEGER", NULL, NULL,
+			    NULL) == SQLITE_OK ? 0 : -1;
+}
 
 struct sb_qlog {
 	sqlite3_stmt *ins;
@@ -39,7 +60,7 @@ struct sb_qlog *qlog_open(sqlite3 *db, unsigned cap)
 	q->q = calloc(q->cap, sizeof(*q->q));
 	if (q->q == NULL)
 		goto out_free;
-	if (sqlite3_exec(db, schema_sql, NULL, NULL, NULL) != SQLITE_OK ||
+	if (sqlite3_exec(db, schema_sql, NULL, NULL, NULL) != SQLITE_OK || qlog_migrate(db) < 0 ||
 	    sqlite3_prepare_v2(db, insert_sql, -1, &q->ins, NULL) != SQLITE_OK)
 		goto out_err;
 	if (sqlite3_prepare_v2(db, "SELECT coalesce(max(id), 0) FROM queue_event", -1, &st,
@@ -131,6 +152,7 @@ unsigned qlog_write(struct sb_qlog *q, sqlite3 *db, const struct sb_qevent *ev, 
 		sqlite3_bind_int64(st, 11, e->talk_ms);
 		sqlite3_bind_int64(st, 12, e->reason);
 		sqlite3_bind_int64(st, 13, e->prio);
+		sqlite3_bind_int64(st, 14, e->wrapup_ms);
 		if (sqlite3_step(st) != SQLITE_DONE) {
 			failed++;
 			sb_err("store: queue event %llu not written: %s",

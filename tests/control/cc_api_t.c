@@ -19,6 +19,9 @@
  *  e. PATCH /v1/queues/sales at run time: bad values refused naming the
  *     field; strategy round-robin and a 1 s wrap-up take effect on the
  *     next calls (agent1 then agent2 with both free; wrap-up state);
+ *  g. interval reports (GET /v1/reports/queues|agents|tenant) read back
+ *     from the store equal the live figures of (d), per tenant only;
+ *     bad arguments refused naming them;
  *  f. /v1/events pages with since/next; its rows match the store's.
  *
  *   cc_api_t /path/to/sb-control */
@@ -275,6 +278,89 @@ int main(int argc, char **argv)
 	CHECK(http("PATCH", "/v1/agents/agent2", ACME, "{\"wrap_up\":\"queue\"}", &j) == 200);
 	CHECK(strcmp(jstr(json_object_get(j, "settings"), "wrap_up_ms"), "queue") == 0);
 	json_decref(j);
+
+	/* ---------- g. interval reports (from the stored events) ---------- */
+	{
+		json_t *live = get_ok("/v1/queues/sales", ACME), *ag1 = get_ok("/v1/agents/agent1", ACME);
+		long long sum[5] = { 0 }, ans1 = 0, t_off = 0;
+		static const char *const k[5] = { "offered", "answered", "abandoned",
+						   "short_abandoned", "answered_within" };
+		size_t n = 0;
+
+		/* the store writes behind the loop: the report catches up */
+		for (int tries = 0; tries < 60; tries++) {
+			memset(sum, 0, sizeof(sum));
+			j = get_ok("/v1/reports/queues?interval=86400", ACME);
+			CHECK(strcmp(jstr(j, "by"), "queue") == 0 && jint(j, "interval_s") == 86400);
+			CHECK(jint(j, "from_ms") % 86400000 == 0);
+			a = json_object_get(j, "rows");
+			n = json_array_size(a);
+			for (size_t i = 0; i < n; i++) {
+				json_t *r = json_array_get(a, i);
+
+				CHECK(strcmp(jstr(r, "queue"), "sales") == 0); /* not "secret" */
+				for (int x = 0; x < 5; x++)
+					sum[x] += jint(r, k[x]);
+			}
+			json_decref(j);
+			if (sum[0] == jint(live, "offered") && sum[2] == jint(live, "abandoned"))
+				break;
+			usleep(50000);
+		}
+		CHECK(sum[0] == jint(live, "offered") && sum[0] >= 4);
+		CHECK(sum[1] == jint(live, "answered"));
+		CHECK(sum[2] == jint(live, "abandoned"));
+		CHECK(sum[3] == jint(live, "short_abandoned"));
+		if (n == 1) { /* (two rows only when the test crosses midnight UTC) */
+			j = get_ok("/v1/reports/queues?interval=86400", ACME);
+			json_t *r = json_array_get(json_object_get(j, "rows"), 0);
+
+			CHECK(jint(r, "asa_ms") == jint(live, "asa_ms"));
+			CHECK(jreal(r, "sl_answered") == jreal(live, "sl_answered"));
+			CHECK(jreal(r, "sl_with_abandons") == jreal(live, "sl_with_abandons"));
+			CHECK(jint(r, "aht_ms") == jint(live, "aht_ms"));
+			json_decref(j);
+		}
+		j = get_ok("/v1/reports/agents?interval=86400", ACME);
+		a = json_object_get(j, "rows");
+		for (size_t i = 0; i < json_array_size(a); i++) {
+			json_t *r = json_array_get(a, i);
+
+			CHECK(strcmp(jstr(r, "agent"), "agent3") != 0); /* other's */
+			if (strcmp(jstr(r, "agent"), "agent1") == 0) {
+				ans1 += jint(r, "answered");
+				CHECK(jint(r, "staffed_ms") > 0); /* registered since the start */
+			}
+		}
+		CHECK(ans1 == jint(ag1, "answered") && ans1 > 0);
+		json_decref(j);
+		j = get_ok("/v1/reports/tenant?interval=86400", ACME);
+		a = json_object_get(j, "rows");
+		for (size_t i = 0; i < json_array_size(a); i++) {
+			CHECK(strcmp(jstr(json_array_get(a, i), "tenant"), "acme") == 0);
+			t_off += jint(json_array_get(a, i), "offered");
+		}
+		CHECK(t_off == sum[0]);
+		json_decref(j);
+		j = get_ok("/v1/reports/queues?interval=86400", OTHER);
+		a = json_object_get(j, "rows");
+		CHECK(json_array_size(a) >= 1);
+		for (size_t i = 0; i < json_array_size(a); i++)
+			CHECK(strcmp(jstr(json_array_get(a, i), "queue"), "secret") == 0);
+		json_decref(j);
+		json_decref(live);
+		json_decref(ag1);
+		expect_err("GET", "/v1/reports/queues?interval=61", ACME, NULL, 400, "interval");
+		expect_err("GET", "/v1/reports/queues?interval=30", ACME, NULL, 400, "interval");
+		expect_err("GET", "/v1/reports/queues?from=abc", ACME, NULL, 400, "from");
+		expect_err("GET", "/v1/reports/queues?from=-5", ACME, NULL, 400, "from");
+		expect_err("GET", "/v1/reports/queues?from=2000000&to=1000000", ACME, NULL, 400,
+			   "from");
+		expect_err("GET", "/v1/reports/queues?from=0&to=999999999999&interval=60", ACME,
+			   NULL, 400, "interval");
+		expect_err("GET", "/v1/reports/queues?colour=1", ACME, NULL, 400, "colour");
+		expect_err("GET", "/v1/reports/calls", ACME, NULL, 404, NULL);
+	}
 
 	/* ---------- f. the event log ---------- */
 	{
