@@ -28,6 +28,10 @@ enum { CS_FREE, CS_WAITING, CS_OFFERED, CS_CONNECTED };
 enum { TM_STEP, TM_MAXWAIT, TM_RING, TM_AGENT };
 
 #define MAX_OVERFLOW_HOPS 8
+/* agents that did not answer one caller, remembered for the round (a
+ * queue with more members who all decline in one round forgets the
+ * earliest first) */
+#define CALL_TRIED 16
 #define EWT_RING 16
 
 struct slot {
@@ -42,8 +46,13 @@ struct agent {
 	bool present, logged_in, paused;
 	uint16_t reason;
 	uint8_t ncalls;
+	uint8_t elsewhere;     /* calls the engine does not route (sb_acd_agent_elsewhere) */
 	struct sb_acd_agent_cfg cfg;
 	uint64_t busy_until;   /* wrap-up or decline delay ends */
+	/* its TM_AGENT timer is armed: free only once that runs, so that it
+	 * takes the best caller across its queues (agent_free) rather than
+	 * whichever queue happens to pick first in the same millisecond */
+	bool resting;
 	uint64_t idle_since;
 	uint32_t noanswer_run;
 	uint32_t gen;          /* TM_AGENT validity */
@@ -73,6 +82,12 @@ struct queue {
 struct call {
 	uint8_t state;
 	uint8_t prio;
+	/* this round's agents that did not answer (no answer, reject, busy):
+	 * not offered this caller again while another eligible member has
+	 * not been tried (app_queue's rounds); a new round starts when only
+	 * tried ones are left.  The agents: sb_acd.tried, CALL_TRIED per
+	 * call, apart so that the calls the heaps compare stay small. */
+	uint8_t ntried, tried_next;
 	uint32_t queue;
 	uint32_t heap_pos;
 	uint32_t noffers;
@@ -91,6 +106,7 @@ struct sb_acd {
 	struct agent *ag;
 	struct queue *q;
 	struct call *c;
+	uint32_t *tried;       /* [max_calls][CALL_TRIED], at create: none per decline */
 	struct timer *tm;
 	uint32_t ntm, captm;
 	uint64_t seq, rng;
@@ -153,6 +169,16 @@ static void tm_swap(struct sb_acd *a, uint32_t i, uint32_t j)
 	a->tm[j] = t;
 }
 
+/* earlier due first; at the same due an agent's rest ends first, so that
+ * an offer timing out or a step widening in that millisecond sees it free
+ * (and a caller's round sees every member that is free by then) */
+static bool tm_before(const struct timer *x, const struct timer *y)
+{
+	if (x->due != y->due)
+		return x->due < y->due;
+	return x->kind == TM_AGENT && y->kind != TM_AGENT;
+}
+
 static int tm_arm(struct sb_acd *a, uint64_t due, uint32_t kind, uint32_t id, uint32_t id2,
 		  uint32_t gen)
 {
@@ -162,7 +188,7 @@ static int tm_arm(struct sb_acd *a, uint64_t due, uint32_t kind, uint32_t id, ui
 		return -ENOMEM;
 	i = a->ntm++;
 	a->tm[i] = (struct timer){ due, kind, id, id2, gen };
-	while (i > 0 && a->tm[(i - 1) / 2].due > a->tm[i].due) {
+	while (i > 0 && tm_before(&a->tm[i], &a->tm[(i - 1) / 2])) {
 		tm_swap(a, i, (i - 1) / 2);
 		i = (i - 1) / 2;
 	}
@@ -178,9 +204,9 @@ static struct timer tm_pop(struct sb_acd *a)
 	for (;;) {
 		uint32_t l = 2 * i + 1, r = l + 1, m = i;
 
-		if (l < a->ntm && a->tm[l].due < a->tm[m].due)
+		if (l < a->ntm && tm_before(&a->tm[l], &a->tm[m]))
 			m = l;
-		if (r < a->ntm && a->tm[r].due < a->tm[m].due)
+		if (r < a->ntm && tm_before(&a->tm[r], &a->tm[m]))
 			m = r;
 		if (m == i)
 			break;
@@ -268,7 +294,8 @@ static void qh_remove(struct sb_acd *a, struct queue *q, uint32_t call)
 
 static bool agent_can_take(const struct agent *g, uint64_t now)
 {
-	return g->logged_in && !g->paused && g->ncalls < g->cfg.max_calls && now >= g->busy_until;
+	return g->logged_in && !g->paused && g->ncalls + g->elsewhere < g->cfg.max_calls &&
+	       now >= g->busy_until && !g->resting;
 }
 
 static bool agent_has_call(const struct agent *g, uint32_t call)
@@ -316,6 +343,45 @@ static bool eligible(const struct sb_acd *a, const struct queue *q, const struct
 	return skills_ok(q, g, wait_drop(q, now - c->entry_ms));
 }
 
+static bool call_tried(const struct sb_acd *a, uint32_t call, uint32_t agi)
+{
+	const uint32_t *t = &a->tried[(size_t)call * CALL_TRIED];
+
+	for (unsigned i = 0; i < a->c[call].ntried; i++)
+		if (t[i] == agi)
+			return true;
+	return false;
+}
+
+static void call_tried_add(struct sb_acd *a, uint32_t call, uint32_t agi)
+{
+	struct call *c = &a->c[call];
+	uint32_t *t = &a->tried[(size_t)call * CALL_TRIED];
+
+	if (call_tried(a, call, agi))
+		return;
+	if (c->ntried < CALL_TRIED) {
+		t[c->ntried++] = agi;
+		return;
+	}
+	t[c->tried_next] = agi; /* full: the earliest goes */
+	c->tried_next = (uint8_t)((c->tried_next + 1) % CALL_TRIED);
+}
+
+/* is some member of q other than agi eligible for call and not yet tried
+ * by it this round? */
+static bool untried_other(const struct sb_acd *a, const struct queue *q, uint32_t call,
+			  uint32_t agi, uint64_t now)
+{
+	for (uint32_t i = 0; i < q->nm; i++) {
+		uint32_t m = q->m[i].agent;
+
+		if (m != agi && !call_tried(a, call, m) && eligible(a, q, &a->ag[m], call, now))
+			return true;
+	}
+	return false;
+}
+
 /* ---- offers ---- */
 
 static int offer(struct sb_acd *a, uint32_t call, uint32_t agi, uint64_t now)
@@ -351,8 +417,17 @@ static int offer(struct sb_acd *a, uint32_t call, uint32_t agi, uint64_t now)
 	return 0;
 }
 
+/* free, qualifying and (skip_tried) not yet tried by call this round */
+static bool pickable(const struct sb_acd *a, const struct queue *q, uint32_t agi, uint32_t call,
+		     uint64_t now, bool skip_tried)
+{
+	return eligible(a, q, &a->ag[agi], call, now) &&
+	       !(skip_tried && call_tried(a, call, agi));
+}
+
 /* the strategy's pick among the free qualifying members; NONE if none */
-static uint32_t pick(struct sb_acd *a, struct queue *q, uint32_t call, uint64_t now)
+static uint32_t pick_among(struct sb_acd *a, struct queue *q, uint32_t call, uint64_t now,
+			   bool skip_tried)
 {
 	uint32_t best = SB_ACD_NONE, seen = 0;
 
@@ -360,7 +435,7 @@ static uint32_t pick(struct sb_acd *a, struct queue *q, uint32_t call, uint64_t 
 		for (uint32_t k = 0; k < q->nm; k++) {
 			uint32_t i = (q->rr_next + k) % q->nm;
 
-			if (eligible(a, q, &a->ag[q->m[i].agent], call, now)) {
+			if (pickable(a, q, q->m[i].agent, call, now, skip_tried)) {
 				q->rr_next = i + 1;
 				return i;
 			}
@@ -370,7 +445,7 @@ static uint32_t pick(struct sb_acd *a, struct queue *q, uint32_t call, uint64_t 
 	for (uint32_t i = 0; i < q->nm; i++) {
 		const struct member *m = &q->m[i];
 
-		if (!eligible(a, q, &a->ag[m->agent], call, now))
+		if (!pickable(a, q, m->agent, call, now, skip_tried))
 			continue;
 		if (best == SB_ACD_NONE) {
 			best = i;
@@ -405,6 +480,22 @@ static uint32_t pick(struct sb_acd *a, struct queue *q, uint32_t call, uint64_t 
 	return best;
 }
 
+/* members the caller has not tried this round first; when only tried ones
+ * qualify, a new round (so a lone free agent is still offered: work
+ * conservation holds) */
+static uint32_t pick(struct sb_acd *a, struct queue *q, uint32_t call, uint64_t now)
+{
+	struct call *c = &a->c[call];
+	uint32_t i = pick_among(a, q, call, now, c->ntried != 0);
+
+	if (i == SB_ACD_NONE && c->ntried != 0) {
+		i = pick_among(a, q, call, now, false);
+		if (i != SB_ACD_NONE)
+			c->ntried = c->tried_next = 0;
+	}
+	return i;
+}
+
 /* offer q's head callers while it has free qualifying members */
 static void try_queue(struct sb_acd *a, uint32_t qi, uint64_t now)
 {
@@ -435,7 +526,7 @@ static void try_queue(struct sb_acd *a, uint32_t qi, uint64_t now)
 static void agent_free(struct sb_acd *a, uint32_t agi, uint64_t now)
 {
 	struct agent *g = &a->ag[agi];
-	uint32_t took[SB_ACD_AGENT_MAX_CALLS], ntook = 0;
+	uint32_t took[SB_ACD_AGENT_MAX_CALLS], ntook = 0, skipped = SB_ACD_NONE;
 
 	while (agent_can_take(g, now) && ntook < SB_ACD_AGENT_MAX_CALLS) {
 		uint32_t best = SB_ACD_NONE;
@@ -449,15 +540,26 @@ static void agent_free(struct sb_acd *a, uint32_t agi, uint64_t now)
 			h = q->heap[0];
 			if (!eligible(a, q, g, h, now))
 				continue;
+			/* it did not answer this caller: another member first */
+			if (a->c[h].ntried && call_tried(a, h, agi) &&
+			    untried_other(a, q, h, agi, now)) {
+				skipped = g->queues[k];
+				continue;
+			}
 			if (best == SB_ACD_NONE || call_before(&a->c[h], &a->c[best]))
 				best = h;
 		}
 		if (best == SB_ACD_NONE)
 			break;
+		if (call_tried(a, best, agi)) /* only tried ones left: a new round */
+			a->c[best].ntried = a->c[best].tried_next = 0;
 		took[ntook++] = a->c[best].queue;
 		if (offer(a, best, agi, now) < 0)
 			break;
 	}
+	/* the member who has not tried that caller takes it */
+	if (skipped != SB_ACD_NONE)
+		try_queue(a, skipped, now);
 	/* the next head of a queue we took from may suit other free members
 	 * (it may have waited longer in this queue: a wider skills pool) */
 	for (uint32_t k = 0; k < ntook; k++)
@@ -474,7 +576,7 @@ static void agent_rest(struct sb_acd *a, uint32_t agi, uint64_t until, uint64_t 
 	if (g->busy_until > now) {
 		g->gen++;
 		/* ENOMEM leaves the agent resting until its next event */
-		(void)tm_arm(a, g->busy_until, TM_AGENT, agi, 0, g->gen);
+		g->resting = tm_arm(a, g->busy_until, TM_AGENT, agi, 0, g->gen) == 0;
 		return;
 	}
 	agent_free(a, agi, now);
@@ -538,6 +640,7 @@ static int enter(struct sb_acd *a, uint32_t call, uint32_t qi, uint64_t now, uns
 	c->queue = qi;
 	c->entry_ms = now;
 	c->noffers = 0;
+	c->ntried = c->tried_next = 0; /* a new queue, new members: a new round */
 	c->agent = SB_ACD_NONE;
 	q->st.entered++;
 	if (q->nans == 0 && q->st.entered == 1)
@@ -628,6 +731,31 @@ static void staff(struct sb_acd *a, uint32_t agi, int d)
 static int decline(struct sb_acd *a, uint32_t call, uint32_t agi, enum sb_acd_decline why,
 		   uint64_t now);
 
+/* Agents whose rests end in the same millisecond (the TM_AGENT timers at
+ * the top of the heap: tm_before) become free together before any of them
+ * takes a caller, so that a caller's round sees every member free by then
+ * (a fixed batch: no allocation; a larger crowd is split). */
+static void run_rests(struct sb_acd *a, const struct timer *first, uint64_t now)
+{
+	uint32_t ids[32], n = 0;
+	struct timer t = *first;
+
+	for (;;) {
+		struct agent *g = &a->ag[t.id];
+
+		if (g->gen == t.gen && g->resting) {
+			g->resting = false;
+			ids[n++] = t.id;
+		}
+		if (n == sizeof(ids) / sizeof(ids[0]) || a->ntm == 0 || a->tm[0].kind != TM_AGENT ||
+		    a->tm[0].due != first->due)
+			break;
+		t = tm_pop(a);
+	}
+	for (uint32_t i = 0; i < n; i++)
+		agent_free(a, ids[i], now);
+}
+
 static void run_timer(struct sb_acd *a, const struct timer *t, uint64_t now)
 {
 	switch (t->kind) {
@@ -667,8 +795,7 @@ static void run_timer(struct sb_acd *a, const struct timer *t, uint64_t now)
 		break;
 	}
 	case TM_AGENT:
-		if (a->ag[t->id].gen == t->gen)
-			agent_free(a, t->id, now);
+		run_rests(a, t, now);
 		break;
 	}
 }
@@ -713,6 +840,7 @@ static void acd_destroy(struct sb_acd *a)
 	free(a->ag);
 	free(a->q);
 	free(a->c);
+	free(a->tried);
 	free(a->tm);
 	free(a);
 }
@@ -734,7 +862,8 @@ struct sb_acd *sb_acd_create(const struct sb_acd_cfg *cfg)
 	a->ag = calloc(cfg->max_agents, sizeof(*a->ag));
 	a->q = calloc(cfg->max_queues, sizeof(*a->q));
 	a->c = calloc(cfg->max_calls, sizeof(*a->c));
-	if (a->ag == NULL || a->q == NULL || a->c == NULL) {
+	a->tried = calloc((size_t)cfg->max_calls * CALL_TRIED, sizeof(*a->tried));
+	if (a->ag == NULL || a->q == NULL || a->c == NULL || a->tried == NULL) {
 		acd_destroy(a);
 		errno = ENOMEM;
 		return NULL;
@@ -852,6 +981,8 @@ int sb_acd_call_move(struct sb_acd *a, uint32_t from, uint32_t to, uint64_t now)
 	gen = d->gen + 1;
 	*d = *c;
 	d->gen = gen;
+	memcpy(&a->tried[(size_t)to * CALL_TRIED], &a->tried[(size_t)from * CALL_TRIED],
+	       CALL_TRIED * sizeof(*a->tried));
 	/* the same heap slot: its order key (priority, first entry, arrival
 	 * sequence) is the same, so the heap needs no sifting */
 	qh_set(a, q, c->heap_pos, to);
@@ -901,6 +1032,41 @@ int sb_acd_agent_join(struct sb_acd *a, uint32_t agi, uint32_t qi, uint64_t now)
 	LEAVE(a, 0);
 }
 
+/* Membership ends (the API removed the agent from the queue, or deleted
+ * either): an offer already ringing and a call in progress go on (the
+ * call keeps its agent); the queue just stops choosing it. */
+int sb_acd_agent_leave(struct sb_acd *a, uint32_t agi, uint32_t qi, uint64_t now)
+{
+	struct agent *g;
+	struct queue *q;
+	uint32_t k, i;
+
+	if (agi >= a->cfg.max_agents || qi >= a->cfg.max_queues || !a->ag[agi].present ||
+	    !a->q[qi].present)
+		return -EINVAL;
+	ENTER(a, now);
+	g = &a->ag[agi];
+	q = &a->q[qi];
+	for (k = 0; k < g->nq && g->queues[k] != qi; k++)
+		;
+	for (i = 0; i < q->nm && q->m[i].agent != agi; i++)
+		;
+	if (k == g->nq || i == q->nm)
+		LEAVE(a, -ENOENT);
+	memmove(&g->queues[k], &g->queues[k + 1], (g->nq - k - 1) * sizeof(*g->queues));
+	g->nq--;
+	memmove(&q->m[i], &q->m[i + 1], (q->nm - i - 1) * sizeof(*q->m));
+	q->nm--;
+	if (q->rr_next >= q->nm)
+		q->rr_next = 0;
+	if (g->logged_in && !g->paused) {
+		q->staffed--;
+		if (q->staffed == 0)
+			queue_emptied(a, qi);
+	}
+	LEAVE(a, 0);
+}
+
 /* ---- public: agents ---- */
 
 static struct agent *agent_get(struct sb_acd *a, uint32_t agi)
@@ -920,6 +1086,7 @@ int sb_acd_agent_login(struct sb_acd *a, uint32_t agi, uint64_t now)
 	g->noanswer_run = 0;
 	g->idle_since = now;
 	g->busy_until = 0;
+	g->resting = false;
 	staff(a, agi, +1);
 	agent_free(a, agi, now);
 	LEAVE(a, 0);
@@ -934,6 +1101,7 @@ int sb_acd_agent_logout(struct sb_acd *a, uint32_t agi, uint64_t now)
 		LEAVE(a, illegal(a));
 	g->logged_in = false;
 	g->gen++;
+	g->resting = false;
 	if (!g->paused)
 		staff(a, agi, -1);
 	g->paused = false;
@@ -953,6 +1121,22 @@ int sb_acd_agent_pause(struct sb_acd *a, uint32_t agi, uint16_t reason, uint64_t
 	LEAVE(a, 0);
 }
 
+int sb_acd_agent_elsewhere(struct sb_acd *a, uint32_t agi, bool busy, uint64_t now)
+{
+	struct agent *g = agent_get(a, agi);
+
+	ENTER(a, now);
+	if (g == NULL || (busy && g->elsewhere == UINT8_MAX) || (!busy && g->elsewhere == 0))
+		LEAVE(a, illegal(a));
+	if (busy) {
+		g->elsewhere++;
+		LEAVE(a, 0);
+	}
+	g->elsewhere--;
+	agent_free(a, agi, now); /* no wrap-up: the engine did not route that call */
+	LEAVE(a, 0);
+}
+
 int sb_acd_agent_unpause(struct sb_acd *a, uint32_t agi, uint64_t now)
 {
 	struct agent *g = agent_get(a, agi);
@@ -969,21 +1153,46 @@ int sb_acd_agent_unpause(struct sb_acd *a, uint32_t agi, uint64_t now)
 
 /* ---- public: calls ---- */
 
-int sb_acd_enqueue(struct sb_acd *a, uint32_t call, uint32_t qi, uint8_t prio, uint64_t now)
+/* a new caller (or a callback's place back) whose first entry was first_ms */
+static int enqueue_at(struct sb_acd *a, uint32_t call, uint32_t qi, uint8_t prio,
+		      uint64_t first_ms, uint64_t now)
 {
 	struct call *c;
+
+	if (call >= a->cfg.max_calls || qi >= a->cfg.max_queues || !a->q[qi].present ||
+	    a->c[call].state != CS_FREE || first_ms > now)
+		return illegal(a);
+	c = &a->c[call];
+	c->prio = prio;
+	c->first_ms = first_ms;
+	c->seq = ++a->seq;
+	return enter(a, call, qi, now, 0);
+}
+
+int sb_acd_enqueue(struct sb_acd *a, uint32_t call, uint32_t qi, uint8_t prio, uint64_t now)
+{
 	int rc;
 
 	ENTER(a, now);
-	if (call >= a->cfg.max_calls || qi >= a->cfg.max_queues || !a->q[qi].present ||
-	    a->c[call].state != CS_FREE)
-		LEAVE(a, illegal(a));
-	c = &a->c[call];
-	c->prio = prio;
-	c->first_ms = now;
-	c->seq = ++a->seq;
-	rc = enter(a, call, qi, now, 0);
+	rc = enqueue_at(a, call, qi, prio, now, now);
 	LEAVE(a, rc);
+}
+
+int sb_acd_would_exit(const struct sb_acd *a, uint32_t qi)
+{
+	/* enter()'s refusals, overflow hops included */
+	for (unsigned hops = 0; qi < a->cfg.max_queues && a->q[qi].present; hops++) {
+		const struct queue *q = &a->q[qi];
+
+		if (!q->cfg.join_empty && q->staffed == 0)
+			return SB_ACD_EXIT_EMPTY;
+		if (!q->cfg.max_len || q->nheap + q->ringing < q->cfg.max_len)
+			return -1;
+		if (q->cfg.overflow == SB_ACD_NONE || hops >= MAX_OVERFLOW_HOPS)
+			return SB_ACD_EXIT_FULL;
+		qi = q->cfg.overflow;
+	}
+	return SB_ACD_EXIT_FULL; /* no such queue */
 }
 
 static struct slot *find_offer(struct sb_acd *a, uint32_t call, uint32_t agi)
@@ -1090,12 +1299,19 @@ static int decline(struct sb_acd *a, uint32_t call, uint32_t agi, enum sb_acd_de
 	struct agent *g;
 	uint32_t delay;
 
-	if (s == NULL || why > SB_ACD_BUSY)
+	if (s == NULL || why > SB_ACD_ELSEWHERE)
 		return illegal(a);
 	g = &a->ag[agi];
 	s->phase = PH_FREE;
 	g->ncalls--;
 	a->c[call].noffers--;
+	if (why == SB_ACD_ELSEWHERE) { /* not the agent's doing: no delay, round or figure */
+		if (a->c[call].noffers == 0)
+			back_to_queue(a, call, now);
+		agent_free(a, agi, now);
+		return 0;
+	}
+	call_tried_add(a, call, agi);
 	switch (why) {
 	case SB_ACD_NOANSWER:
 		a->st.noanswers++;
@@ -1201,6 +1417,80 @@ int sb_acd_hangup(struct sb_acd *a, uint32_t call, uint64_t now)
 	LEAVE(a, 0);
 }
 
+int sb_acd_release(struct sb_acd *a, uint32_t call, uint64_t now)
+{
+	struct call *c;
+	struct agent *g;
+	uint32_t qi, agi;
+
+	ENTER(a, now);
+	if (call >= a->cfg.max_calls)
+		LEAVE(a, illegal(a));
+	c = &a->c[call];
+	qi = c->queue;
+	/* the attempt leaves no trace in the figures: not entered, not
+	 * answered (its place enters again with sb_acd_enqueue_keep) */
+	switch (c->state) {
+	case CS_WAITING:
+	case CS_OFFERED:
+		/* cancel_offers frees the slots: no decline, no delay */
+		if (c->state == CS_OFFERED)
+			cancel_offers(a, call, SB_ACD_NONE);
+		leave_entry(a, call);
+		c->state = CS_FREE;
+		a->q[qi].st.entered--;
+		free_agents_of(a, qi, now);
+		try_queue(a, qi, now);
+		break;
+	case CS_CONNECTED:
+		agi = c->agent;
+		g = &a->ag[agi];
+		for (unsigned i = 0; i < g->cfg.max_calls; i++)
+			if (g->slot[i].phase == PH_ONCALL && g->slot[i].call == call) {
+				struct queue *q = &a->q[qi];
+
+				g->slot[i].phase = PH_FREE;
+				g->ncalls--;
+				q->st.entered--;
+				q->st.answered--;
+				q->st.wait_answered_ms -= g->slot[i].since_ms - c->entry_ms;
+				break;
+			}
+		c->state = CS_FREE;
+		c->gen++;
+		agent_rest(a, agi, now, now); /* no wrap-up: it takes the next at once */
+		break;
+	default:
+		LEAVE(a, illegal(a));
+	}
+	LEAVE(a, 0);
+}
+
+int sb_acd_offer_rearm(struct sb_acd *a, uint32_t call, uint32_t agi, uint32_t ring_ms,
+		       uint64_t now)
+{
+	struct slot *s;
+
+	ENTER(a, now);
+	s = find_offer(a, call, agi);
+	if (s == NULL)
+		LEAVE(a, illegal(a));
+	s->seq = ++a->offer_seq; /* the timer armed at the offer is stale now */
+	if (ring_ms && tm_arm(a, now + ring_ms, TM_RING, call, agi, s->seq) < 0)
+		LEAVE(a, -ENOMEM);
+	LEAVE(a, 0);
+}
+
+int sb_acd_enqueue_keep(struct sb_acd *a, uint32_t call, uint32_t qi, uint8_t prio,
+			uint64_t first_ms, uint64_t now)
+{
+	int rc;
+
+	ENTER(a, now);
+	rc = enqueue_at(a, call, qi, prio, first_ms, now);
+	LEAVE(a, rc);
+}
+
 int sb_acd_tick(struct sb_acd *a, uint64_t now)
 {
 	ENTER(a, now);
@@ -1226,7 +1516,7 @@ enum sb_acd_agent_state sb_acd_agent_state(const struct sb_acd *a, uint32_t agi,
 	for (unsigned i = 0; i < g->cfg.max_calls; i++)
 		if (g->slot[i].phase > best)
 			best = g->slot[i].phase;
-	if (best == PH_ONCALL)
+	if (best == PH_ONCALL || (best == PH_FREE && g->elsewhere))
 		return SB_ACD_ON_CALL;
 	if (best == PH_RINGING)
 		return SB_ACD_RINGING;

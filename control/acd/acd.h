@@ -54,6 +54,12 @@
  * `after_ms` in the queue; `any_after_ms` admits every member.  Within a
  * queue callers are offered strictly in order: a head caller no free agent
  * qualifies for yet holds back those behind it (FIFO within a priority).
+ * Rounds (app_queue's): an agent that did not answer a caller (no answer,
+ * reject, busy; its delay may be 0) is not offered that caller again while
+ * another eligible member of the queue has not been tried; it still gets
+ * other callers.  When only tried members are free a new round starts, so
+ * a lone free agent is offered again (work conservation).  Up to 16 such
+ * agents are remembered per caller; a new queue (overflow) is a new round.
  *
  * Cost: a decision scans the members of one queue (strategy pick) or the
  * queues of one agent (agent freed); waiting callers sit in a per-queue
@@ -92,7 +98,10 @@ enum sb_acd_agent_state {
 	SB_ACD_ON_CALL, SB_ACD_WRAP_UP, SB_ACD_PAUSED
 };
 
-enum sb_acd_decline { SB_ACD_NOANSWER, SB_ACD_REJECT, SB_ACD_BUSY };
+/* ELSEWHERE: the offer could not ring because the phone is on a call the
+ * engine does not route (tell it with sb_acd_agent_elsewhere first): no
+ * delay, no round, no figure. */
+enum sb_acd_decline { SB_ACD_NOANSWER, SB_ACD_REJECT, SB_ACD_BUSY, SB_ACD_ELSEWHERE };
 
 enum sb_acd_exit {        /* why a caller left the engine without an agent */
 	SB_ACD_EXIT_TIMEOUT,  /* max wait, no overflow queue */
@@ -192,16 +201,30 @@ int sb_acd_queue_rescan(struct sb_acd *a, uint32_t q, uint64_t now);
 int sb_acd_agent_rescan(struct sb_acd *a, uint32_t ag, uint64_t now);
 /* 0 | -EINVAL | -EEXIST (already a member) | -ENOMEM */
 int sb_acd_agent_join(struct sb_acd *a, uint32_t ag, uint32_t q, uint64_t now);
+/* 0 | -EINVAL | -ENOENT (not a member); ringing offers and calls go on */
+int sb_acd_agent_leave(struct sb_acd *a, uint32_t ag, uint32_t q, uint64_t now);
 
 /* Agent state changes: 0 | -EINVAL (illegal transition, counted) */
 int sb_acd_agent_login(struct sb_acd *a, uint32_t ag, uint64_t now);
 int sb_acd_agent_logout(struct sb_acd *a, uint32_t ag, uint64_t now); /* no calls */
 int sb_acd_agent_pause(struct sb_acd *a, uint32_t ag, uint16_t reason, uint64_t now);
 int sb_acd_agent_unpause(struct sb_acd *a, uint32_t ag, uint64_t now);
+/* The agent took (busy) or ended (!busy) a call the engine does not route:
+ * a direct call to it (a hotline with `agents:`, a call by name), a
+ * consultation or transfer target, a supervision.  Each counts against its
+ * lines (max_calls) until it ends, so no offer goes to a phone that is
+ * busy and its figures get no false rejects; the end frees the line at
+ * once (no wrap-up: the engine did not route that call).  The state shows
+ * ON_CALL meanwhile.  0 | -EINVAL (no such agent, ending one not taken) */
+int sb_acd_agent_elsewhere(struct sb_acd *a, uint32_t ag, bool busy, uint64_t now);
 
 /* A caller enters queue q.  0 (queued, offered, moved or exited: see the
  * actions) | -EINVAL (bad index, call already in the engine) | -ENOMEM. */
 int sb_acd_enqueue(struct sb_acd *a, uint32_t call, uint32_t q, uint8_t prio, uint64_t now);
+/* Would a caller entering q now be turned away at once?  -1: no (it
+ * waits, is offered, or overflows to a queue that takes it), else the
+ * enum sb_acd_exit it would get (FULL, EMPTY).  No state changes. */
+int sb_acd_would_exit(const struct sb_acd *a, uint32_t q);
 /* A waiting caller goes on under another index, keeping its place (queue,
  * priority, first-entry time, arrival order, steps and max wait counted
  * from its entry): a callback keeps the place of the caller who hung up
@@ -216,6 +239,21 @@ int sb_acd_decline(struct sb_acd *a, uint32_t call, uint32_t ag, enum sb_acd_dec
 /* The caller left before an answer / the answered call ended. 0 | -EINVAL */
 int sb_acd_abandon(struct sb_acd *a, uint32_t call, uint64_t now);
 int sb_acd_hangup(struct sb_acd *a, uint32_t call, uint64_t now);
+/* Callbacks (b2bua/callback.c): an attempt to reach the customer failed.
+ * The call leaves the engine whatever its state (waiting, offered,
+ * connected) with no abandon, no talk, no decline: its agents are free at
+ * once, without wrap-up or a no-answer delay.  0 | -EINVAL (not in it) */
+int sb_acd_release(struct sb_acd *a, uint32_t call, uint64_t now);
+/* Customer-first callbacks: the offer (reserved or ringing) gets a new
+ * ring timeout counted from now, ring_ms 0 = none (the agent is held while
+ * the customer is dialled, then rung).  0 | -EINVAL (no such offer) | -ENOMEM */
+int sb_acd_offer_rearm(struct sb_acd *a, uint32_t call, uint32_t ag, uint32_t ring_ms,
+		       uint64_t now);
+/* ... and its place comes back later: sb_acd_enqueue with the first-entry
+ * time it had (first_ms <= now), so that it is ahead of those who came
+ * after it; the max wait and steps count from now.  As sb_acd_enqueue. */
+int sb_acd_enqueue_keep(struct sb_acd *a, uint32_t call, uint32_t q, uint8_t prio,
+			uint64_t first_ms, uint64_t now);
 
 /* Run every timer due at `now` (ring timeouts, wrap-up and delay ends, skill
  * steps, max wait).  Every other entry point does this first too. */

@@ -239,10 +239,55 @@ static void test_delays_capacity(void)
 	sb_acd_free(a);
 }
 
+/* calls the engine does not route (sb_acd_agent_elsewhere): they take a
+ * line, no offer goes to a full agent, the end frees it at once (no
+ * wrap-up); a decline ELSEWHERE has no delay, no round and no figure */
+static void test_elsewhere(void)
+{
+	struct rec r;
+	struct sb_acd *a = acd_new(&r, 1, 2, 8, 1);
+	struct sb_acd_queue_cfg q = qcfg(SB_ACD_LINEAR);
+	struct sb_acd_agent_cfg c = acfg();
+	struct sb_acd_stats st;
+
+	q.wrapup_ms = 10000;
+	OK(sb_acd_queue_add(a, 0, &q));
+	c.reject_delay_ms = 5000;
+	OK(sb_acd_agent_add(a, 0, &c));
+	c.max_calls = 2;
+	OK(sb_acd_agent_add(a, 1, &c));
+	for (int i = 0; i < 2; i++) {
+		OK(sb_acd_agent_join(a, i, 0, 0));
+		OK(sb_acd_agent_login(a, i, 0));
+	}
+	T_ASSERT(sb_acd_agent_elsewhere(a, 0, false, 0) == -EINVAL); /* none taken */
+	OK(sb_acd_agent_elsewhere(a, 0, true, 10));
+	T_ASSERT(sb_acd_agent_state(a, 0, 10, NULL) == SB_ACD_ON_CALL);
+	OK(sb_acd_enqueue(a, 0, 0, 0, 20));
+	OFFER(&r, 0, 1);                  /* linear, but agent 0 is busy elsewhere */
+	OK(sb_acd_agent_elsewhere(a, 1, true, 30));
+	OK(sb_acd_enqueue(a, 1, 0, 0, 40));
+	EXPECT_NONE(&r);                  /* agent 1: one line offered, one elsewhere */
+	AUDIT(a, 40);
+	OK(sb_acd_agent_elsewhere(a, 0, false, 50));
+	OFFER(&r, 1, 0);                  /* at once: no wrap-up for a call not routed */
+	/* the phone turned out busy: told first, then declined without penalty */
+	OK(sb_acd_agent_elsewhere(a, 0, true, 60));
+	OK(sb_acd_decline(a, 1, 0, SB_ACD_ELSEWHERE, 60));
+	EXPECT_NONE(&r);
+	OK(sb_acd_agent_elsewhere(a, 0, false, 70));
+	OFFER(&r, 1, 0);                  /* no reject delay, not a tried round */
+	sb_acd_stats(a, &st);
+	T_ASSERT(st.rejects == 0 && st.busies == 0 && st.noanswers == 0);
+	AUDIT(a, 70);
+	sb_acd_free(a);
+}
+
 int main(void)
 {
 	test_transitions();
 	test_noanswer();
 	test_delays_capacity();
+	test_elsewhere();
 	return 0;
 }

@@ -37,6 +37,87 @@ static void take(struct sb_acd *a, struct rec *r, uint32_t call, uint32_t ag, ui
 	AUDIT(a, t);
 }
 
+/* noanswer_delay 0 on a linear queue: the agent that did not answer a
+ * caller is not offered the same caller again before every other free
+ * member has been tried (a round, as app_queue), but still gets other
+ * callers; a round ends when only tried members are free.  Through
+ * declines, ring timeouts, and rests ending before a late tick. */
+static void test_noanswer_round(void)
+{
+	struct rec r;
+	struct sb_acd *a = setup(&r, SB_ACD_LINEAR, 3, true, 1);
+	struct sb_acd_queue_cfg q;
+	struct sb_acd_agent_cfg c0 = acfg(), c1 = acfg();
+
+	OK(sb_acd_enqueue(a, 0, 0, 0, 10));
+	OFFER(&r, 0, 0);
+	OK(sb_acd_decline(a, 0, 0, SB_ACD_NOANSWER, 20));
+	OFFER(&r, 0, 1);              /* not 0 again at once */
+	EXPECT_NONE(&r);
+	AUDIT(a, 20);
+	OK(sb_acd_enqueue(a, 1, 0, 0, 25));
+	OFFER(&r, 1, 0);              /* 0 still takes other callers */
+	OK(sb_acd_decline(a, 0, 1, SB_ACD_REJECT, 30));
+	OFFER(&r, 0, 2);              /* 0 busy with call 1; 2 untried */
+	OK(sb_acd_decline(a, 0, 2, SB_ACD_BUSY, 40));
+	OFFER(&r, 0, 1);              /* all tried: a new round, linear order */
+	EXPECT_NONE(&r);
+	AUDIT(a, 40);
+	OK(sb_acd_decline(a, 0, 1, SB_ACD_NOANSWER, 50));
+	OFFER(&r, 0, 2);              /* the new round: 1 tried, 0 on call 1 */
+	OK(sb_acd_answer(a, 0, 2, 60));
+	AUDIT(a, 60);
+	sb_acd_free(a);
+
+	/* ring timeouts (no delay): 0, 1, then 0 again (a new round) */
+	a = setup(&r, SB_ACD_LINEAR, 2, false, 1);
+	q = qcfg(SB_ACD_LINEAR);
+	q.ring_ms = 1000;
+	OK(sb_acd_queue_update(a, 0, &q));
+	OK(sb_acd_agent_login(a, 0, 0));
+	OK(sb_acd_agent_login(a, 1, 0));
+	OK(sb_acd_enqueue(a, 0, 0, 0, 0));
+	OFFER(&r, 0, 0);
+	OK(sb_acd_tick(a, 1000));
+	CANCEL(&r, 0, 0);
+	OFFER(&r, 0, 1);
+	OK(sb_acd_tick(a, 2000));
+	CANCEL(&r, 0, 1);
+	OFFER(&r, 0, 0);
+	EXPECT_NONE(&r);
+	AUDIT(a, 2000);
+	sb_acd_free(a);
+
+	/* 0 (delay 490 ms: free at 590) and 1 (wrap-up 500 ms: free at 600),
+	 * then one late tick at 1000: the timers run in their order, as if on
+	 * time; at 590 only 0 is free, so a new round: 9 to 0 again (1 is
+	 * still resting then, though its end is also past at 1000) */
+	a = acd_new(&r, 1, 2, 16, 1);
+	q = qcfg(SB_ACD_LINEAR);
+	OK(sb_acd_queue_add(a, 0, &q));
+	c0.noanswer_delay_ms = 490;
+	c1.wrapup_ms = 500;
+	OK(sb_acd_agent_add(a, 0, &c0));
+	OK(sb_acd_agent_add(a, 1, &c1));
+	for (uint32_t i = 0; i < 2; i++) {
+		OK(sb_acd_agent_join(a, i, 0, 0));
+		OK(sb_acd_agent_login(a, i, 0));
+	}
+	OK(sb_acd_enqueue(a, 9, 0, 0, 0));
+	OFFER(&r, 9, 0);
+	OK(sb_acd_enqueue(a, 8, 0, 0, 0));
+	OFFER(&r, 8, 1);
+	OK(sb_acd_answer(a, 8, 1, 0));
+	OK(sb_acd_decline(a, 9, 0, SB_ACD_NOANSWER, 100));
+	EXPECT_NONE(&r);              /* 0 resting, 1 on call: 9 waits */
+	OK(sb_acd_hangup(a, 8, 100)); /* 1 in wrap-up until 600 */
+	OK(sb_acd_tick(a, 1000));
+	OFFER(&r, 9, 0);
+	EXPECT_NONE(&r);
+	AUDIT(a, 1000);
+	sb_acd_free(a);
+}
+
 static void test_linear_rr(void)
 {
 	struct rec r;
@@ -517,6 +598,7 @@ static void test_erlang_ewt(void)
 
 int main(void)
 {
+	test_noanswer_round();
 	test_linear_rr();
 	test_longest_idle();
 	test_fewest_calls();

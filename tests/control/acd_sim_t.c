@@ -6,7 +6,10 @@
  * calls arriving, agents logging in/out/pausing, ringing, answering, not
  * answering, rejecting, hanging up, callers abandoning, waiting callers
  * moved to a free index keeping their place (callbacks, sb_acd_call_move;
- * refused for an offered one), time passing.
+ * refused for an offered one), a callback attempt that failed released
+ * (sb_acd_release, waiting, offered or connected) and sometimes entered
+ * again keeping its first entry and priority (sb_acd_enqueue_keep), an
+ * offer held or re-timed (sb_acd_offer_rearm), time passing.
  *
  * The test keeps its own model of every call and agent, built only from
  * the engine's actions and its return codes, and after every event checks:
@@ -14,7 +17,10 @@
  * never holds more than its lines; an offer goes only to a logged-in,
  * unpaused member of the call's queue, and (when the caller was waiting)
  * to the best waiting caller of that queue (priority, then first entry:
- * FIFO within a priority); every state change is accepted exactly when the
+ * FIFO within a priority), and not to an agent that did not answer this
+ * caller while another free member of its queue has not been tried this
+ * round (queues without skills, not ring-all; delays are often 0 so that
+ * the agent is free again at once); every state change is accepted exactly when the
  * model says it is legal; every queue's entries add up (entered =
  * answered + abandoned + overflowed + timed out + empty + still there);
  * plus the engine's own audit (slots vs calls, heap order, work
@@ -34,6 +40,7 @@ struct mcall {
 	uint8_t prio;
 	uint64_t first, seq;
 	uint64_t offers, ringing;   /* agent bitmaps */
+	uint64_t declined;          /* agents that did not answer it this round */
 };
 
 struct magent {
@@ -44,8 +51,17 @@ struct magent {
 static struct mcall mc[NCALLS];
 static struct magent ma[NAG];
 static uint64_t members[NQ];        /* agent bitmap per queue */
+static bool round_checked[NQ];      /* no skills, not ring-all: rounds are checked */
+static struct sb_acd *sim_a;        /* for state queries from the callback */
+/* an offer to an agent that did not answer the caller while `free` had
+ * not been tried and was free: a violation if `free` is still free once
+ * the event is over (check_all) */
+static struct untried { uint32_t call, agent, free; } untried[64];
+static unsigned n_untried;
+static bool was_free[NAG];          /* AVAILABLE after the last event */
 static uint64_t now, seqno;
 static uint64_t n_entered, n_answered, n_abandoned, n_exits, n_moves, n_offers, n_callbacks;
+static uint64_t n_releases, n_rearms;  /* callback attempts failed; offers held/re-timed */
 static uint64_t rng = 1;
 
 static uint32_t rnd(uint32_t n)
@@ -99,6 +115,22 @@ static void on_act(void *arg, const struct sb_acd_action *x)
 		CHECK(ma[x->agent].logged && !ma[x->agent].paused, "offer to agent %u not ready",
 		      x->agent);
 		CHECK(!(c->offers >> x->agent & 1), "offered twice");
+		/* rounds: an agent that did not answer this caller is offered it
+		 * again only when no other member it has not tried is free */
+		if (round_checked[x->queue] && (c->declined >> x->agent & 1)) {
+			uint64_t others = members[x->queue] & ~c->declined;
+
+			/* free before the event and still free once it is over
+			 * (a rest ending during a late tick counts from its end:
+			 * an agent free earlier may rightly have gone first) */
+			for (; others; others &= others - 1) {
+				uint32_t m = (uint32_t)__builtin_ctzll(others);
+
+				if (was_free[m] && n_untried < 64)
+					untried[n_untried++] = (struct untried){ x->call, x->agent, m };
+			}
+			c->declined = 0; /* a new round */
+		}
 		if (c->offers == 0)  /* it was waiting: it must be the queue's best */
 			for (uint32_t o = 0; o < NCALLS; o++)
 				CHECK(!(o != x->call && mc[o].st == M_IN && mc[o].offers == 0 &&
@@ -111,11 +143,13 @@ static void on_act(void *arg, const struct sb_acd_action *x)
 	case SB_ACD_ACT_CANCEL:
 		CHECK(c && (c->offers >> x->agent & 1), "cancel of no offer");
 		c->offers &= ~(1ull << x->agent);
+		c->declined |= 1ull << x->agent; /* a ring timeout (else it ends) */
 		c->ringing &= ~(1ull << x->agent);
 		break;
 	case SB_ACD_ACT_MOVE:
 		CHECK(c && c->st == M_IN && c->offers == 0 && c->queue == x->queue, "move");
 		c->queue = x->to_queue;
+		c->declined = 0;
 		n_moves++;
 		break;
 	case SB_ACD_ACT_EXIT:
@@ -139,6 +173,14 @@ static void check_all(struct sb_acd *a)
 	if (sb_acd_next_due(a) <= now)
 		OK(sb_acd_tick(a, now));
 	AUDIT(a, now);
+	for (unsigned i = 0; i < n_untried; i++)
+		CHECK(sb_acd_agent_state(a, untried[i].free, now, NULL) != SB_ACD_AVAILABLE,
+		      "call %u offered again to agent %u, which did not answer it, while agent "
+		      "%u had not been tried and was free before and after", untried[i].call,
+		      untried[i].agent, untried[i].free);
+	n_untried = 0;
+	for (uint32_t g = 0; g < NAG; g++)
+		was_free[g] = sb_acd_agent_state(a, g, now, NULL) == SB_ACD_AVAILABLE;
 	for (uint32_t c = 0; c < NCALLS; c++) {
 		if (mc[c].st == M_CONN)
 			CHECK(mc[c].offers == 0, "call %u connected with offers left", c);
@@ -189,6 +231,7 @@ static struct sb_acd *build(uint64_t seed)
 	struct sb_acd *a = sb_acd_create(&cfg);
 
 	T_ASSERT(a != NULL);
+	sim_a = a;
 	for (uint32_t q = 0; q < NQ; q++) {
 		struct sb_acd_queue_cfg c = qcfg(rnd(SB_ACD_STRATEGY_N));
 
@@ -208,6 +251,7 @@ static struct sb_acd *build(uint64_t seed)
 		c.ring_ms = rnd(2) ? 5000 + rnd(15000) : 0;
 		c.join_empty = rnd(10) < 7;
 		c.leave_when_empty = rnd(10) < 3;
+		round_checked[q] = c.nreq == 0 && c.strategy != SB_ACD_RING_ALL;
 		OK(sb_acd_queue_add(a, q, &c));
 	}
 	for (uint32_t g = 0; g < NAG; g++) {
@@ -217,9 +261,10 @@ static struct sb_acd *build(uint64_t seed)
 		c.max_calls = rnd(10) < 8 ? 1 : 2 + rnd(2);
 		ma[g].lines = c.max_calls;
 		c.wrapup_ms = rnd(2) ? SB_ACD_WRAPUP_QUEUE : rnd(3000);
-		c.noanswer_delay_ms = rnd(3000);
-		c.reject_delay_ms = rnd(3000);
-		c.busy_delay_ms = rnd(3000);
+		/* 0 often: the same caller could then go straight back to it */
+		c.noanswer_delay_ms = rnd(3) ? rnd(3000) : 0;
+		c.reject_delay_ms = rnd(3) ? rnd(3000) : 0;
+		c.busy_delay_ms = rnd(3) ? rnd(3000) : 0;
 		c.max_noanswer = rnd(2) ? 2 + rnd(3) : 0;
 		for (unsigned s = 0; s < 8; s++)
 			c.level[s] = rnd(6);
@@ -279,7 +324,7 @@ static void step(struct sb_acd *a)
 		n_entered++;
 		OK(sb_acd_enqueue(a, c, mc[c].queue, mc[c].prio, now));
 	} else if (e < 55) {                            /* an offered agent acts */
-		uint32_t g, what = rnd(10);
+		uint32_t g, what = rnd(11);
 		int rc;
 
 		c = pick_call(M_IN, true);
@@ -304,11 +349,15 @@ static void step(struct sb_acd *a)
 			CHECK(rc == 0, "answer rc %d", rc);
 			/* a second answer, by anyone, is refused */
 			CHECK(sb_acd_answer(a, c, g, now) == -EINVAL, "answered twice");
-		} else {
+		} else if (what < 10) {
 			mc[c].offers &= ~(1ull << g);
 			mc[c].ringing &= ~(1ull << g);
+			mc[c].declined |= 1ull << g;
 			rc = sb_acd_decline(a, c, g, (enum sb_acd_decline)rnd(3), now);
 			CHECK(rc == 0, "decline rc %d", rc);
+		} else { /* customer-first callback: held (no timeout) or re-timed */
+			OK(sb_acd_offer_rearm(a, c, g, rnd(2) ? 0 : rnd(5000), now));
+			n_rearms++;
 		}
 	} else if (e < 70) {                            /* a call ends */
 		c = pick_call(M_CONN, false);
@@ -316,6 +365,31 @@ static void step(struct sb_acd *a)
 			return;
 		mc[c].st = M_NONE;
 		OK(sb_acd_hangup(a, c, now));
+	} else if (e < 77 && rnd(6) == 0) {             /* a callback attempt failed */
+		bool conn;
+
+		c = pick_call(rnd(2) ? M_CONN : M_IN, false);
+		if (c < 0)
+			return;
+		conn = mc[c].st == M_CONN;
+		/* gone for the model first: the agents it frees take others from
+		 * inside the call, and it must not count as waiting for those */
+		mc[c].st = M_NONE;
+		OK(sb_acd_release(a, c, now)); /* its offers' CANCELs come from in here */
+		CHECK(mc[c].offers == 0, "released call %d still offered", c);
+		CHECK(sb_acd_release(a, c, now) == -EINVAL, "released twice");
+		n_entered--; /* not counted: the attempt leaves no trace */
+		if (conn)
+			n_answered--;
+		mc[c].st = M_NONE;
+		mc[c].ringing = mc[c].declined = 0;
+		n_releases++;
+		if (rnd(2)) { /* ... its retry: first entry and priority kept */
+			mc[c].st = M_IN;
+			mc[c].seq = ++seqno;
+			n_entered++;
+			OK(sb_acd_enqueue_keep(a, c, mc[c].queue, mc[c].prio, mc[c].first, now));
+		}
 	} else if (e < 77 && rnd(4) == 0) {             /* a callback keeps the place */
 		int d = pick_call(M_NONE, false);
 
@@ -403,9 +477,11 @@ int main(int argc, char **argv)
 		memset(mc, 0, sizeof(mc));
 		memset(ma, 0, sizeof(ma));
 		memset(members, 0, sizeof(members));
+		memset(was_free, 0, sizeof(was_free));
+		n_untried = 0;
 		now = seqno = 0;
 		n_entered = n_answered = n_abandoned = n_exits = n_moves = n_offers = 0;
-		n_callbacks = 0;
+		n_callbacks = n_releases = n_rearms = 0;
 		rng = seeds[s] * 0x9e3779b97f4a7c15ull | 1;
 		a = build(seeds[s]);
 		for (unsigned i = 0; i < events; i++) {
@@ -439,7 +515,9 @@ int main(int argc, char **argv)
 		       (unsigned long long)st.autopauses, (unsigned long long)st.illegal);
 		/* the mix must have exercised what it claims to */
 		T_ASSERT(n_answered > 100 && n_abandoned > 100 && n_exits > 10 && n_moves > 0 &&
-			 n_callbacks > 10);
+			 n_callbacks > 10 && n_releases > 10 && n_rearms > 10);
+		printf("  %llu callback attempts released, %llu offers held or re-timed\n",
+		       (unsigned long long)n_releases, (unsigned long long)n_rearms);
 		T_ASSERT(st.noanswers > 0 && st.autopauses > 0 && st.illegal > 100);
 		sb_acd_free(a);
 	}
