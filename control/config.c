@@ -19,6 +19,11 @@ struct cfg_ctx {
 	char *err;
 	size_t err_len;
 	struct sb_config *c;
+	/* one object parsed for the API (sb_config_object_parse): errors name
+	 * the key's path in the body instead of FILE:LINE */
+	char *field;
+	size_t field_len;
+	int body_root;           /* node id of the body's mapping */
 };
 
 __attribute__((format(printf, 3, 4)))
@@ -30,6 +35,13 @@ static int cfg_err(struct cfg_ctx *x, const yaml_node_t *n, const char *fmt, ...
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	if (x->field) {
+		x->field[0] = '\0';
+		if (n && !sb_cfg_node_path(&x->doc, x->body_root, n, x->field, x->field_len, 0))
+			x->field[0] = '\0';
+		snprintf(x->err, x->err_len, "%s", msg);
+		return -EINVAL;
+	}
 	snprintf(x->err, x->err_len, "%s:%lu: %s", x->path,
 		 n ? (unsigned long)n->start_mark.line + 1 : 1ul, msg);
 	return -EINVAL;
@@ -274,6 +286,66 @@ static int get_u32(struct cfg_ctx *x, const yaml_node_t *key, const yaml_node_t 
 		return cfg_err(x, v, "'%s' must be a number in %u..%u", scalar(key), lo, hi);
 	*out = t;
 	return 0;
+}
+
+/* Room for need objects of one list: the first list parsed allocates
+ * its capacity (`limits:`, else need + extra: objects the API adds at run
+ * time take the next slot, no index ever moves); later ones (the API's
+ * one object) must fit.  0, or -EINVAL with the error set. */
+static int reserve(struct cfg_ctx *x, const yaml_node_t *n, void **arr, unsigned *cap,
+		   size_t need, unsigned extra, size_t size, const char *what)
+{
+	if (*arr == NULL) {
+		if (*cap == 0)
+			*cap = (unsigned)need + extra;
+		if (need > *cap)
+			return cfg_err(x, n, "more %s than 'limits: %s: %u'", what, what, *cap);
+		*arr = calloc(*cap ? *cap : 1, size);
+		if (*arr == NULL)
+			return cfg_err(x, n, "out of memory");
+		return 0;
+	}
+	if (need > *cap)
+		return cfg_err(x, n, "no room for more %s (limits: %s: %u; deleted ones keep "
+			       "their slot until a restart)", what, what, *cap);
+	return 0;
+}
+
+/* The path of keys from node id down to target ("skills.billing",
+ * "steps.1.after", "options.1"); a key is named by itself.  false: not
+ * below id.  Also config_ivr.c's (config_ivr.h). */
+bool sb_cfg_node_path(yaml_document_t *doc, int id, const yaml_node_t *target, char *buf,
+		      size_t cap, unsigned depth)
+{
+	yaml_node_t *cur = yaml_document_get_node(doc, id);
+	size_t len = strlen(buf);
+
+	if (cur == NULL || depth > 16)
+		return false;
+	if (cur == target)
+		return true;
+	if (cur->type == YAML_MAPPING_NODE) {
+		for (yaml_node_pair_t *p = cur->data.mapping.pairs.start;
+		     p < cur->data.mapping.pairs.top; p++) {
+			yaml_node_t *k = yaml_document_get_node(doc, p->key);
+
+			snprintf(buf + len, cap - len, "%s%s", len ? "." : "",
+				 k && k->type == YAML_SCALAR_NODE ? scalar(k) : "?");
+			if (k == target || sb_cfg_node_path(doc, p->value, target, buf, cap, depth + 1))
+				return true;
+			buf[len] = '\0';
+		}
+	} else if (cur->type == YAML_SEQUENCE_NODE) {
+		for (yaml_node_item_t *it = cur->data.sequence.items.start;
+		     it < cur->data.sequence.items.top; it++) {
+			snprintf(buf + len, cap - len, "%s%ld", len ? "." : "",
+				 (long)(it - cur->data.sequence.items.start));
+			if (sb_cfg_node_path(doc, *it, target, buf, cap, depth + 1))
+				return true;
+			buf[len] = '\0';
+		}
+	}
+	return false;
 }
 
 static int get_bool(struct cfg_ctx *x, const yaml_node_t *key, const yaml_node_t *v, bool *out)
@@ -551,9 +623,9 @@ static int parse_agents(struct cfg_ctx *x, yaml_node_t *s)
 	if (s->type != YAML_SEQUENCE_NODE)
 		return cfg_err(x, s, "'agents' must be a list");
 	n = (size_t)(s->data.sequence.items.top - s->data.sequence.items.start);
-	x->c->agents = calloc(n ? n : 1, sizeof(*x->c->agents));
-	if (x->c->agents == NULL)
-		return cfg_err(x, s, "out of memory");
+	if (reserve(x, s, (void **)&x->c->agents, &x->c->cap_agents, x->c->n_agents + n, 256,
+		    sizeof(*x->c->agents), "agents"))
+		return -EINVAL;
 	for (yaml_node_item_t *it = s->data.sequence.items.start; it < s->data.sequence.items.top; it++) {
 		yaml_node_t *e = node(x, *it), *v[NK] = { 0 }, *k[NK] = { 0 };
 		struct sb_cfg_agent *a = &x->c->agents[x->c->n_agents];
@@ -694,6 +766,86 @@ static int parse_queue_announce(struct cfg_ctx *x, const char *const *keys, unsi
 	return 0;
 }
 
+/* dialling callbacks back (b2bua/callback.c); ring_ms is set already */
+static int parse_queue_callback(struct cfg_ctx *x, const char *const *keys, unsigned nk,
+				yaml_node_t **v, yaml_node_t **k, struct sb_cfg_queue *q)
+{
+	int km = key_at(keys, nk, "callback_mode"), kr = key_at(keys, nk, "callback_retries");
+	int ka = key_at(keys, nk, "callback_retry_after");
+	int kt = key_at(keys, nk, "callback_ring_timeout");
+	uint32_t t;
+	int rc;
+
+	q->callback_retries = 2;
+	q->callback_retry_ms = 60000;
+	q->callback_ring_ms = q->ring_ms;
+	if (v[km]) {
+		if (v[km]->type == YAML_SCALAR_NODE && strcmp(scalar(v[km]), "agent-first") == 0)
+			q->callback_customer_first = false;
+		else if (v[km]->type == YAML_SCALAR_NODE &&
+			 strcmp(scalar(v[km]), "customer-first") == 0)
+			q->callback_customer_first = true;
+		else
+			return cfg_err(x, v[km], "queue '%s': 'callback_mode' must be agent-first "
+				       "or customer-first", q->name);
+	}
+	if (v[kr] && (rc = get_u32(x, k[kr], v[kr], 0, 10, &q->callback_retries)))
+		return rc;
+	if (v[ka]) {
+		if ((rc = get_u32(x, k[ka], v[ka], 1, 86400, &t)))
+			return rc;
+		q->callback_retry_ms = t * 1000u;
+	}
+	if (v[kt]) {
+		if ((rc = get_u32(x, k[kt], v[kt], 1, 3600, &t)))
+			return rc;
+		q->callback_ring_ms = t * 1000u;
+	}
+	for (int i = 0; i < (int)nk; i++)
+		if ((i == km || i == kr || i == ka || i == kt) && v[i] && !q->callback_digit)
+			return cfg_err(x, k[i], "queue '%s': '%s' needs a 'callback_digit'",
+				       q->name, keys[i]);
+	return 0;
+}
+
+/* outbound: the trunk to outside numbers (config.h) */
+static int parse_outbound(struct cfg_ctx *x, yaml_node_t *m)
+{
+	static const char *const keys[] = { "proxy", "from_user", "prefix" };
+	yaml_node_t *v[3] = { 0 }, *k[3] = { 0 };
+	struct sb_cfg_outbound *o = &x->c->outbound;
+	int rc = map_keys(x, m, "'outbound'", keys, 3, v, k);
+
+	if (rc)
+		return rc;
+	if (v[0] == NULL)
+		return cfg_err(x, m, "'outbound' needs a 'proxy' (IPV4:PORT)");
+	if (v[0]->type != YAML_SCALAR_NODE || parse_hostport(scalar(v[0]), &o->proxy) < 0 ||
+	    o->proxy.port == 0)
+		return cfg_err(x, v[0], "'proxy' must be IPV4:PORT");
+	snprintf(o->from_user, sizeof(o->from_user), "%s", x->c->instance);
+	if (v[1] && (rc = get_string(x, k[1], v[1], o->from_user, sizeof(o->from_user))))
+		return rc;
+	if (v[2]) {
+		if (v[2]->type != YAML_SCALAR_NODE || v[2]->data.scalar.length >= sizeof(o->prefix))
+			return cfg_err(x, v[2], "'prefix' must be a string of at most %zu "
+				       "characters", sizeof(o->prefix) - 1);
+		memcpy(o->prefix, scalar(v[2]), v[2]->data.scalar.length + 1);
+	}
+	/* the user part of a SIP URI: no characters that would need escaping */
+	for (int i = 1; i < 3; i++) {
+		const char *p = i == 1 ? o->from_user : o->prefix;
+
+		for (; *p; p++)
+			if (!strchr("0123456789abcdefghijklmnopqrstuvwxyz"
+				    "ABCDEFGHIJKLMNOPQRSTUVWXYZ+-_.*#", *p))
+				return cfg_err(x, v[i], "'%s' may only hold letters, digits and "
+					       "+-_.*#", keys[i]);
+	}
+	o->on = true;
+	return 0;
+}
+
 static int parse_queues(struct cfg_ctx *x, yaml_node_t *s)
 {
 	static const char *const keys[] = { "name", "strategy", "members", "ring_timeout",
@@ -703,16 +855,20 @@ static int parse_queues(struct cfg_ctx *x, yaml_node_t *s)
 					    "skills", "steps", "announce_every", "announce_position",
 					    "announce_wait", "announce_minutes", "comfort",
 					    "comfort_every", "aht", "callback_digit",
-					    "early_media" };
+					    "early_media", "callback_mode", "callback_retries",
+					    "callback_retry_after", "callback_ring_timeout",
+					    "transfer_priority" };
 	enum { NK = sizeof(keys) / sizeof(keys[0]) };
 	size_t n;
+	unsigned first;
 
 	if (s->type != YAML_SEQUENCE_NODE)
 		return cfg_err(x, s, "'queues' must be a list");
 	n = (size_t)(s->data.sequence.items.top - s->data.sequence.items.start);
-	x->c->queues = calloc(n ? n : 1, sizeof(*x->c->queues));
-	if (x->c->queues == NULL)
-		return cfg_err(x, s, "out of memory");
+	if (reserve(x, s, (void **)&x->c->queues, &x->c->cap_queues, x->c->n_queues + n, 64,
+		    sizeof(*x->c->queues), "queues"))
+		return -EINVAL;
+	first = x->c->n_queues; /* 0, or after the queues there are (one for the API) */
 	/* names first: overflow may name a queue defined further down */
 	for (yaml_node_item_t *it = s->data.sequence.items.start; it < s->data.sequence.items.top; it++) {
 		yaml_node_t *e = node(x, *it), *v[NK] = { 0 }, *k[NK] = { 0 };
@@ -730,8 +886,8 @@ static int parse_queues(struct cfg_ctx *x, yaml_node_t *s)
 			return cfg_err(x, v[0], "queue '%s' is defined twice", q->name);
 		x->c->n_queues++;
 	}
-	for (unsigned qi = 0; qi < x->c->n_queues; qi++) {
-		yaml_node_t *e = node(x, s->data.sequence.items.start[qi]), *v[NK] = { 0 },
+	for (unsigned qi = first; qi < x->c->n_queues; qi++) {
+		yaml_node_t *e = node(x, s->data.sequence.items.start[qi - first]), *v[NK] = { 0 },
 			    *k[NK] = { 0 };
 		struct sb_cfg_queue *q = &x->c->queues[qi];
 		uint32_t t;
@@ -754,6 +910,13 @@ static int parse_queues(struct cfg_ctx *x, yaml_node_t *s)
 
 			if (v[ke] && (rc = get_bool(x, k[ke], v[ke], &q->early_media)))
 				return rc;
+		}
+		{ /* a caller transferred into it by an agent (b2bua/xfer.c): at least this */
+			int kt = key_at(keys, NK, "transfer_priority");
+
+			if (v[kt] && (rc = get_u32(x, k[kt], v[kt], 0, 255, &t)))
+				return rc;
+			q->transfer_priority = v[kt] ? (uint8_t)t : 0;
 		}
 		if (v[1]) {
 			unsigned i;
@@ -878,6 +1041,8 @@ static int parse_queues(struct cfg_ctx *x, yaml_node_t *s)
 				q->callback_digit = scalar(v[kb])[0];
 			}
 		}
+		if ((rc = parse_queue_callback(x, keys, NK, v, k, q)))
+			return rc;
 	}
 	return 0;
 }
@@ -885,19 +1050,19 @@ static int parse_queues(struct cfg_ctx *x, yaml_node_t *s)
 static int parse_hotlines(struct cfg_ctx *x, yaml_node_t *s)
 {
 	static const char *const keys[] = { "number", "agents", "queue", "priority", "record",
-					    "ivr" };
+					    "ivr", "tenant" };
 	size_t n;
 
 	if (s->type != YAML_SEQUENCE_NODE)
 		return cfg_err(x, s, "'hotlines' must be a list");
 	n = (size_t)(s->data.sequence.items.top - s->data.sequence.items.start);
-	x->c->hotlines = calloc(n ? n : 1, sizeof(*x->c->hotlines));
-	if (x->c->hotlines == NULL)
-		return cfg_err(x, s, "out of memory");
+	if (reserve(x, s, (void **)&x->c->hotlines, &x->c->cap_hotlines, x->c->n_hotlines + n,
+		    256, sizeof(*x->c->hotlines), "hotlines"))
+		return -EINVAL;
 	for (yaml_node_item_t *it = s->data.sequence.items.start; it < s->data.sequence.items.top; it++) {
-		yaml_node_t *e = node(x, *it), *v[6] = { 0 }, *k[6] = { 0 };
+		yaml_node_t *e = node(x, *it), *v[7] = { 0 }, *k[7] = { 0 };
 		struct sb_cfg_hotline *h = &x->c->hotlines[x->c->n_hotlines];
-		int rc = map_keys(x, e, "a hotline", keys, 6, v, k);
+		int rc = map_keys(x, e, "a hotline", keys, 7, v, k);
 
 		if (rc)
 			return rc;
@@ -910,6 +1075,9 @@ static int parse_hotlines(struct cfg_ctx *x, yaml_node_t *s)
 			return cfg_err(x, v[0], "hotline '%s' is defined twice", h->number);
 		h->queue = -1;
 		h->ivr = -1;
+		snprintf(h->tenant, sizeof(h->tenant), "default"); /* API visibility */
+		if (v[6] && (rc = get_string(x, k[6], v[6], h->tenant, sizeof(h->tenant))))
+			return rc;
 		if (v[4] && (rc = get_bool(x, k[4], v[4], &h->record)))
 			return rc;
 		if (v[5]) { /* the caller goes through an IVR menu first (b2bua/ivr.c) */
@@ -1122,7 +1290,7 @@ static int parse_fcodes(struct cfg_ctx *x, yaml_node_t *m)
 static int parse_api(struct cfg_ctx *x, yaml_node_t *m)
 {
 	static const char *const keys[] = { "listen", "tokens" };
-	static const char *const tkeys[] = { "token", "tenant" };
+	static const char *const tkeys[] = { "token", "tenant", "admin" };
 	struct sb_cfg_api *a = &x->c->api;
 	yaml_node_t *v[2] = { 0 }, *k[2] = { 0 };
 	struct sb_sip_addr sa;
@@ -1144,9 +1312,12 @@ static int parse_api(struct cfg_ctx *x, yaml_node_t *m)
 		return cfg_err(x, v[1] ? v[1] : m, "'api' needs a 'tokens' list");
 	for (yaml_node_item_t *it = v[1]->data.sequence.items.start;
 	     it < v[1]->data.sequence.items.top; it++) {
-		yaml_node_t *e = node(x, *it), *tv[2] = { 0 }, *tk[2] = { 0 };
+		yaml_node_t *e = node(x, *it), *tv[3] = { 0 }, *tk[3] = { 0 };
 
-		if ((rc = map_keys(x, e, "a token", tkeys, 2, tv, tk)))
+		if ((rc = map_keys(x, e, "a token", tkeys, 3, tv, tk)))
+			return rc;
+		if (tv[2] && a->n_tokens < SB_CFG_API_TOKENS &&
+		    (rc = get_bool(x, tk[2], tv[2], &a->tokens[a->n_tokens].admin)))
 			return rc;
 		if (a->n_tokens == SB_CFG_API_TOKENS)
 			return cfg_err(x, e, "more than %u tokens", SB_CFG_API_TOKENS);
@@ -1312,12 +1483,112 @@ static int parse_recording(struct cfg_ctx *x, yaml_node_t *m)
 	return 0;
 }
 
+bool sb_config_tenant_name_ok(const char *name)
+{
+	size_t n = strlen(name);
+
+	if (n == 0 || n >= SB_CFG_NAME_MAX)
+		return false;
+	for (const char *p = name; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		      (*p >= '0' && *p <= '9') || *p == '-' || *p == '_' || *p == '.'))
+			return false;
+	return true;
+}
+
+int sb_config_tenant_find(const struct sb_config *c, const char *name)
+{
+	for (unsigned i = 0; i < c->n_tenants; i++)
+		if (!c->tenants[i].deleted && strcmp(c->tenants[i].name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+bool sb_config_tenant_ok(const struct sb_config *c, const char *name)
+{
+	return c->n_tenants == 0 || strcmp(name, "default") == 0 ||
+	       sb_config_tenant_find(c, name) >= 0;
+}
+
+/* tenants: [name, ...] */
+static int parse_tenants(struct cfg_ctx *x, yaml_node_t *s)
+{
+	struct sb_config *c = x->c;
+
+	if (s->type != YAML_SEQUENCE_NODE)
+		return cfg_err(x, s, "'tenants' must be a list of tenant names");
+	for (yaml_node_item_t *it = s->data.sequence.items.start; it < s->data.sequence.items.top;
+	     it++) {
+		yaml_node_t *n = node(x, *it);
+
+		if (n->type != YAML_SCALAR_NODE || !sb_config_tenant_name_ok(scalar(n)))
+			return cfg_err(x, n, "a tenant name is 1..%u letters, digits, '-', '_', '.'",
+				       SB_CFG_NAME_MAX - 1);
+		if (sb_config_tenant_find(c, scalar(n)) >= 0)
+			return cfg_err(x, n, "tenant '%s' is listed twice", scalar(n));
+		if (c->n_tenants == SB_CFG_TENANTS)
+			return cfg_err(x, n, "more than %u tenants", SB_CFG_TENANTS);
+		snprintf(c->tenants[c->n_tenants++].name, SB_CFG_NAME_MAX, "%s", scalar(n));
+	}
+	return 0;
+}
+
+/* with a tenants: list, every object names a listed tenant (a token may
+ * name one an admin creates later: until then it can create nothing) */
+static int check_tenants(struct cfg_ctx *x, yaml_node_t *s)
+{
+	const struct sb_config *c = x->c;
+	const char *bad = NULL, *what = NULL, *who = NULL;
+
+	for (unsigned i = 0; !bad && i < c->n_agents; i++)
+		if (!sb_config_tenant_ok(c, c->agents[i].tenant))
+			bad = c->agents[i].tenant, what = "agent", who = c->agents[i].user;
+	for (unsigned i = 0; !bad && i < c->n_queues; i++)
+		if (!sb_config_tenant_ok(c, c->queues[i].tenant))
+			bad = c->queues[i].tenant, what = "queue", who = c->queues[i].name;
+	for (unsigned i = 0; !bad && i < c->n_hotlines; i++)
+		if (!sb_config_tenant_ok(c, c->hotlines[i].tenant))
+			bad = c->hotlines[i].tenant, what = "hotline", who = c->hotlines[i].number;
+	for (unsigned i = 0; !bad && i < c->n_ivr_menus; i++)
+		if (!sb_config_tenant_ok(c, c->ivr_menus[i].tenant))
+			bad = c->ivr_menus[i].tenant, what = "IVR menu", who = c->ivr_menus[i].name;
+	for (unsigned i = 0; !bad && i < c->n_hours; i++)
+		if (c->hours[i].tenant[0] && !sb_config_tenant_ok(c, c->hours[i].tenant))
+			bad = c->hours[i].tenant, what = "hours", who = c->hours[i].name;
+	if (bad)
+		return cfg_err(x, s, "%s%s%s%s names tenant '%s', which 'tenants' does not list",
+			       what, who[0] ? " '" : "", who, who[0] ? "'" : "", bad);
+	return 0;
+}
+
+/* limits: room for objects added at run time (api/objects.c) */
+static int parse_limits(struct cfg_ctx *x, yaml_node_t *m)
+{
+	static const char *const keys[] = { "agents", "queues", "hotlines", "ivrs", "hours" };
+	yaml_node_t *v[5] = { 0 }, *k[5] = { 0 };
+	struct sb_config *c = x->c;
+	int rc = map_keys(x, m, "'limits'", keys, 5, v, k);
+
+	if (rc == 0 && v[0])
+		rc = get_u32(x, k[0], v[0], 1, 65535, &c->cap_agents); /* uint16_t indexes */
+	if (rc == 0 && v[1])
+		rc = get_u32(x, k[1], v[1], 1, 65535, &c->cap_queues);
+	if (rc == 0 && v[2])
+		rc = get_u32(x, k[2], v[2], 1, 1000000, &c->cap_hotlines);
+	if (rc == 0 && v[3]) /* int16_t indexes (config_ivr.c) */
+		rc = get_u32(x, k[3], v[3], 1, 32767, &c->cap_ivr_menus);
+	if (rc == 0 && v[4])
+		rc = get_u32(x, k[4], v[4], 1, 32767, &c->cap_hours);
+	return rc;
+}
+
 static int parse_root(struct cfg_ctx *x)
 {
 	static const char *const keys[] = { "instance", "sip", "store", "agents", "hotlines",
 					    "auth", "registrar", "media", "queues",
 					    "feature_codes", "api", "prompts", "supervision",
-					    "recording", "skills", "ivrs", "ivr", "hours" };
+					    "recording", "skills", "ivrs", "ivr", "hours",
+					    "outbound", "limits", "tenants" };
 	enum { NK = sizeof(keys) / sizeof(keys[0]) };
 	yaml_node_t *root = yaml_document_get_root_node(&x->doc), *v[NK] = { 0 }, *k[NK] = { 0 };
 	const int kp = key_at(keys, NK, "prompts"), ks = key_at(keys, NK, "supervision");
@@ -1352,8 +1623,12 @@ static int parse_root(struct cfg_ctx *x)
 		rc = parse_media(x, v[7]);
 	if (rc == 0 && v[9])
 		rc = parse_fcodes(x, v[9]);
+	if (rc == 0 && v[key_at(keys, NK, "tenants")]) /* before api: tokens name them */
+		rc = parse_tenants(x, v[key_at(keys, NK, "tenants")]);
 	if (rc == 0 && v[10])
 		rc = parse_api(x, v[10]);
+	if (rc == 0 && v[key_at(keys, NK, "outbound")]) /* before IVRs: `transfer NUMBER` */
+		rc = parse_outbound(x, v[key_at(keys, NK, "outbound")]);
 	if (rc == 0 && v[kp]) /* before queues: `moh:` names a prompt */
 		rc = parse_prompts(x, v[kp]);
 	for (unsigned i = 0; i < SB_CFG_NUM_PROMPTS; i++) { /* spoken numbers: "num-N" */
@@ -1362,6 +1637,8 @@ static int parse_root(struct cfg_ctx *x)
 		snprintf(nm, sizeof(nm), "num-%u", i);
 		x->c->num_prompt[i] = (int16_t)sb_config_prompt_find(x->c, nm, strlen(nm));
 	}
+	if (rc == 0 && v[key_at(keys, NK, "limits")]) /* before the lists it sizes */
+		rc = parse_limits(x, v[key_at(keys, NK, "limits")]);
 	if (rc == 0 && v[key_at(keys, NK, "skills")]) /* before agents: ids in this order */
 		rc = parse_skill_names(x, v[key_at(keys, NK, "skills")]);
 	if (rc == 0 && v[3])
@@ -1396,6 +1673,8 @@ static int parse_root(struct cfg_ctx *x)
 		rc = parse_supervision(x, v[ks]);
 	if (rc == 0 && v[key_at(keys, NK, "recording")])
 		rc = parse_recording(x, v[key_at(keys, NK, "recording")]);
+	if (rc == 0 && v[key_at(keys, NK, "tenants")])
+		rc = check_tenants(x, v[key_at(keys, NK, "tenants")]);
 	return rc;
 }
 
@@ -1466,6 +1745,17 @@ int sb_config_load(struct sb_config *c, const char *path, char *err, size_t err_
 		goto out_parser;
 	}
 	rc = parse_root(&x);
+	if (rc == 0) /* lists the file has not: their room for the API all the same */
+		rc = reserve(&x, NULL, (void **)&c->agents, &c->cap_agents, 0, 256,
+			     sizeof(*c->agents), "agents") ||
+		     reserve(&x, NULL, (void **)&c->queues, &c->cap_queues, 0, 64,
+			     sizeof(*c->queues), "queues") ||
+		     reserve(&x, NULL, (void **)&c->hotlines, &c->cap_hotlines, 0, 256,
+			     sizeof(*c->hotlines), "hotlines") ||
+		     reserve(&x, NULL, (void **)&c->ivr_menus, &c->cap_ivr_menus, 0,
+			     SB_CFG_IVR_EXTRA, sizeof(*c->ivr_menus), "ivrs") ||
+		     reserve(&x, NULL, (void **)&c->hours, &c->cap_hours, 0, SB_CFG_HOURS_EXTRA,
+			     sizeof(*c->hours), "hours") ? -EINVAL : 0;
 	yaml_document_delete(&x.doc);
 	if (rc)
 		sb_config_free(c);
@@ -1484,7 +1774,9 @@ void sb_config_free(struct sb_config *c)
 	c->hotlines = NULL;
 	c->queues = NULL;
 	c->n_agents = c->n_hotlines = c->n_queues = 0;
+	c->cap_agents = c->cap_hotlines = c->cap_queues = 0;
 	sb_config_ivr_free(c);
+	c->cap_ivr_menus = c->cap_hours = 0;
 }
 
 int sb_config_prompt_find(const struct sb_config *c, const char *name, size_t len)
@@ -1498,7 +1790,8 @@ int sb_config_prompt_find(const struct sb_config *c, const char *name, size_t le
 int sb_config_agent_find(const struct sb_config *c, const char *user, size_t len)
 {
 	for (unsigned i = 0; i < c->n_agents; i++)
-		if (strlen(c->agents[i].user) == len && memcmp(c->agents[i].user, user, len) == 0)
+		if (!c->agents[i].deleted && strlen(c->agents[i].user) == len &&
+		    memcmp(c->agents[i].user, user, len) == 0)
 			return (int)i;
 	return -1;
 }
@@ -1506,7 +1799,8 @@ int sb_config_agent_find(const struct sb_config *c, const char *user, size_t len
 int sb_config_hotline_find(const struct sb_config *c, const char *number, size_t len)
 {
 	for (unsigned i = 0; i < c->n_hotlines; i++)
-		if (strlen(c->hotlines[i].number) == len && memcmp(c->hotlines[i].number, number, len) == 0)
+		if (!c->hotlines[i].deleted && strlen(c->hotlines[i].number) == len &&
+		    memcmp(c->hotlines[i].number, number, len) == 0)
 			return (int)i;
 	return -1;
 }
@@ -1522,7 +1816,204 @@ int sb_config_skill_find(const struct sb_config *c, const char *name, size_t len
 int sb_config_queue_find(const struct sb_config *c, const char *name, size_t len)
 {
 	for (unsigned i = 0; i < c->n_queues; i++)
-		if (strlen(c->queues[i].name) == len && memcmp(c->queues[i].name, name, len) == 0)
+		if (!c->queues[i].deleted && strlen(c->queues[i].name) == len &&
+		    memcmp(c->queues[i].name, name, len) == 0)
 			return (int)i;
 	return -1;
+}
+
+int sb_config_slot_find(const struct sb_config *c, enum sb_cfg_kind kind, const char *name)
+{
+	unsigned n = kind == SB_CFG_AGENT ? c->n_agents : kind == SB_CFG_QUEUE ? c->n_queues :
+		     kind == SB_CFG_HOURS ? c->n_hours : kind == SB_CFG_IVR ? c->n_ivr_menus
+									  : c->n_hotlines;
+
+	for (unsigned i = 0; i < n; i++) {
+		const char *nm = kind == SB_CFG_AGENT ? c->agents[i].user :
+				 kind == SB_CFG_QUEUE ? c->queues[i].name :
+				 kind == SB_CFG_HOURS ? c->hours[i].name :
+				 kind == SB_CFG_IVR ? c->ivr_menus[i].name : c->hotlines[i].number;
+
+		if (strcmp(nm, name) == 0)
+			return (int)i;
+	}
+	return -1;
+}
+
+/* The body's mapping gets key: value when it has no such key; when it has
+ * one, *found points at its value node id. */
+static int body_default(yaml_document_t *d, int map, const char *key, const char *value,
+			int *found)
+{
+	yaml_node_t *m = yaml_document_get_node(d, map);
+	int k, v;
+
+	*found = 0;
+	for (yaml_node_pair_t *p = m->data.mapping.pairs.start; p < m->data.mapping.pairs.top;
+	     p++) {
+		yaml_node_t *kn = yaml_document_get_node(d, p->key);
+
+		if (kn->type == YAML_SCALAR_NODE && strcmp(scalar(kn), key) == 0) {
+			*found = p->value;
+			return 0;
+		}
+	}
+	k = yaml_document_add_scalar(d, NULL, (yaml_char_t *)key, (int)strlen(key),
+				     YAML_PLAIN_SCALAR_STYLE);
+	v = yaml_document_add_scalar(d, NULL, (yaml_char_t *)value, (int)strlen(value),
+				     YAML_DOUBLE_QUOTED_SCALAR_STYLE);
+	if (!k || !v || !yaml_document_append_mapping_pair(d, map, k, v))
+		return -ENOMEM;
+	return 0;
+}
+
+int sb_config_object_parse(const struct sb_config *c, enum sb_cfg_kind kind, const char *name,
+			   const char *tenant, const char *text, size_t len,
+			   struct sb_cfg_object *out, char *err, size_t err_len, char *field,
+			   size_t field_len)
+{
+	static const char *const name_key[] = { "user", "name", "number" };
+	struct cfg_ctx x = { .path = "body", .err = err, .err_len = err_len, .field = field,
+			     .field_len = field_len };
+	struct sb_config *w = NULL; /* c with this list copied, the old object renamed away */
+	yaml_parser_t parser;
+	yaml_node_t *nn;
+	int seq, fname, ften, slot, rc = -EINVAL;
+
+	field[0] = '\0';
+	memset(out, 0, sizeof(*out));
+	if (kind > SB_CFG_HOTLINE) { /* menus and hours: sb_config_ivr_object_parse */
+		snprintf(err, err_len, "not an agent, queue or hotline");
+		return -EINVAL;
+	}
+	if (!yaml_parser_initialize(&parser)) {
+		snprintf(err, err_len, "cannot initialise the YAML parser");
+		return -ENOMEM;
+	}
+	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
+	if (!yaml_parser_load(&parser, &x.doc)) {
+		snprintf(err, err_len, "line %lu column %lu: %s",
+			 (unsigned long)parser.problem_mark.line + 1,
+			 (unsigned long)parser.problem_mark.column + 1,
+			 parser.problem ? parser.problem : "syntax error");
+		yaml_parser_delete(&parser);
+		return -EINVAL;
+	}
+	yaml_parser_delete(&parser);
+	nn = yaml_document_get_root_node(&x.doc);
+	if (nn == NULL || nn->type != YAML_MAPPING_NODE) {
+		snprintf(err, err_len, "the body must be an object of the %s's fields",
+			 kind == SB_CFG_AGENT ? "agent" : kind == SB_CFG_QUEUE ? "queue" : "hotline");
+		goto out_doc;
+	}
+	x.body_root = 1; /* the root is the first node loaded */
+	{ /* an alias makes a node appear twice: a YAML bomb for anything that
+	   * walks the tree (sb_cfg_node_path), and never needed in an object */
+		size_t nn_ = (size_t)(x.doc.nodes.top - x.doc.nodes.start);
+		uint8_t *seen = calloc(nn_ + 1, 1);
+		bool twice = false;
+
+		if (seen == NULL)
+			goto out_nomem;
+		for (yaml_node_t *q = x.doc.nodes.start; q < x.doc.nodes.top && !twice; q++) {
+			if (q->type == YAML_MAPPING_NODE)
+				for (yaml_node_pair_t *p = q->data.mapping.pairs.start;
+				     p < q->data.mapping.pairs.top && !twice; p++)
+					twice = seen[p->key]++ || seen[p->value]++;
+			else if (q->type == YAML_SEQUENCE_NODE)
+				for (yaml_node_item_t *it = q->data.sequence.items.start;
+				     it < q->data.sequence.items.top && !twice; it++)
+					twice = seen[*it]++;
+		}
+		free(seen);
+		if (twice) {
+			snprintf(err, err_len, "YAML aliases are not allowed in an object");
+			goto out_doc;
+		}
+	}
+	/* the name from the URL and the token's tenant unless the body has them */
+	if (body_default(&x.doc, x.body_root, name_key[kind], name, &fname) < 0 ||
+	    body_default(&x.doc, x.body_root, "tenant", tenant, &ften) < 0)
+		goto out_nomem;
+	nn = fname ? yaml_document_get_node(&x.doc, fname) : NULL;
+	if (nn && (nn->type != YAML_SCALAR_NODE || strcmp(scalar(nn), name) != 0)) {
+		rc = cfg_err(&x, nn, "'%s' must be '%s' (the name in the URL)", name_key[kind],
+			     name);
+		goto out_doc;
+	}
+	/* the file's parsers take a list: this one object in one */
+	seq = yaml_document_add_sequence(&x.doc, NULL, YAML_ANY_SEQUENCE_STYLE);
+	if (!seq || !yaml_document_append_sequence_item(&x.doc, seq, x.body_root))
+		goto out_nomem;
+	w = malloc(sizeof(*w));
+	if (w == NULL)
+		goto out_nomem;
+	*w = *c; /* the other lists are c's, read only */
+	x.c = w;
+	slot = sb_config_slot_find(c, kind, name);
+	if (kind == SB_CFG_AGENT) {
+		w->agents = calloc(c->n_agents + 1, sizeof(*w->agents));
+		if (w->agents == NULL)
+			goto out_nomem;
+		memcpy(w->agents, c->agents, c->n_agents * sizeof(*w->agents));
+		w->cap_agents = c->n_agents + 1;
+		if (slot >= 0)
+			w->agents[slot].deleted = true; /* replaced: not a duplicate */
+		rc = parse_agents(&x, yaml_document_get_node(&x.doc, seq));
+		if (rc == 0)
+			out->u.agent = w->agents[c->n_agents];
+	} else if (kind == SB_CFG_QUEUE) {
+		w->queues = calloc(c->n_queues + 1, sizeof(*w->queues));
+		if (w->queues == NULL)
+			goto out_nomem;
+		memcpy(w->queues, c->queues, c->n_queues * sizeof(*w->queues));
+		w->cap_queues = c->n_queues + 1;
+		if (slot >= 0)
+			w->queues[slot].deleted = true;
+		rc = parse_queues(&x, yaml_document_get_node(&x.doc, seq));
+		if (rc == 0) {
+			out->u.queue = w->queues[c->n_queues];
+			/* overflow to itself: the new copy's index is its own */
+			if (slot >= 0 && out->u.queue.overflow == slot) {
+				snprintf(field, field_len, "overflow");
+				snprintf(err, err_len, "queue '%s': 'overflow' is the queue itself",
+					 name);
+				rc = -EINVAL;
+			}
+			if (rc == 0 && out->u.queue.overflow == (int)c->n_queues)
+				out->u.queue.overflow = slot;
+		}
+	} else {
+		w->hotlines = calloc(c->n_hotlines + 1, sizeof(*w->hotlines));
+		if (w->hotlines == NULL)
+			goto out_nomem;
+		memcpy(w->hotlines, c->hotlines, c->n_hotlines * sizeof(*w->hotlines));
+		w->cap_hotlines = c->n_hotlines + 1;
+		if (slot >= 0)
+			w->hotlines[slot].deleted = true;
+		rc = parse_hotlines(&x, yaml_document_get_node(&x.doc, seq));
+		if (rc == 0)
+			out->u.hotline = w->hotlines[c->n_hotlines];
+	}
+	if (rc == 0) {
+		out->n_skills = w->n_skills;
+		memcpy(out->skills, w->skills, sizeof(out->skills));
+	}
+	goto out_w;
+out_nomem:
+	snprintf(err, err_len, "out of memory");
+	rc = -ENOMEM;
+out_w:
+	if (w) {
+		if (w->agents != c->agents)
+			free(w->agents);
+		if (w->queues != c->queues)
+			free(w->queues);
+		if (w->hotlines != c->hotlines)
+			free(w->hotlines);
+		free(w);
+	}
+out_doc:
+	yaml_document_delete(&x.doc);
+	return rc;
 }

@@ -126,11 +126,37 @@
  *       comfort_every: 45
  *       aht: 180                # seconds: handle time for the Erlang C estimate
  *                               # before the queue has any (default 180)
+ *       transfer_priority: 5    # a caller an agent transfers into this queue (REFER
+ *                               # or *2 to its hotline or its name) waits with at
+ *                               # least this priority (0..255, default 0; a higher
+ *                               # one of its own is kept; b2bua/xfer.c)
  *       callback_digit: "5"     # a waiting caller presses it to leave and be
- *                               # called back: the place is kept (b2bua/queue.c)
+ *                               # called back: the place is kept (b2bua/queue.c);
+ *                               # dialled back through `outbound:` (without one
+ *                               # a due callback fails with reason 501)
+ *       callback_mode: agent-first  # agent-first (default): the free agent is rung,
+ *                               # hears the queue's moh while the customer is
+ *                               # dialled; customer-first: the customer is dialled,
+ *                               # hears moh while the reserved agent is rung
+ *                               # (b2bua/callback.c)
+ *       callback_retries: 2     # customer no answer/busy/failure: tried again
+ *                               # this many times (0..10, default 2), ...
+ *       callback_retry_after: 60  # ... seconds later (1..86400, default 60), the
+ *                               # place keeping its first entry and priority
+ *       callback_ring_timeout: 30 # seconds the customer's phone rings (default:
+ *                               # the queue's ring_timeout)
+ *   outbound:                   # optional: an outside SIP trunk (b2bua/callback.c):
+ *     proxy: 192.0.2.50:5060    # required; INVITEs to outside numbers are sent here
+ *                               # (UDP) with Request-URI sip:NUMBER@192.0.2.50:5060
+ *     from_user: "800100"       # From user of those INVITEs (default: the instance)
+ *     prefix: "0"               # put before every dialled number (default none)
+ *                               # Used by callbacks and by transfers (REFER, IVR
+ *                               # `transfer N`, consultation *2 N #) to a number
+ *                               # that is neither an agent nor a hotline.
  *   hotlines:
  *     - number: "800100"
  *       agents: [agent1, agent2]  # first registered idle agent, else 480 (as before)
+ *       tenant: acme            # optional (default "default"): API visibility
  *     - number: "800200"
  *       queue: support          # or: the caller waits in that queue
  *     - number: "800300"
@@ -139,16 +165,18 @@
  *                               # (default 0; a priority_header overrides it)
  *   hours:                      # business hours (config_ivr.c has the details)
  *     office:
- *       utc_offset: "+01:00"
+ *       utc_offset: "+01:00"   # or time_zone: Europe/Paris (with DST)
  *       open: [{days: mon-fri, times: ["09:00-17:00"]}]
  *       holidays: ["2026-12-25"]
+ *       tenant: acme            # optional (default "default"): API visibility
  *   ivrs:                       # IVR menus by name (b2bua/ivr.h, config_ivr.c)
  *     main:
  *       prompt: welcome         # a name from prompts:
  *       hours: office           # closed: this action instead
  *       closed: menu closed
  *       options: {"1": queue support, "2": menu billing, "0": agent agent1,
- *                 "9": repeat, "#": hangup}   # also: transfer NUMBER (a hotline)
+ *                 "9": repeat, "#": hangup}   # also: transfer NUMBER (a hotline; else,
+ *                               # with `outbound:`, an outside number dialled there)
  *   feature_codes:              # dialled by a registered agent (b2bua/queue.c);
  *     login: "*20"              # these are the defaults; answered without media
  *     logout: "*21"             # by a final response (200 is impossible without
@@ -172,13 +200,26 @@
  *     retention_days: 90        # every tenant not listed below (0 = forever)
  *     retention: {acme: 30}     # per tenant, days
  *     sweep_s: 3600             # how often expired recordings are deleted
+ *   limits:                     # optional: room for objects the API adds at run
+ *     agents: 300               # time (api/objects.c); default: the file's count
+ *     queues: 100               # + 256 agents, + 64 queues, + 256 hotlines,
+ *     hotlines: 300             # + 64 IVR menus, + 32 hours sets
+ *     ivrs: 100
+ *     hours: 40
+ *   tenants: [acme, other]      # optional: then every object names one of these or
+ *                               # "default"; admin tokens add/delete them at run
+ *                               # time; a token of an unlisted tenant creates nothing
  *   api:                        # optional: HTTP/JSON API (api/api.h)
  *     listen: 127.0.0.1:8080
  *     tokens:
  *       - token: s3cret
  *         tenant: default
+ *         admin: true           # may create and delete tenants (default false)
  *
- * The snapshot is immutable after sb_config_load(); a reload builds a new one.
+ * After sb_config_load() only the loop thread changes it, and only agents,
+ * queues, hotlines, IVR menus and hours sets in place through the API (store/ccobj.h: added in
+ * reserved slots, replaced in theirs, deleted ones marked; no index
+ * moves); the rest is fixed until a restart.
  */
 #ifndef SB_CP_CONFIG_H
 #define SB_CP_CONFIG_H
@@ -225,6 +266,7 @@ struct sb_cfg_agent {
 	bool supervisor;         /* may listen/whisper/barge (b2bua/supervise.h) */
 	bool srtp;               /* offered RTP/SAVP with our SDES key (DPDK backend) */
 	uint8_t skills[SB_CFG_SKILLS]; /* level per skill id (sb_config.skills); 0 = lacks it */
+	bool deleted;            /* removed at run time (api/objects.c): lookups skip it */
 };
 
 #define SB_CFG_MAX_CONTACTS 16
@@ -253,6 +295,7 @@ struct sb_cfg_queue {
 	uint32_t short_abandon_ms;
 	bool record;             /* record every answered call (recording:) */
 	bool early_media;        /* 183 with our answer while waiting (b2bua/early.c) */
+	uint8_t transfer_priority; /* a caller an agent transferred in: at least this */
 	unsigned n_members;
 	uint16_t members[SB_CFG_QUEUE_MEMBERS]; /* indexes into sb_config.agents */
 	struct sb_cfg_skills skills; /* n_req 0: every member qualifies */
@@ -265,6 +308,18 @@ struct sb_cfg_queue {
 	int ann_position, ann_wait, ann_minutes, comfort;
 	uint32_t aht_ms;         /* handle time for Erlang C before any history */
 	char callback_digit;     /* '0'-'9', '*', '#'; '\0' = no callbacks */
+	bool deleted;            /* removed at run time (api/objects.c): lookups skip it */
+	bool callback_customer_first; /* callback_mode (b2bua/callback.c) */
+	uint32_t callback_retries;
+	uint32_t callback_retry_ms, callback_ring_ms;
+};
+
+/* outbound: the trunk to outside numbers; on = configured */
+struct sb_cfg_outbound {
+	bool on;
+	struct sb_sip_addr proxy;
+	char from_user[SB_CFG_NAME_MAX];
+	char prefix[16];
 };
 
 struct sb_cfg_hotline {
@@ -275,6 +330,8 @@ struct sb_cfg_hotline {
 	bool record;             /* record every answered call (recording:) */
 	unsigned n_agents;
 	uint16_t agents[SB_CFG_HOTLINE_AGENTS]; /* indexes into sb_config.agents */
+	char tenant[SB_CFG_NAME_MAX]; /* "default" unless set: API visibility */
+	bool deleted;            /* removed at run time (api/objects.c): lookups skip it */
 };
 
 /* IVR (config_ivr.c parses, b2bua/ivr.c runs it): menus as a graph of
@@ -289,6 +346,8 @@ enum sb_cfg_ivr_act_type {
 	SB_IVR_ACT_NUMBER,       /* transfer: arg = hotline index, routed as a call to it */
 	SB_IVR_ACT_AGENT,        /* transfer: arg = agent index (registered, free) */
 	SB_IVR_ACT_HANGUP,       /* BYE */
+	SB_IVR_ACT_OUTSIDE,      /* transfer to an outside number through `outbound:`:
+				  * arg = index into sb_config.outside */
 };
 struct sb_cfg_ivr_act {
 	uint8_t type;            /* enum sb_cfg_ivr_act_type */
@@ -304,18 +363,23 @@ struct sb_cfg_ivr_menu {
 	uint32_t timeout_ms;     /* after the prompt ends; 0 = at once */
 	struct sb_cfg_ivr_act key[SB_CFG_IVR_KEYS];
 	struct sb_cfg_ivr_act on_timeout, on_max_retries, closed;
+	bool deleted;            /* removed at run time (api/objects.c): lookups skip it */
 };
 #define SB_CFG_HOURS_RULES 16
+struct sb_tz;
 #define SB_CFG_HOURS_HOLIDAYS 64
 struct sb_cfg_hours {
 	char name[SB_CFG_NAME_MAX];
 	int32_t utc_offset_s;    /* local time = UTC + this (no DST rules) */
+	struct sb_tz *tz;        /* time_zone: (control/tz.h) instead; NULL none */
 	unsigned n_rules, n_holidays;
 	struct {
 		uint8_t days;        /* bit 0 = Monday .. bit 6 = Sunday */
 		uint16_t from_min, to_min; /* local minutes of the day, from < to <= 1440 */
 	} rule[SB_CFG_HOURS_RULES];
 	int32_t holiday[SB_CFG_HOURS_HOLIDAYS]; /* local days since 1970-01-01 */
+	char tenant[SB_CFG_NAME_MAX]; /* "default" unless set: API visibility */
+	bool deleted;            /* removed at run time (api/objects.c): lookups skip it */
 };
 
 #define SB_CFG_MAX_SCANNERS 16
@@ -337,7 +401,11 @@ struct sb_cfg_api {
 	char addr[48];           /* IPv4 literal */
 	uint16_t port;
 	unsigned n_tokens;
-	struct { char token[128]; char tenant[SB_CFG_NAME_MAX]; } tokens[SB_CFG_API_TOKENS];
+	struct {
+		char token[128];
+		char tenant[SB_CFG_NAME_MAX];
+		bool admin;      /* may create and delete tenants (api/objects.c) */
+	} tokens[SB_CFG_API_TOKENS];
 };
 
 struct sb_cfg_overload {
@@ -388,8 +456,20 @@ struct sb_cfg_recording {
 	struct sb_cfg_retention tenants[SB_CFG_RETENTION_MAX];
 };
 
+/* tenants: the names API tokens and objects use.  None listed: any name
+ * goes (as before); listed: every object names one of them or "default"
+ * (always there), and a token's PUTs need its tenant listed.  The API adds
+ * and deletes them (admin tokens). */
+#define SB_CFG_TENANTS 256
+struct sb_cfg_tenant {
+	char name[SB_CFG_NAME_MAX];
+	bool deleted;
+};
+
 struct sb_config {
 	char instance[48];
+	unsigned n_tenants;        /* 0: no `tenants:` list, any name goes */
+	struct sb_cfg_tenant tenants[SB_CFG_TENANTS];
 	unsigned n_listen;
 	struct sb_sip_addr listen[SB_SIP_MAX_SOCKS];
 	uint32_t ring_timeout_s;
@@ -403,13 +483,17 @@ struct sb_config {
 	char sqlite[256]; /* "" = no store */
 	unsigned n_skills;         /* skill id = index: `skills:`, then first use */
 	char skills[SB_CFG_SKILLS][SB_CFG_NAME_MAX];
-	unsigned n_agents;
+	/* agents, queues, hotlines: n_* used (deleted slots included), cap_*
+	 * allocated (`limits:`); the API adds at index n_* so that no index
+	 * held by a call, the registrar or the engine ever moves */
+	unsigned n_agents, cap_agents;
 	struct sb_cfg_agent *agents;
-	unsigned n_queues;
+	unsigned n_queues, cap_queues;
 	struct sb_cfg_queue *queues;
-	unsigned n_hotlines;
+	unsigned n_hotlines, cap_hotlines;
 	struct sb_cfg_hotline *hotlines;
 	unsigned n_ivr_menus, n_hours;           /* ivrs:, hours: (config_ivr.c) */
+	unsigned cap_ivr_menus, cap_hours;       /* allocated (`limits:`), as above */
 	struct sb_cfg_ivr_menu *ivr_menus;
 	struct sb_cfg_hours *hours;
 	struct sb_auth_cfg auth;
@@ -434,6 +518,12 @@ struct sb_config {
 	struct sb_cfg_fcodes fcodes;
 	struct sb_cfg_api api;
 	struct sb_cfg_recording recording;
+	struct sb_cfg_outbound outbound;
+	/* IVR `transfer NUMBER` where NUMBER is no hotline and a trunk is
+	 * configured: the numbers dialled through it (config_ivr.c) */
+#define SB_CFG_OUTSIDE_MAX 32
+	unsigned n_outside;
+	char outside[SB_CFG_OUTSIDE_MAX][32];
 };
 
 /* Load and validate.  Returns 0, or -EINVAL with err = "FILE:LINE: message"
@@ -454,6 +544,70 @@ int sb_cfg_ivr_key(char digit);
 /* Is h open at unix time now_s (seconds, UTC)?  Holidays are closed all
  * day; otherwise open when a rule covers the local weekday and minute. */
 bool sb_cfg_hours_open(const struct sb_cfg_hours *h, int64_t now_s);
+/* The clock business hours are checked against (IVR, API open_now): UTC
+ * seconds.  A test hook: with SB_TEST_HOURS_AT=<unix seconds> in the
+ * environment, this clock starts at that instant (then advances with the
+ * real one), so that a real sb-control can be run "in July". */
+int64_t sb_cfg_hours_now(void);
 int sb_config_skill_find(const struct sb_config *c, const char *name, size_t len);
+
+/* One object of agents:, queues: or hotlines: alone (the API's PUT body,
+ * JSON or YAML: a mapping with that entry's fields), checked with the
+ * file's own parsers against c for cross-references (members, overflow,
+ * skills, prompts, menus).  name: the user/name/number (the body may omit
+ * it; if it gives one it must be this); tenant: used when the body names
+ * none.  An object of that name already in c is being replaced (not a
+ * duplicate).  0 with *out filled (out->n_skills/skills: c's skill table
+ * with the ones a new agent brings), or -EINVAL with err = the message and
+ * field = the key's path in the body ("strategy", "skills.billing"; ""
+ * for the object as a whole), or -ENOMEM. */
+enum sb_cfg_kind { SB_CFG_AGENT, SB_CFG_QUEUE, SB_CFG_HOTLINE,
+		   SB_CFG_HOURS, SB_CFG_IVR /* config_ivr.c: sb_config_ivr_object_parse */ };
+struct sb_cfg_object {
+	union {
+		struct sb_cfg_agent agent;
+		struct sb_cfg_queue queue;
+		struct sb_cfg_hotline hotline;
+	} u;
+	unsigned n_skills;
+	char skills[SB_CFG_SKILLS][SB_CFG_NAME_MAX];
+};
+int sb_config_object_parse(const struct sb_config *c, enum sb_cfg_kind kind, const char *name,
+			   const char *tenant, const char *text, size_t len,
+			   struct sb_cfg_object *out, char *err, size_t err_len, char *field,
+			   size_t field_len);
+/* tenants: index of a listed (not deleted) tenant, or -1; _ok: may an
+ * object or token name it ("default" always; anything without a list). */
+int sb_config_tenant_find(const struct sb_config *c, const char *name);
+bool sb_config_tenant_ok(const struct sb_config *c, const char *name);
+/* A tenant name: 1..63 letters, digits, '-', '_', '.' */
+bool sb_config_tenant_name_ok(const char *name);
+
+/* One IVR menu (ivrs: NAME's fields; kind SB_CFG_IVR) or one hours set
+ * (hours: NAME's fields; SB_CFG_HOURS) alone, as sb_config_object_parse
+ * does for the others (config_ivr.c): checked by the file's own parsers
+ * against c (prompts, queues, agents, hotlines, hours, menus; the menu may
+ * name itself).  tenant: used when the body names none.  0 with *out
+ * filled (a menu's `transfer` to an outside number: out->outside is c's
+ * table with the ones it adds, n_outside its length; hours: out->u.hours.tz
+ * is the caller's to free unless committed), or -EINVAL with err and field
+ * ("options.1", "open.0.times.1"), or -ENOMEM. */
+struct sb_cfg_ivr_object {
+	union {
+		struct sb_cfg_ivr_menu menu;
+		struct sb_cfg_hours hours;
+	} u;
+	unsigned n_outside;
+	char outside[SB_CFG_OUTSIDE_MAX][32];
+};
+int sb_config_ivr_object_parse(const struct sb_config *c, enum sb_cfg_kind kind, const char *name,
+			       const char *tenant, const char *text, size_t len,
+			       struct sb_cfg_ivr_object *out, char *err, size_t err_len,
+			       char *field, size_t field_len);
+int sb_config_hours_find(const struct sb_config *c, const char *name, size_t len);
+
+/* The index of an object of that name, deleted ones included (a PUT
+ * after a DELETE takes its old slot back), or -1. */
+int sb_config_slot_find(const struct sb_config *c, enum sb_cfg_kind kind, const char *name);
 
 #endif

@@ -7,10 +7,13 @@
  *   hours:
  *     office:
  *       utc_offset: "+01:00"          # local time; default +00:00 (no DST)
+ *       # or time_zone: Europe/Paris      # IANA name, DST rules (tz.c); not both
  *       open:
  *         - days: mon-fri             # or a list: [mon, wed-fri]; ranges may wrap
  *           times: ["08:30-12:00", "13:00-18:00"]   # HH:MM-HH:MM, end <= 24:00
  *       holidays: ["2026-12-25"]      # closed all (local) day
+ *       tenant: acme                  # API visibility (default "default"): a
+ *                                     # tenant's menus may only name its own
  *   ivrs:                             # (or ivr:) menus by name
  *     main:
  *       prompt: welcome               # names from prompts:
@@ -31,15 +34,24 @@
  *       tenant: acme                  # API visibility (default "default")
  *
  * The helpers below mirror config.c's (errors name FILE:LINE and the field).
+ * sb_config_ivr_object_parse runs the same parsers on one menu or hours
+ * set, the body of PUT /v1/ivrs|hours/NAME (api/objects.c): errors then
+ * name the key's path in the body ("options.1") instead of FILE:LINE.
+ * Arrays are allocated to `limits: ivrs/hours` (else the file's count plus
+ * SB_CFG_IVR_EXTRA/SB_CFG_HOURS_EXTRA): the API adds in place, no index a
+ * call holds ever moves; deleted ones are marked and skipped by name.
  */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "config_ivr.h"
 #include "str.h"
+#include "tz.h"
+
 
 __attribute__((format(printf, 3, 4)))
 static int ierr(struct sb_cfg_where *w, const yaml_node_t *n, const char *fmt, ...)
@@ -50,6 +62,13 @@ static int ierr(struct sb_cfg_where *w, const yaml_node_t *n, const char *fmt, .
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	if (w->field) { /* the API's body: the key's path, no FILE:LINE */
+		w->field[0] = '\0';
+		if (n && !sb_cfg_node_path(w->doc, w->body_root, n, w->field, w->field_len, 0))
+			w->field[0] = '\0';
+		snprintf(w->err, w->err_len, "%s", msg);
+		return -EINVAL;
+	}
 	snprintf(w->err, w->err_len, "%s:%lu: %s", w->path,
 		 n ? (unsigned long)n->start_mark.line + 1 : 1ul, msg);
 	return -EINVAL;
@@ -280,17 +299,23 @@ bad_days:
 
 static int parse_hours(struct sb_config *c, struct sb_cfg_where *w, yaml_node_t *m)
 {
-	static const char *const keys[] = { "utc_offset", "open", "holidays" };
+	static const char *const keys[] = { "utc_offset", "open", "holidays", "time_zone",
+					    "tenant" };
 	size_t n;
 
 	if (m->type != YAML_MAPPING_NODE)
-		return ierr(w, m, "'hours' must be a mapping of name: {utc_offset, open, holidays}");
+		return ierr(w, m, "'hours' must be a mapping of name: {utc_offset or time_zone, "
+			    "open, holidays}");
 	n = (size_t)(m->data.mapping.pairs.top - m->data.mapping.pairs.start);
-	c->hours = calloc(n ? n : 1, sizeof(*c->hours));
+	if (c->cap_hours == 0) /* room for the API's sets (api/objects.c) */
+		c->cap_hours = (unsigned)n + SB_CFG_HOURS_EXTRA;
+	if (n > c->cap_hours)
+		return ierr(w, m, "more hours than 'limits: hours: %u'", c->cap_hours);
+	c->hours = calloc(c->cap_hours, sizeof(*c->hours));
 	if (c->hours == NULL)
 		return ierr(w, m, "out of memory");
 	for (yaml_node_pair_t *p = m->data.mapping.pairs.start; p < m->data.mapping.pairs.top; p++) {
-		yaml_node_t *kn = nd(w, p->key), *e = nd(w, p->value), *v[3] = { 0 }, *k[3] = { 0 };
+		yaml_node_t *kn = nd(w, p->key), *e = nd(w, p->value), *v[5] = { 0 }, *k[5] = { 0 };
 		struct sb_cfg_hours *h = &c->hours[c->n_hours];
 		int rc;
 
@@ -302,8 +327,20 @@ static int parse_hours(struct sb_config *c, struct sb_cfg_where *w, yaml_node_t 
 		for (unsigned i = 0; i < c->n_hours; i++)
 			if (strcmp(c->hours[i].name, h->name) == 0)
 				return ierr(w, kn, "hours '%s' are defined twice", h->name);
-		if ((rc = imap(w, e, "an hours set", keys, 3, v, k)))
+		if ((rc = imap(w, e, "an hours set", keys, 5, v, k)))
 			return rc;
+		snprintf(h->tenant, sizeof(h->tenant), "default"); /* API visibility */
+		if (v[4]) {
+			if (v[4]->type != YAML_SCALAR_NODE || v[4]->data.scalar.length == 0 ||
+			    v[4]->data.scalar.length >= sizeof(h->tenant))
+				return ierr(w, v[4], "hours '%s': 'tenant' must be a name of 1..%zu "
+					    "characters", h->name, sizeof(h->tenant) - 1);
+			memcpy(h->tenant, sc(v[4]), v[4]->data.scalar.length + 1);
+		}
+		if (v[0] && v[3])
+			return ierr(w, k[3], "hours '%s': 'time_zone' and 'utc_offset' are exclusive "
+				    "(a zone has its own offsets)", h->name);
+
 		if (v[0] && (v[0]->type != YAML_SCALAR_NODE ||
 			     offset_parse(sc(v[0]), &h->utc_offset_s) < 0))
 			return ierr(w, v[0], "hours '%s': 'utc_offset' must be +HH:MM or -HH:MM "
@@ -330,6 +367,22 @@ static int parse_hours(struct sb_config *c, struct sb_cfg_where *w, yaml_node_t 
 				h->n_holidays++;
 			}
 		}
+		if (v[3]) { /* last: once loaded, h is counted (sb_config_ivr_free) */
+			char why[200];
+
+			if (v[3]->type != YAML_SCALAR_NODE)
+				return ierr(w, v[3], "hours '%s': 'time_zone' must be an IANA zone "
+					    "name such as Europe/Paris", h->name);
+			h->tz = calloc(1, sizeof(*h->tz));
+			if (h->tz == NULL)
+				return ierr(w, v[3], "out of memory");
+			rc = sb_tz_load(h->tz, NULL, sc(v[3]), why, sizeof(why));
+			if (rc < 0) {
+				free(h->tz);
+				h->tz = NULL;
+				return ierr(w, v[3], "hours '%s': 'time_zone': %s", h->name, why);
+			}
+		}
 		c->n_hours++;
 	}
 	return 0;
@@ -337,7 +390,7 @@ static int parse_hours(struct sb_config *c, struct sb_cfg_where *w, yaml_node_t 
 
 bool sb_cfg_hours_open(const struct sb_cfg_hours *h, int64_t now_s)
 {
-	int64_t local = now_s + h->utc_offset_s;
+	int64_t local = now_s + (h->tz ? sb_tz_utoff(h->tz, now_s) : h->utc_offset_s);
 	int64_t day = local >= 0 ? local / 86400 : -((-local + 86399) / 86400);
 	unsigned min = (unsigned)((local - day * 86400) / 60);
 	unsigned wd = (unsigned)(((day + 3) % 7 + 7) % 7); /* 1970-01-01: Thursday; Monday 0 */
@@ -352,12 +405,45 @@ bool sb_cfg_hours_open(const struct sb_cfg_hours *h, int64_t now_s)
 	return false;
 }
 
+int64_t sb_cfg_hours_now(void)
+{
+	static bool init;
+	static int64_t shift; /* loop thread only (IVR, API) */
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	if (!init) {
+		const char *at = getenv("SB_TEST_HOURS_AT");
+		char *end;
+		long long v;
+
+		init = true;
+		if (at != NULL && *at != '\0') {
+			errno = 0;
+			v = strtoll(at, &end, 10);
+			if (errno == 0 && *end == '\0')
+				shift = (int64_t)v - (int64_t)ts.tv_sec;
+		}
+	}
+	return (int64_t)ts.tv_sec + shift;
+}
+
 /* ---- menus ---- */
 
 int sb_config_ivr_find(const struct sb_config *c, const char *name, size_t len)
 {
 	for (unsigned i = 0; i < c->n_ivr_menus; i++)
-		if (strlen(c->ivr_menus[i].name) == len && memcmp(c->ivr_menus[i].name, name, len) == 0)
+		if (!c->ivr_menus[i].deleted && strlen(c->ivr_menus[i].name) == len &&
+		    memcmp(c->ivr_menus[i].name, name, len) == 0)
+			return (int)i;
+	return -1;
+}
+
+int sb_config_hours_find(const struct sb_config *c, const char *name, size_t len)
+{
+	for (unsigned i = 0; i < c->n_hours; i++)
+		if (!c->hours[i].deleted && strlen(c->hours[i].name) == len &&
+		    memcmp(c->hours[i].name, name, len) == 0)
 			return (int)i;
 	return -1;
 }
@@ -488,9 +574,8 @@ static int parse_menu(struct sb_config *c, struct sb_cfg_where *w, unsigned mi, 
 					SB_CFG_IVR_KEYS + 1, false, &m->on_max_retries))))
 		return rc;
 	if (v[7]) {
-		for (unsigned i = 0; i < c->n_hours && v[7]->type == YAML_SCALAR_NODE; i++)
-			if (strcmp(c->hours[i].name, sc(v[7])) == 0)
-				m->hours = (int16_t)i;
+		if (v[7]->type == YAML_SCALAR_NODE)
+			m->hours = (int16_t)sb_config_hours_find(c, sc(v[7]), v[7]->data.scalar.length);
 		if (m->hours < 0)
 			return ierr(w, v[7], "menu '%s': 'hours' names no hours set '%s' (see "
 				    "'hours')", m->name, sc(v[7]));
@@ -520,7 +605,11 @@ int sb_config_ivr_parse(struct sb_config *c, struct sb_cfg_where *w, yaml_node_t
 	if (ivrs->type != YAML_MAPPING_NODE)
 		return ierr(w, ivrs, "'ivrs' must be a mapping of menu name: {prompt, options, ...}");
 	n = (size_t)(ivrs->data.mapping.pairs.top - ivrs->data.mapping.pairs.start);
-	c->ivr_menus = calloc(n ? n : 1, sizeof(*c->ivr_menus));
+	if (c->cap_ivr_menus == 0) /* room for the API's menus (api/objects.c) */
+		c->cap_ivr_menus = (unsigned)n + SB_CFG_IVR_EXTRA;
+	if (n > c->cap_ivr_menus)
+		return ierr(w, ivrs, "more ivrs than 'limits: ivrs: %u'", c->cap_ivr_menus);
+	c->ivr_menus = calloc(c->cap_ivr_menus, sizeof(*c->ivr_menus));
 	if (c->ivr_menus == NULL)
 		return ierr(w, ivrs, "out of memory");
 	/* names first: a menu may lead to one defined further down, or back */
@@ -563,9 +652,33 @@ int sb_config_ivr_link(struct sb_config *c, struct sb_cfg_where *w)
 			len -= 2;
 		}
 		h = sb_config_hotline_find(c, arg, len);
+		if (h < 0 && c->outbound.on && len > 0 && len < sizeof(c->outside[0]) &&
+		    strspn(arg, "0123456789+*#") == len) {
+			unsigned o;
+
+			/* no hotline: an outside number, dialled through the trunk;
+			 * one entry per number (menus replaced at run time reuse it) */
+			for (o = 0; o < c->n_outside; o++)
+				if (strlen(c->outside[o]) == len && memcmp(c->outside[o], arg, len) == 0)
+					break;
+			if (o < c->n_outside) {
+				a->type = SB_IVR_ACT_OUTSIDE;
+				a->arg = (uint16_t)o;
+				continue;
+			}
+			if (c->n_outside == SB_CFG_OUTSIDE_MAX)
+				return ierr(w, w->pend[i].n, "more than %u outside numbers",
+					    SB_CFG_OUTSIDE_MAX);
+			memcpy(c->outside[c->n_outside], arg, len);
+			c->outside[c->n_outside][len] = '\0';
+			a->type = SB_IVR_ACT_OUTSIDE;
+			a->arg = (uint16_t)c->n_outside++;
+			continue;
+		}
 		if (h < 0)
 			return ierr(w, w->pend[i].n, "menu '%s': 'transfer' names no hotline number "
-				    "'%.*s' (see 'hotlines')", m->name, (int)len, arg);
+				    "'%.*s' (see 'hotlines'; outside numbers, digits only, need "
+				    "'outbound:')", m->name, (int)len, arg);
 		a->arg = (uint16_t)h;
 	}
 	w->n_pend = 0;
@@ -574,9 +687,169 @@ int sb_config_ivr_link(struct sb_config *c, struct sb_cfg_where *w)
 
 void sb_config_ivr_free(struct sb_config *c)
 {
+	for (unsigned i = 0; c->hours && i < c->n_hours; i++)
+		free(c->hours[i].tz);
 	free(c->ivr_menus);
 	free(c->hours);
 	c->ivr_menus = NULL;
 	c->hours = NULL;
 	c->n_ivr_menus = c->n_hours = 0;
+}
+
+/* ---- one menu or hours set for the API (api/objects.c) ---- */
+
+
+/* an alias makes a node appear twice: a YAML bomb for sb_cfg_node_path, and
+ * never needed in a body */
+static int aliased(yaml_document_t *d, bool *twice)
+{
+	size_t n = (size_t)(d->nodes.top - d->nodes.start);
+	uint8_t *seen = calloc(n + 1, 1);
+
+	*twice = false;
+	if (seen == NULL)
+		return -ENOMEM;
+	for (yaml_node_t *q = d->nodes.start; q < d->nodes.top && !*twice; q++) {
+		if (q->type == YAML_MAPPING_NODE)
+			for (yaml_node_pair_t *p = q->data.mapping.pairs.start;
+			     p < q->data.mapping.pairs.top && !*twice; p++)
+				*twice = seen[p->key]++ || seen[p->value]++;
+		else if (q->type == YAML_SEQUENCE_NODE)
+			for (yaml_node_item_t *it = q->data.sequence.items.start;
+			     it < q->data.sequence.items.top && !*twice; it++)
+				*twice = seen[*it]++;
+	}
+	free(seen);
+	return 0;
+}
+
+/* the body's mapping (node 1) gets tenant: TENANT unless it has one */
+static int tenant_default(yaml_document_t *d, const char *tenant)
+{
+	yaml_node_t *m = yaml_document_get_node(d, 1);
+	int k, v;
+
+	for (yaml_node_pair_t *p = m->data.mapping.pairs.start; p < m->data.mapping.pairs.top;
+	     p++) {
+		yaml_node_t *kn = yaml_document_get_node(d, p->key);
+
+		if (kn->type == YAML_SCALAR_NODE && strcmp(sc(kn), "tenant") == 0)
+			return 0;
+	}
+	k = yaml_document_add_scalar(d, NULL, (yaml_char_t *)"tenant", 6, YAML_PLAIN_SCALAR_STYLE);
+	v = yaml_document_add_scalar(d, NULL, (yaml_char_t *)tenant, (int)strlen(tenant),
+				     YAML_DOUBLE_QUOTED_SCALAR_STYLE);
+	if (!k || !v || !yaml_document_append_mapping_pair(d, 1, k, v))
+		return -ENOMEM;
+	return 0;
+}
+
+int sb_config_ivr_object_parse(const struct sb_config *c, enum sb_cfg_kind kind, const char *name,
+			       const char *tenant, const char *text, size_t len,
+			       struct sb_cfg_ivr_object *out, char *err, size_t err_len,
+			       char *field, size_t field_len)
+{
+	yaml_document_t doc;
+	yaml_parser_t parser;
+	struct sb_cfg_where *wh = NULL;
+	struct sb_config *w = NULL; /* c with the menus copied (read only otherwise) */
+	yaml_node_t *root;
+	bool twice;
+	int rc = -EINVAL, wrap = 0;
+
+	field[0] = '\0';
+	memset(out, 0, sizeof(*out));
+	if ((kind != SB_CFG_IVR && kind != SB_CFG_HOURS) || name[0] == '\0' ||
+	    strlen(name) >= SB_CFG_NAME_MAX) {
+		snprintf(err, err_len, "not a menu or hours name");
+		return -EINVAL;
+	}
+	if (!yaml_parser_initialize(&parser)) {
+		snprintf(err, err_len, "cannot initialise the YAML parser");
+		return -ENOMEM;
+	}
+	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
+	if (!yaml_parser_load(&parser, &doc)) {
+		snprintf(err, err_len, "line %lu column %lu: %s",
+			 (unsigned long)parser.problem_mark.line + 1,
+			 (unsigned long)parser.problem_mark.column + 1,
+			 parser.problem ? parser.problem : "syntax error");
+		yaml_parser_delete(&parser);
+		return -EINVAL;
+	}
+	yaml_parser_delete(&parser);
+	root = yaml_document_get_root_node(&doc);
+	if (root == NULL || root->type != YAML_MAPPING_NODE) {
+		snprintf(err, err_len, "the body must be an object of the %s's fields",
+			 kind == SB_CFG_IVR ? "menu" : "hours set");
+		goto out_doc;
+	}
+	if (aliased(&doc, &twice) < 0)
+		goto out_nomem;
+	if (twice) {
+		snprintf(err, err_len, "YAML aliases are not allowed in an object");
+		goto out_doc;
+	}
+	/* nodes added before any pointer into the document is kept (they move) */
+	if (tenant_default(&doc, tenant) < 0)
+		goto out_nomem;
+	if (kind == SB_CFG_HOURS) { /* parse_hours takes the mapping name: fields */
+		int k = yaml_document_add_scalar(&doc, NULL, (yaml_char_t *)name, (int)strlen(name),
+						 YAML_DOUBLE_QUOTED_SCALAR_STYLE);
+
+		wrap = yaml_document_add_mapping(&doc, NULL, YAML_ANY_MAPPING_STYLE);
+		if (!k || !wrap || !yaml_document_append_mapping_pair(&doc, wrap, k, 1))
+			goto out_nomem;
+	}
+	wh = calloc(1, sizeof(*wh));
+	w = malloc(sizeof(*w));
+	if (wh == NULL || w == NULL)
+		goto out_nomem;
+	*wh = (struct sb_cfg_where){ .doc = &doc, .path = "body", .err = err, .err_len = err_len,
+				     .field = field, .field_len = field_len, .body_root = 1 };
+	*w = *c;
+	if (kind == SB_CFG_IVR) {
+		int slot = sb_config_slot_find(c, SB_CFG_IVR, name);
+		unsigned mi = slot >= 0 ? (unsigned)slot : c->n_ivr_menus;
+
+		w->ivr_menus = calloc(c->n_ivr_menus + 1, sizeof(*w->ivr_menus));
+		if (w->ivr_menus == NULL)
+			goto out_nomem;
+		if (c->n_ivr_menus)
+			memcpy(w->ivr_menus, c->ivr_menus, c->n_ivr_menus * sizeof(*w->ivr_menus));
+		/* at its own index: `menu NAME` of itself resolves to it */
+		memset(&w->ivr_menus[mi], 0, sizeof(w->ivr_menus[mi]));
+		snprintf(w->ivr_menus[mi].name, sizeof(w->ivr_menus[mi].name), "%s", name);
+		if (mi == c->n_ivr_menus)
+			w->n_ivr_menus++;
+		rc = parse_menu(w, wh, mi, yaml_document_get_node(&doc, 1));
+		if (rc == 0) /* `transfer NUMBER`: c's hotlines, or an outside number */
+			rc = sb_config_ivr_link(w, wh);
+		if (rc == 0) {
+			out->u.menu = w->ivr_menus[mi];
+			out->n_outside = w->n_outside;
+			memcpy(out->outside, w->outside, sizeof(out->outside));
+		}
+		free(w->ivr_menus);
+	} else {
+		w->hours = NULL; /* parse_hours allocates its own */
+		w->n_hours = 0;
+		w->cap_hours = 0;
+		rc = parse_hours(w, wh, yaml_document_get_node(&doc, wrap));
+		if (rc == 0 && w->n_hours == 1)
+			out->u.hours = w->hours[0]; /* tz: now out's */
+		else if (w->hours && w->n_hours)
+			free(w->hours[0].tz);
+		free(w->hours);
+	}
+	goto out_w;
+out_nomem:
+	snprintf(err, err_len, "out of memory");
+	rc = -ENOMEM;
+out_w:
+	free(w);
+	free(wh);
+out_doc:
+	yaml_document_delete(&doc);
+	return rc;
 }

@@ -26,6 +26,7 @@
 #include "api/report.h"
 #include "log.h"
 #include "media/kernel.h"
+#include "store/ccobj.h"
 
 /* Slots for live calls and for ended ones, which linger 32 s (call_priv.h):
  * 131072 = 4096 calls/s sustained (above SIPp's ceiling) besides the live
@@ -132,6 +133,10 @@ int main(int argc, char **argv)
 		return 0;
 	}
 
+	/* agents, queues, hotlines the API changed: after the file, before
+	 * anything sizes itself by the config (store/ccobj.h) */
+	if (cfg.sqlite[0])
+		sb_ccobj_restore(&cfg, cfg.sqlite);
 	memset(&cp, 0, sizeof(cp));
 	cp.cfg = &cfg;
 	sb_rand_seed(&cp.rnd);
@@ -222,15 +227,18 @@ int main(int argc, char **argv)
 	sb_info("sb-control started: instance %s, %u agents, %u hotlines, media backend %s",
 		cfg.instance, cfg.n_agents, cfg.n_hotlines, cp.media->ops->name);
 
-	if (cfg.api.enabled && (api = start_api(&cp)) == NULL)
+	if (cfg.api.enabled && (api = start_api(&cp)) == NULL) {
 		rc = -EADDRINUSE; /* asked for and not there: do not run without it */
-	else
+	} else {
+		sb_api_objects_replay(&cp); /* PATCHed settings kept in the store */
 		rc = sb_loop_run(cp.loop);
+	}
 	if (rc < 0)
 		sb_err("event loop: %s", strerror(-rc));
 	else
 		ret = 0;
 	sb_api_free(api);
+	sb_api_objects_close();
 
 	if (sb_calls_active(cp.calls))
 		sb_warn("%u calls still in memory at shutdown; their media keeps flowing",

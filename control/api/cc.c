@@ -301,7 +301,8 @@ static int get_queues(void *arg, const struct sb_api_req *req, struct sb_api_res
 	if (req->rest[0] == '\0') {
 		a = json_array();
 		for (unsigned i = 0; i < cp->cfg->n_queues; i++)
-			if (strcmp(cp->cfg->queues[i].tenant, req->tenant) == 0)
+			if (!cp->cfg->queues[i].deleted &&
+			    strcmp(cp->cfg->queues[i].tenant, req->tenant) == 0)
 				json_array_append_new(a, queue_json(cp, i));
 		resp->body = json_pack("{s:o}", "queues", a);
 		return 0;
@@ -324,7 +325,8 @@ static int get_agents(void *arg, const struct sb_api_req *req, struct sb_api_res
 	if (req->rest[0] == '\0') {
 		a = json_array();
 		for (unsigned i = 0; i < cp->cfg->n_agents; i++)
-			if (strcmp(cp->cfg->agents[i].tenant, req->tenant) == 0)
+			if (!cp->cfg->agents[i].deleted &&
+			    strcmp(cp->cfg->agents[i].tenant, req->tenant) == 0)
 				json_array_append_new(a, agent_json(cp, i));
 		resp->body = json_pack("{s:o}", "agents", a);
 		return 0;
@@ -403,7 +405,8 @@ static int patch_queue(void *arg, const struct sb_api_req *req, struct sb_api_re
 	if (sb_cpq_queue_set(cp, (unsigned)qi, &qs) < 0)
 		return sb_api_error(resp, 400, "strategy", "refused by the distribution engine");
 	resp->body = queue_json(cp, (unsigned)qi);
-	return 0;
+	/* kept across restarts: the store's queue-settings row (api/objects.c) */
+	return sb_api_obj_save(req, resp, "queue-settings", name, req->tenant, req->body, true);
 }
 
 /* PATCH /v1/agents/NAME: run-time settings (cc_parse.h) */
@@ -450,7 +453,17 @@ static int patch_agent(void *arg, const struct sb_api_req *req, struct sb_api_re
 	if (sb_cpq_agent_set(cp, (unsigned)ag, &as) < 0)
 		return sb_api_error(resp, 409, "name", "refused by the distribution engine");
 	resp->body = agent_json(cp, (unsigned)ag);
-	return 0;
+	return sb_api_obj_save(req, resp, "agent-settings", name, req->tenant, req->body, true);
+}
+
+int sb_api_cc_patch(struct sb_cp *cp, bool queue, const char *name, const char *tenant,
+		    const char *body, struct sb_api_resp *resp)
+{
+	struct sb_api_req req = { .method = "PATCH", .path = queue ? "/v1/queues" : "/v1/agents",
+				  .rest = name, .tenant = tenant, .body = body,
+				  .body_len = strlen(body) };
+
+	return queue ? patch_queue(cp, &req, resp) : patch_agent(cp, &req, resp);
 }
 
 static int get_calls(void *arg, const struct sb_api_req *req, struct sb_api_resp *resp)
@@ -478,6 +491,8 @@ static int get_calls(void *arg, const struct sb_api_req *req, struct sb_api_resp
 			json_object_set_new(j, "agent", json_string(cp->cfg->agents[l->agent].user));
 		if (j && l->position)
 			json_object_set_new(j, "position", json_integer(l->position));
+		if (j && l->cb_state) /* a callback being dialled back (b2bua/callback.c) */
+			json_object_set_new(j, "callback_state", json_string(l->cb_state));
 		json_array_append_new(a, j);
 	}
 	resp->body = json_pack("{s:o}", "calls", a);
@@ -553,7 +568,8 @@ int sb_api_cc_register(struct sb_api *api, struct sb_cp *cp)
 	    (rc = sb_api_route(api, "PATCH", "/v1/agents", patch_agent, cp)) < 0 ||
 	    (rc = sb_api_route(api, "GET", "/v1/calls", get_calls, cp)) < 0 ||
 	    (rc = sb_api_route(api, "GET", "/v1/events", get_events, cp)) < 0 ||
-	    (rc = sb_api_route(api, "GET", "/v1/ivrs", sb_api_get_ivrs, cp)) < 0)
+	    (rc = sb_api_route(api, "GET", "/v1/ivrs", sb_api_get_ivrs, cp)) < 0 ||
+	    (rc = sb_api_objects_register(api, cp)) < 0) /* PUT, DELETE (api/objects.c) */
 		return rc;
 	return 0;
 }

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * api/ivr.c — GET /v1/ivrs[/NAME] (api/cc.h): the IVR menus of the
- * token's tenant as loaded (read-only: menus change with the config
- * file), each action written back as the config spells it, and whether
+ * token's tenant (the file's, and those PUT at run time: api/objects.c),
+ * each action written back as the config spells it, and whether
  * the menu's business hours are open now.
  */
 #include <stdio.h>
@@ -12,6 +12,7 @@
 #include "api/cc.h"
 #include "b2bua/cp.h"
 #include "loop.h"
+#include "tz.h"
 
 static json_t *act_json(const struct sb_config *cfg, const struct sb_cfg_ivr_act *a)
 {
@@ -28,6 +29,8 @@ static json_t *act_json(const struct sb_config *cfg, const struct sb_cfg_ivr_act
 		return json_sprintf("agent %s", cfg->agents[a->arg].user);
 	case SB_IVR_ACT_HANGUP:
 		return json_string("hangup");
+	case SB_IVR_ACT_OUTSIDE:
+		return json_sprintf("transfer %s", cfg->outside[a->arg]);
 	default:
 		return json_null();
 	}
@@ -63,8 +66,10 @@ static json_t *menu_json(const struct sb_config *cfg, unsigned mi)
 		const struct sb_cfg_hours *h = &cfg->hours[m->hours];
 
 		json_object_set_new(j, "hours", json_string(h->name));
+		if (h->tz != NULL)
+			json_object_set_new(j, "time_zone", json_string(h->tz->name));
 		json_object_set_new(j, "open_now",
-				    json_boolean(sb_cfg_hours_open(h, (int64_t)(sb_wall_ms() / 1000u))));
+				    json_boolean(sb_cfg_hours_open(h, sb_cfg_hours_now())));
 		json_object_set_new(j, "closed", act_json(cfg, &m->closed));
 	}
 	/* the hotlines that start here */
@@ -72,7 +77,7 @@ static json_t *menu_json(const struct sb_config *cfg, unsigned mi)
 		json_t *hl = json_array();
 
 		for (unsigned i = 0; hl && i < cfg->n_hotlines; i++)
-			if (cfg->hotlines[i].ivr == (int)mi)
+			if (cfg->hotlines[i].ivr == (int)mi && !cfg->hotlines[i].deleted)
 				json_array_append_new(hl, json_string(cfg->hotlines[i].number));
 		json_object_set_new(j, "hotlines", hl ? hl : json_null());
 	}
@@ -89,7 +94,8 @@ int sb_api_get_ivrs(void *arg, const struct sb_api_req *req, struct sb_api_resp 
 	if (req->rest[0] == '\0') {
 		a = json_array();
 		for (unsigned i = 0; a && i < cfg->n_ivr_menus; i++)
-			if (strcmp(cfg->ivr_menus[i].tenant, req->tenant) == 0)
+			if (!cfg->ivr_menus[i].deleted &&
+			    strcmp(cfg->ivr_menus[i].tenant, req->tenant) == 0)
 				json_array_append_new(a, menu_json(cfg, i));
 		resp->body = json_pack("{s:o}", "ivrs", a ? a : json_array());
 		return 0;

@@ -42,3 +42,12 @@ int sb_api_report_register(struct sb_api *api, struct sb_cp *cp)
 	(void)cp;
 	return -ENOTSUP;
 }
+
+void sb_api_objects_replay(struct sb_cp *cp)
+{
+	(void)cp;
+}
+
+void sb_api_objects_close(void)
+{
+}

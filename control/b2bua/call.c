@@ -199,6 +199,7 @@ void call_end(struct sb_call *c, const char *hangup_by, int status)
 	cpq_call_end(c); /* queue: abandoned, or the agent goes to wrap-up */
 	sup_call_end(c); /* supervision: back to a plain call, or BYE the supervisor */
 	cons_call_end(c); /* consultation: agent back, or the target BYEd (consult.c) */
+	cbk_call_end(c, status); /* a callback's party: the other one too (callback.c) */
 	calltab_gone(c);
 	xfer_call_end(c); /* a transfer in flight, a transferor still on */
 	sb_timer_cancel(c->cp->loop, &c->t_ring);
@@ -281,6 +282,8 @@ static void legs_added(struct sb_call *c)
 		cons_legs_added(c); /* INVITE the target (b2bua/consult.c) */
 		return;
 	}
+	if (cbk_legs_added(c))
+		return; /* a callback's party: INVITE it (b2bua/callback.c) */
 	if (c->media_err) {
 		sb_warn("call %u: dataplane refused the legs: %s", c->idx, strerror(-c->media_err));
 		call_fail(c, 503, "system");
@@ -325,7 +328,8 @@ static void media_connected(struct sb_call *c)
 	if (c->a_final >= 200 && c->a_final < 300) {
 		/* the IVR answered the caller (b2bua/ivr.c): no second 200 */
 		c->state = CALL_UP;
-		sb_info("call %u: answered by %s", c->idx, c->cp->cfg->agents[c->agent].user);
+		sb_info("call %u: answered by %s", c->idx,
+			c->agent >= 0 ? c->cp->cfg->agents[c->agent].user : "an outside number");
 		call_rec_start(c);
 		return;
 	}
@@ -474,6 +478,8 @@ void call_agent_answered(struct sb_call *c)
 
 	if (cons_answered(c))
 		return; /* a consultation's target (b2bua/consult.c) */
+	if (cbk_answered(c))
+		return; /* a callback's party (b2bua/callback.c) */
 	sb_timer_cancel(c->cp->loop, &c->t_ring);
 	cpq_agent_answered(c);
 	/* the caller's offer and the agent's answer: our answer to the

@@ -61,6 +61,7 @@ enum xfer_state {
 struct call_xfer {
 	enum xfer_state st;
 	int agent;               /* target agent (registrar/config index) */
+	char number[64];         /* ... or, agent -1: an outside number (outbound trunk) */
 	int from_agent;          /* the transferor, -1 none */
 	char by[64];             /* transferor's user (Referred-By) */
 	char done_by[64];        /* who made the last transfer that happened (CDR) */
@@ -128,6 +129,17 @@ struct call_fork {
 	struct sb_ctx *inv;      /* its INVITE's client transaction (held) */
 	bool live;               /* an offer the engine still has */
 	bool ringing, final, promoted, bye_sent;
+};
+
+/* A party of a callback being dialled back (b2bua/callback.c): a call
+ * with no caller side (as a consultation's, consult.c) whose agent side
+ * is the agent (CBK_AGENT) or the customer through the outbound trunk
+ * (CBK_CUSTOMER); slot: the callback's (queue.c struct cpq_cb).  Role
+ * CBK_NONE again once callback.c ends it itself (its end reports nothing). */
+enum cbk_role { CBK_NONE = 0, CBK_AGENT, CBK_CUSTOMER };
+struct call_cbk {
+	uint8_t role;
+	uint32_t slot;
 };
 
 struct call_key {
@@ -209,6 +221,7 @@ struct sb_call {
 
 	struct call_xfer xfer;   /* a transfer by REFER (b2bua/xfer.c) */
 	struct call_ivr ivr;     /* the IVR's menus before a queue or agent (b2bua/ivr.c) */
+	struct call_cbk cbk;     /* a callback's party (b2bua/callback.c) */
 
 	struct sb_timer t_ring;  /* no answer from the agent */
 	struct sb_timer t_linger;
@@ -240,6 +253,13 @@ int uac_invite_agent(struct sb_call *c);
 void uac_cancel_agent(struct sb_call *c);
 void uac_bye_agent(struct sb_call *c);
 void uac_bye_caller(struct sb_call *c);
+/* An outside number through the `outbound:` trunk (config.h): Request-URI
+ * sip:PREFIX+NUMBER@proxy, sent to the proxy over UDP, From c->caller.
+ * 0, or -1 (no trunk, a number with other than 0-9 a-z A-Z + * # . _ -,
+ * send failed). */
+int uac_invite_number(struct sb_call *c, const char *number);
+/* That Request-URI: 0, -ENOENT (no trunk, empty number), -EINVAL (bad) */
+int uac_trunk_uri(const struct sb_config *cfg, const char *number, char *ruri, size_t cap);
 /* ring-all: INVITE `agent` as one more fork of the call (0 or -1) */
 int uac_fork_agent(struct sb_call *c, int agent);
 void uac_fork_cancel(struct call_fork *f);
@@ -315,6 +335,13 @@ void call_early_bridged(struct sb_call *c, const struct sb_sdp_crypto *key,
  * the lowest free one, -1 when none; back when done. */
 int call_conf_get(struct sb_cp *cp, unsigned worker);
 void call_conf_put(struct sb_cp *cp, unsigned worker, uint32_t conf);
+
+/* callback.c: hooks for a callback's party (false / no-op for others) */
+bool cbk_legs_added(struct sb_call *k);          /* its leg is up: INVITE */
+bool cbk_ringing(struct sb_call *k);             /* 180/183 */
+bool cbk_answered(struct sb_call *k);            /* 2xx with a usable answer */
+bool cbk_failed(struct sb_call *k, unsigned status); /* INVITE failed: ended */
+void cbk_call_end(struct sb_call *k, int status); /* from call_end() */
 
 /* callmedia.c */
 /* Does this call need LEG_MEDIA on its legs (keys, transcoding, music on

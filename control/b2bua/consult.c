@@ -152,8 +152,14 @@ static void aux_leave(struct sb_call *c, struct sb_media_leg *leg)
  * of the conference; the number goes back. */
 static void leave_all(struct sb_call *c, struct sb_call *k)
 {
+	struct sb_media *md = c->cp->media;
+
 	if (c->cons.agent_in && c->leg_st[SIDE_B] == LEG_ADDED)
 		aux_leave(c, &c->leg[SIDE_B]);
+	/* a queue target still waiting: the agent heard the queue's music */
+	if (!c->cons.agent_in && k && k->hotline >= 0 && c->leg_st[SIDE_B] == LEG_ADDED &&
+	    md->ops->prompt_stop(md, &c->leg[SIDE_B], call_cookie(c, OP_AUX)) == 0)
+		c->pending++;
 	if (c->cons.caller_in && c->leg_st[SIDE_A] == LEG_ADDED)
 		aux_leave(c, &c->leg[SIDE_A]);
 	if (c->cons.target_in && k && k->leg_st[SIDE_B] == LEG_ADDED)
@@ -264,15 +270,22 @@ static void start_consult(struct sb_call *c, const char *digits)
 	struct sb_media *md = cp->media;
 	unsigned worker = c->leg[SIDE_A].worker;
 	struct sb_call *k;
-	int target, conf, rc;
+	int target, conf, rc, hl, qi;
 
 	if (c->state != CALL_UP || c->xfer.st == XF_INVITING || c->relay.active ||
 	    c->leg_st[SIDE_A] != LEG_ADDED || c->leg_st[SIDE_B] != LEG_ADDED) {
 		sb_info("call %u: consultation not possible now", c->idx);
 		return;
 	}
-	target = pick_target(c, digits);
-	if (target < 0)
+	/* a hotline with `queue:` (and no agent of that name): the
+	 * consultation call waits in that queue (tier 2, b2bua/queue.c) */
+	hl = sb_config_agent_find(cp->cfg, digits, strlen(digits)) < 0
+		     ? sb_config_hotline_find(cp->cfg, digits, strlen(digits)) : -1;
+	qi = hl >= 0 ? cp->cfg->hotlines[hl].queue : -1;
+	if (qi >= 0 && cpq_transfer_check(c, qi) != 0)
+		return; /* the queue would turn it away (logged) */
+	target = qi >= 0 ? -1 : pick_target(c, digits);
+	if (target < 0 && qi < 0)
 		return;
 	conf = call_conf_get(cp, worker);
 	if (conf < 0) {
@@ -291,7 +304,10 @@ static void start_consult(struct sb_call *c, const char *digits)
 	k->caller_agent = c->agent;
 	k->callee_agent = target;
 	k->agent = target;
-	cp->reg.e[target].busy_call = k->idx;
+	if (target >= 0)
+		cp->reg.e[target].busy_call = k->idx;
+	else
+		k->hotline = hl; /* the queue's agent is offered later (cons_legs_added) */
 	snprintf(k->caller, sizeof(k->caller), "%s", cp->cfg->agents[c->agent].user);
 	target_offer(c, &k->a_neg);
 	sb_timer_init(&k->t_ring, ring_timeout, k);
@@ -318,10 +334,18 @@ static void start_consult(struct sb_call *c, const char *digits)
 	 * relayed to it while the agent is in the mixer); the agent alone in
 	 * the conference until the target answers */
 	call_moh_start(c);
-	if (aux_join(c, &c->leg[SIDE_B], c->cons.conf) == 0)
+	/* a queue target: the agent hears the queue's music until one of its
+	 * agents answers, outside the conference; only while the caller's
+	 * leg plays its own music, which keeps the agent's voice from it */
+	if (qi >= 0 && cp->cfg->queues[qi].moh >= 0 && c->moh_on &&
+	    md->ops->prompt_play(md, &c->leg[SIDE_B], (uint32_t)cp->cfg->queues[qi].moh,
+				 SB_MEDIA_PROMPT_LOOP, call_cookie(c, OP_AUX)) == 0)
+		c->pending++;
+	else if (aux_join(c, &c->leg[SIDE_B], c->cons.conf) == 0)
 		c->cons.agent_in = true;
-	sb_info("call %u: agent %s consults %s (call %u, conference %u)", c->idx,
-		cp->cfg->agents[c->agent].user, cp->cfg->agents[target].user, k->idx,
+	sb_info("call %u: agent %s consults %s%s (call %u, conference %u)", c->idx,
+		cp->cfg->agents[c->agent].user, qi >= 0 ? "queue " : "",
+		qi >= 0 ? cp->cfg->queues[qi].name : cp->cfg->agents[target].user, k->idx,
 		c->cons.conf);
 }
 
@@ -334,6 +358,10 @@ void cons_legs_added(struct sb_call *k)
 		return;
 	}
 	k->state = CALL_RINGING;
+	if (k->hotline >= 0) { /* a queue's: the engine offers it (queue.c) */
+		cpq_enqueue_consult(k, k->cp->cfg->hotlines[k->hotline].queue, c);
+		return;
+	}
 	if (uac_invite_agent(k) < 0) {
 		call_fail(k, 500, "system");
 		return;
@@ -365,6 +393,15 @@ bool cons_answered(struct sb_call *k)
 	k->state = CALL_UP;
 	k->answer_ms = (int64_t)sb_wall_ms();
 	cp->cnt.calls_answered++;
+	if (k->acd_in) /* a queue's agent: its connect row (queue.c) */
+		cpq_agent_answered(k);
+	if (!c->cons.agent_in) { /* it heard the queue's music: into the conference */
+		if (c->leg_st[SIDE_B] == LEG_ADDED &&
+		    md->ops->prompt_stop(md, &c->leg[SIDE_B], call_cookie(c, OP_AUX)) == 0)
+			c->pending++;
+		if (aux_join(c, &c->leg[SIDE_B], c->cons.conf) == 0)
+			c->cons.agent_in = true;
+	}
 	rc = md->ops->leg_mod(md, &k->leg[SIDE_B], k->b_neg.addr.ip4, k->b_neg.port,
 			      SB_MEDIA_F_LATCH | SB_MEDIA_F_STRICT, k->idx, call_cookie(k, OP_AUX));
 	if (rc == 0) {

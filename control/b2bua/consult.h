@@ -9,7 +9,11 @@
  *                                    silence), the gateway calls TARGET
  *                                    (an agent whose user is those digits,
  *                                    or a hotline number: a free agent of
- *                                    it), agent and target talk privately
+ *                                    it), agent and target talk privately;
+ *                                    a hotline with `queue:`: the call to
+ *                                    the target waits in that queue (the
+ *                                    agent hears its music) until one of
+ *                                    its agents answers (tier 2)
  *   conference: "*3"   caller, agent and target mixed (all TALK)
  *   complete: "*4"     attended transfer: the agent leaves, the caller is
  *                      connected to the target (CDR transferred_by, queue

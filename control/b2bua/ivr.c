@@ -114,7 +114,7 @@ static void menu_enter(struct sb_call *c, unsigned mi, unsigned hops)
 		c->ivr.n_path++;
 	sb_timer_cancel(c->cp->loop, &c->ivr.t);
 	if (m->hours >= 0 &&
-	    !sb_cfg_hours_open(&cfg->hours[m->hours], (int64_t)(sb_wall_ms() / 1000u))) {
+	    !sb_cfg_hours_open(&cfg->hours[m->hours], sb_cfg_hours_now())) {
 		sb_info("call %u: IVR menu %s: closed (hours %s)", c->idx, m->name,
 			cfg->hours[m->hours].name);
 		ivr_act(c, &m->closed, hops + 1);
@@ -214,6 +214,18 @@ static void ivr_act(struct sb_call *c, const struct sb_cfg_ivr_act *a, unsigned 
 			return;
 		break;
 	}
+	case SB_IVR_ACT_OUTSIDE: /* no hotline: through the outbound trunk */
+		ivr_leave(c, true);
+		c->agent = -1;
+		c->state = CALL_RINGING;
+		sb_info("call %u: IVR transfers it to %s (outbound trunk)", c->idx,
+			cfg->outside[a->arg]);
+		if (uac_invite_number(c, cfg->outside[a->arg]) < 0) {
+			call_fail(c, 500, "system");
+			return;
+		}
+		sb_timer_arm(c->cp->loop, &c->t_ring, (uint64_t)cfg->ring_timeout_s * 1000u);
+		return;
 	case SB_IVR_ACT_AGENT:
 		memset(&one, 0, sizeof(one));
 		one.n_agents = 1;

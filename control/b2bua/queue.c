@@ -22,6 +22,7 @@
 #include "acd/fcode.h"
 #include "acd/qstats.h"
 #include "b2bua/call_priv.h"
+#include "b2bua/callback.h"
 #include "b2bua/queue.h"
 #include "log.h"
 
@@ -31,8 +32,13 @@
  * event log and live figures.  Indexed by sb_call.idx; `live` ones are
  * also in cpq.live[] (position lpos) for the API's listing. */
 struct cpq_call {
-	uint64_t enter_ms;      /* loop ms, first queue */
+	uint64_t enter_ms;      /* loop ms, first queue; after a transfer to a
+				 * queue: now - waited_ms (talk is no wait) */
 	uint64_t answer_ms;     /* answer, or the last transfer */
+	uint64_t waited_ms;     /* wait reported at the last connect */
+	char alias[48];         /* rows' Call-ID of a call without caller side (a
+				 * consultation into a queue: the consulting
+				 * call's caller's); "" = its own */
 	int16_t queue, agent;   /* current queue; talking agent (-1) */
 	uint8_t prio;
 	bool live, answered, xferred;
@@ -62,6 +68,14 @@ struct cpq_cb {
 	bool used;
 	char call_id[128];      /* the original caller's (its rows keep it) */
 	char number[128];       /* whom to call back: the caller's From user */
+	/* dialling back (b2bua/callback.c): attempts that failed so far; the
+	 * next one's timer (retry_wait: out of the engine till then); due
+	 * logged for this attempt; the session */
+	uint32_t attempts;
+	bool retry_wait, due_logged;
+	struct sb_timer t_retry;
+	struct sb_cpq *q;
+	struct cbk_sess sess;
 };
 
 struct sb_cpq {
@@ -83,6 +97,10 @@ struct sb_cpq {
 	struct sb_cpq_aset *aset; /* per agent: the same */
 	struct cpq_ann *ann;    /* max_calls */
 	struct cpq_cb *cb;      /* max_calls: callbacks (engine index max_calls + i) */
+	/* per agent: the call its phone is busy with that the engine does not
+	 * route (SB_CALL_NONE: none told), see busy_elsewhere() */
+	uint32_t *ext, n_ext, na;
+	struct sb_timer t_ext;
 };
 
 static void live_add(struct sb_cpq *q, uint32_t idx)
@@ -159,6 +177,9 @@ static void qev(struct sb_cpq *q, enum sb_qev_type t, const struct sb_call *c, i
 {
 	if (c == NULL)
 		qev_id(q, t, NULL, 0, UINT32_MAX, qi, ag, other, pos, wait, talk, reason);
+	else if (c->key[SIDE_A].id == NULL && c->idx < q->max_calls && q->calls[c->idx].alias[0])
+		qev_id(q, t, q->calls[c->idx].alias, (uint32_t)strlen(q->calls[c->idx].alias),
+		       c->idx, qi, ag, other, pos, wait, talk, reason);
 	else
 		qev_id(q, t, c->key[SIDE_A].id ? c->key[SIDE_A].id : "",
 		       c->key[SIDE_A].id ? c->key[SIDE_A].len : 0, c->idx < q->max_calls ? c->idx
@@ -258,28 +279,95 @@ static struct sb_call *acd_call(struct sb_cpq *q, uint32_t idx)
 }
 
 /* A callback's turn: an agent is free for it before those who came after
- * the caller.  Dialling the caller back and bridging it to the agent is
- * not built yet (b2bua has no call without a caller side that dials two
- * parties): the place ends here with a `callback` row `failed` (reason
- * 501), and the agent, never rung, takes the next caller at once. */
+ * the caller.  With an `outbound:` trunk b2bua/callback.c dials the agent
+ * and the customer and joins them (row `due` once per attempt).  Without
+ * one there is nothing to call back through: the place ends here with a
+ * `callback` row `failed` (reason 501), and the agent, never rung, takes
+ * the next caller at once. */
 static void cb_offer(struct sb_cpq *q, const struct sb_acd_action *a)
 {
 	struct cpq_cb *b = cb_of(q, a->call);
 	const struct cpq_call *k = &q->calls[a->call];
 	uint64_t now = now_ms(q->cp);
+	uint32_t why = 501; /* no trunk: not implemented here */
 
 	if (b == NULL)
 		return; /* ring-all: its other offers, after the first one ended it */
 	sb_info("callback %s (%s): queue %s, agent %s is free for it", b->call_id, b->number,
 		q->cp->cfg->queues[a->queue].name, q->cp->cfg->agents[a->agent].user);
-	qev_cb(q, SB_QEV_CALLBACK, a->call, (int)a->queue, (int)a->agent, "due", 0,
-	       now - k->enter_ms, 0);
-	sb_warn("callback %s: calling %s back is not supported yet", b->call_id, b->number);
+	if (!b->due_logged)
+		qev_cb(q, SB_QEV_CALLBACK, a->call, (int)a->queue, (int)a->agent, "due", 0,
+		       now - k->enter_ms, 0);
+	b->due_logged = true;
+	if (q->cp->cfg->outbound.on) { /* dialled back through the trunk (callback.c) */
+		char ruri[256];
+
+		if (uac_trunk_uri(q->cp->cfg, b->number, ruri, sizeof(ruri)) == 0) {
+			q->calls[a->call].queue = (int16_t)a->queue;
+			cbk_offer(q->cp, (uint32_t)(b - q->cb), (int)a->queue, (int)a->agent,
+				  b->number);
+			return;
+		}
+		/* a From user no trunk can dial (escapes, parameters) */
+		sb_warn("callback %s: '%s' cannot be dialled", b->call_id, b->number);
+		why = 484;
+	} else {
+		sb_warn("callback %s: no outbound trunk to call %s back", b->call_id, b->number);
+	}
 	qev_cb(q, SB_QEV_CALLBACK, a->call, (int)a->queue, (int)a->agent, "failed", 0,
-	       now - k->enter_ms, 501);
+	       now - k->enter_ms, why);
 	live_del(q, a->call);
 	b->used = false;
 	sb_acd_abandon(q->acd, a->call, now);
+}
+
+/* Agents whose phones were busy elsewhere (busy_elsewhere): once a second
+ * while any is, those whose call ended are given back to the engine (it
+ * offers them the best waiting caller at once).  The registrar's busy_call
+ * is set and cleared in many places (direct calls, consultations,
+ * transfers, supervision); looking at it here keeps them all unaware of
+ * the engine. */
+static void on_ext_timer(struct sb_timer *t, void *arg)
+{
+	struct sb_cpq *q = arg;
+	struct sb_cp *cp = q->cp;
+
+	(void)t;
+	for (uint32_t ag = 0; ag < q->na && q->n_ext; ag++) {
+		if (q->ext[ag] == SB_CALL_NONE || cp->reg.e[ag].busy_call == q->ext[ag])
+			continue;
+		q->ext[ag] = SB_CALL_NONE;
+		q->n_ext--;
+		sb_acd_agent_elsewhere(q->acd, ag, false, now_ms(cp));
+	}
+	drain(q);
+	if (q->n_ext)
+		sb_timer_arm(cp->loop, &q->t_ext, 1000);
+}
+
+/* The offer cannot ring because the agent's phone is on a call the engine
+ * does not route (a direct call, a consultation or transfer target, a
+ * supervision): the engine counts that call against the agent's lines
+ * until it ends (on_ext_timer) and the offer is declined without a delay,
+ * a round or a reject row, so the figures stay true.  false: not that (not
+ * registered, or already told: the old reject path, which cannot loop). */
+static bool busy_elsewhere(struct sb_cpq *q, const struct sb_acd_action *a, uint32_t idx)
+{
+	struct sb_cp *cp = q->cp;
+	uint32_t bc = cp->reg.e[a->agent].busy_call;
+	uint64_t now = now_ms(cp);
+
+	if (bc == SB_CALL_NONE || bc == idx || a->agent >= q->na ||
+	    q->ext[a->agent] != SB_CALL_NONE ||
+	    sb_acd_agent_elsewhere(q->acd, a->agent, true, now) < 0)
+		return false;
+	q->ext[a->agent] = bc;
+	if (q->n_ext++ == 0)
+		sb_timer_arm(cp->loop, &q->t_ext, 1000);
+	sb_info("call %u: agent %s is on another call: not offered calls until it ends", idx,
+		cp->cfg->agents[a->agent].user);
+	sb_acd_decline(q->acd, a->call, a->agent, SB_ACD_ELSEWHERE, now);
+	return true;
 }
 
 static void do_offer(struct sb_cpq *q, const struct sb_acd_action *a)
@@ -307,6 +395,8 @@ static void do_offer(struct sb_cpq *q, const struct sb_acd_action *a)
 		int ag = sb_registrar_pick(cp, &one);
 
 		q->calls[c->idx].queue = (int16_t)a->queue;
+		if (ag < 0 && busy_elsewhere(q, a, c->idx))
+			return;
 		if (ag < 0 || uac_fork_agent(c, ag) < 0) {
 			sb_info("call %u: cannot offer to agent %s", c->idx,
 				cp->cfg->agents[a->agent].user);
@@ -325,6 +415,8 @@ static void do_offer(struct sb_cpq *q, const struct sb_acd_action *a)
 		b_reset(c);
 	c->agent = sb_registrar_pick(cp, &one);
 	q->calls[c->idx].queue = (int16_t)a->queue;
+	if (c->agent < 0 && busy_elsewhere(q, a, c->idx))
+		return;
 	if (c->agent < 0 || uac_invite_agent(c) < 0) {
 		sb_info("call %u: cannot offer to agent %s", c->idx, cp->cfg->agents[a->agent].user);
 		b_reset(c);
@@ -369,6 +461,7 @@ static void do_exit(struct sb_cpq *q, const struct sb_acd_action *a)
 		qev_cb(q, t, a->call, (int)a->queue, -1, NULL, 0,
 		       now_ms(q->cp) - q->calls[a->call].enter_ms, a->reason);
 		live_del(q, a->call);
+		cbk_drop(q->cp, a->call - q->max_calls); /* a customer on hold */
 		cb_of(q, a->call)->used = false;
 		return;
 	}
@@ -403,6 +496,12 @@ static void drain(struct sb_cpq *q)
 			do_offer(q, &a);
 			break;
 		case SB_ACD_ACT_CANCEL: /* ring timeout, ring-all loser (or the caller left) */
+			if (cb_of(q, a.call)) { /* a callback's agent (callback.c) */
+				if (cbk_cancel(q->cp, a.call - q->max_calls, (int)a.agent))
+					qev_cb(q, SB_QEV_NOANSWER, a.call, (int)a.queue,
+					       (int)a.agent, NULL, 0, 0, 0);
+				break;
+			}
 			c = acd_call(q, a.call);
 			if (c && uac_fork_of(c, (int)a.agent)) {
 				struct call_fork *f = uac_fork_of(c, (int)a.agent);
@@ -700,41 +799,52 @@ static void acd_agcfg(const struct sb_cpq_aset *as, struct sb_acd_agent_cfg *agc
 	memcpy(agc->level, as->skills, sizeof(agc->level));
 }
 
+static void cb_retry_due(struct sb_timer *t, void *arg);
+
 int sb_cpq_init(struct sb_cp *cp, unsigned max_calls)
 {
 	const struct sb_config *cfg = cp->cfg;
 	struct sb_acd_cfg ac;
 	struct sb_cpq *q;
 	uint64_t now;
+	unsigned nq, na;
 	int rc = 0;
 
 	cp->q = NULL;
-	if (cfg->n_queues == 0)
+	/* with the API, queues may come at run time (api/objects.c): every
+	 * array is sized by the config's capacity, indexes never move */
+	if (cfg->n_queues == 0 && !cfg->api.enabled)
 		return 0;
+	nq = cfg->cap_queues > cfg->n_queues ? cfg->cap_queues : cfg->n_queues;
+	na = cfg->cap_agents > cfg->n_agents ? cfg->cap_agents : cfg->n_agents;
+	nq = nq ? nq : 1;
+	na = na ? na : 1;
 	q = calloc(1, sizeof(*q));
 	if (q == NULL)
 		return -ENOMEM;
 	q->cp = cp;
-	q->logged_in = calloc(cfg->n_agents ? cfg->n_agents : 1, sizeof(bool));
-	q->away = calloc(cfg->n_agents ? cfg->n_agents : 1, sizeof(bool));
+	q->logged_in = calloc(na, sizeof(bool));
+	q->away = calloc(na, sizeof(bool));
 	q->max_calls = max_calls;
 	/* the upper half: callbacks (struct cpq_cb) */
 	q->calls = calloc(2 * (size_t)max_calls, sizeof(*q->calls));
 	q->live = calloc(2 * (size_t)max_calls, sizeof(*q->live));
 	q->cb = calloc(max_calls, sizeof(*q->cb));
-	q->qs = sb_qstats_create(cfg->n_queues, cfg->n_agents);
-	q->qset = calloc(cfg->n_queues, sizeof(*q->qset));
-	q->aset = calloc(cfg->n_agents ? cfg->n_agents : 1, sizeof(*q->aset));
+	q->qs = sb_qstats_create(nq, na);
+	q->qset = calloc(nq, sizeof(*q->qset));
+	q->aset = calloc(na, sizeof(*q->aset));
 	q->ann = calloc(max_calls, sizeof(*q->ann));
+	q->ext = malloc(na * sizeof(*q->ext));
+	q->na = na;
 	if (!q->away || !q->calls || !q->live || !q->qs || !q->qset || !q->aset || !q->ann ||
-	    !q->cb) {
+	    !q->cb || !q->ext) {
 		rc = -ENOMEM;
 		goto fail;
 	}
 
 	memset(&ac, 0, sizeof(ac));
-	ac.max_queues = cfg->n_queues;
-	ac.max_agents = cfg->n_agents ? cfg->n_agents : 1;
+	ac.max_queues = nq;
+	ac.max_agents = na;
 	ac.max_calls = 2 * max_calls;
 	ac.emit = emit;
 	ac.emit_arg = q;
@@ -744,7 +854,12 @@ int sb_cpq_init(struct sb_cp *cp, unsigned max_calls)
 		goto fail;
 	}
 	sb_timer_init(&q->t, on_timer, q);
+	sb_timer_init(&q->t_ext, on_ext_timer, q);
+	for (unsigned i = 0; i < na; i++)
+		q->ext[i] = SB_CALL_NONE;
 	for (unsigned i = 0; i < max_calls; i++) {
+		sb_timer_init(&q->cb[i].t_retry, cb_retry_due, &q->cb[i]);
+		q->cb[i].q = q;
 		sb_timer_init(&q->ann[i].t, on_ann_timer, &q->ann[i]);
 		q->ann[i].q = q;
 		q->ann[i].idx = i;
@@ -784,6 +899,7 @@ int sb_cpq_init(struct sb_cp *cp, unsigned max_calls)
 	return 0;
 fail:
 	sb_acd_free(q->acd);
+	free(q->ext);
 	free(q->cb);
 	free(q->ann);
 	free(q->qset);
@@ -804,9 +920,13 @@ void sb_cpq_fini(struct sb_cp *cp)
 	if (q == NULL)
 		return;
 	sb_timer_cancel(cp->loop, &q->t);
-	for (unsigned i = 0; i < q->max_calls; i++)
+	sb_timer_cancel(cp->loop, &q->t_ext);
+	for (unsigned i = 0; i < q->max_calls; i++) {
 		sb_timer_cancel(cp->loop, &q->ann[i].t);
+		sb_timer_cancel(cp->loop, &q->cb[i].t_retry);
+	}
 	sb_acd_free(q->acd);
+	free(q->ext);
 	free(q->cb);
 	free(q->ann);
 	free(q->qset);
@@ -866,16 +986,21 @@ void cpq_enqueue(struct sb_call *c)
 	cpq_enqueue_to(c, h->queue, h->priority, NULL);
 }
 
-void cpq_enqueue_to(struct sb_call *c, int qi, uint8_t prio, const char *via)
+/* Into queue qi.  waited: what the caller waited before (a transfer to a
+ * queue: its wait up to the first answer; the engine orders it as if it
+ * had entered that long ago, and every wait reported from here on
+ * includes it); min_prio: its priority is at least this. */
+static void enqueue(struct sb_call *c, int qi, uint8_t prio, const char *via, uint64_t waited,
+		    uint8_t min_prio, const char *alias)
 {
 	struct sb_cp *cp = c->cp;
 	const struct sb_cfg_queue *cq = &cp->cfg->queues[qi];
-	uint64_t mono = sb_mono_ms();
+	uint64_t mono = sb_mono_ms(), now = now_ms(cp);
 	struct cpq_call *k = &cp->q->calls[c->idx];
 
 	/* caller priority: the number's, or the queue's header when the
 	 * INVITE carries a valid one (0..255; a bad value is ignored) */
-	if (cq->priority_header[0]) {
+	if (cq->priority_header[0] && c->a_msg) {
 		size_t hl = strlen(cq->priority_header);
 
 		for (unsigned h = 0; h < c->a_msg->n_hdrs; h++) {
@@ -890,8 +1015,12 @@ void cpq_enqueue_to(struct sb_call *c, int qi, uint8_t prio, const char *via)
 			}
 		}
 	}
+	if (prio < min_prio)
+		prio = min_prio;
 	memset(k, 0, sizeof(*k));
-	k->enter_ms = now_ms(cp);
+	k->enter_ms = now - (waited < now ? waited : now);
+	if (alias)
+		snprintf(k->alias, sizeof(k->alias), "%s", alias);
 	k->queue = (int16_t)qi;
 	k->agent = -1;
 	k->prio = prio;
@@ -904,7 +1033,7 @@ void cpq_enqueue_to(struct sb_call *c, int qi, uint8_t prio, const char *via)
 		call_relay_ringing(c);
 	call_moh_start_q(c, qi); /* the queue's `moh:` loops on the caller's leg (callmedia.c) */
 	c->acd_in = true;
-	if (sb_acd_enqueue(cp->q->acd, c->idx, (uint32_t)qi, prio, now_ms(cp)) < 0) {
+	if (sb_acd_enqueue_keep(cp->q->acd, c->idx, (uint32_t)qi, prio, k->enter_ms, now) < 0) {
 		c->acd_in = false;
 		sb_warn("call %u: queue %s refused it", c->idx, cp->cfg->queues[qi].name);
 		call_fail(c, 500, "system");
@@ -924,11 +1053,107 @@ void cpq_enqueue_to(struct sb_call *c, int qi, uint8_t prio, const char *via)
 		/* 0: offered at once (or already gone): it was first in line */
 		uint32_t pos = sb_acd_position(cp->q->acd, c->idx);
 
-		qev(cp->q, SB_QEV_ENTER, c, qi, -1, via, pos ? pos : 1, 0, 0, 0);
+		qev(cp->q, SB_QEV_ENTER, c, qi, -1, via, pos ? pos : 1, now - k->enter_ms, 0, 0);
 		sb_info("call %u: waits in queue %s (position %u, priority %u)", c->idx,
 			cp->cfg->queues[qi].name, pos, prio);
 	}
 	drain(cp->q);
+}
+
+void cpq_enqueue_to(struct sb_call *c, int qi, uint8_t prio, const char *via)
+{
+	enqueue(c, qi, prio, via, 0, 0, NULL);
+}
+
+void cpq_enqueue_consult(struct sb_call *k, int qi, const struct sb_call *c)
+{
+	struct sb_cp *cp = k->cp;
+	char via[SB_CFG_NAME_MAX + 12], alias[48];
+
+	snprintf(alias, sizeof(alias), "%.*s", c->key[SIDE_A].id ? (int)c->key[SIDE_A].len : 0,
+		 c->key[SIDE_A].id ? c->key[SIDE_A].id : "");
+	snprintf(via, sizeof(via), "consult:%s", c->agent >= 0 ? cp->cfg->agents[c->agent].user : "");
+	/* the caller's own priority there (a transfer, if completed, is one) */
+	enqueue(k, qi, c->hotline >= 0 ? cp->cfg->hotlines[c->hotline].priority : 0, via, 0,
+		cp->cfg->queues[qi].transfer_priority, alias);
+}
+
+unsigned cpq_transfer_check(struct sb_call *c, int qi)
+{
+	struct sb_cpq *q = c->cp->q;
+	const struct sb_cfg_queue *cq;
+	uint64_t mono = sb_mono_ms();
+	int ex;
+
+	if (q == NULL || qi < 0 || (unsigned)qi >= c->cp->cfg->n_queues || c->idx >= q->max_calls)
+		return 404;
+	/* as at any enqueue: bindings that expired are logged out first */
+	cq = &c->cp->cfg->queues[qi];
+	for (unsigned m = 0; m < cq->n_members; m++)
+		sync_agent(q, cq->members[m], mono, now_ms(c->cp));
+	drain(q); /* what the logins emitted */
+	ex = sb_acd_would_exit(q->acd, (uint32_t)qi);
+	if (ex < 0)
+		return 0;
+	sb_info("call %u: queue %s would refuse it (%s)", c->idx, cq->name,
+		ex == SB_ACD_EXIT_FULL ? "full" : "no agent");
+	return ex == SB_ACD_EXIT_FULL ? 486 : 480;
+}
+
+void cpq_transfer_to_queue(struct sb_call *c, int qi, int from)
+{
+	struct sb_cp *cp = c->cp;
+	struct sb_cpq *q = cp->q;
+	struct cpq_call *k = &q->calls[c->idx];
+	const struct sb_cfg_queue *cq = &cp->cfg->queues[qi];
+	uint64_t now = now_ms(cp), waited = 0, talk = 0;
+	int fromq = -1;
+	uint8_t prio = c->hotline >= 0 ? cp->cfg->hotlines[c->hotline].priority : 0;
+	char other[SB_CFG_NAME_MAX + 8], via[SB_CFG_NAME_MAX + 12];
+
+	if (k->live && k->answered) { /* it came through a queue */
+		waited = k->waited_ms;
+		talk = now - k->answer_ms;
+		fromq = k->queue;
+		prio = k->prio;
+	} else if (c->answer_ms > 0) { /* an `agents:` hotline's, an agent's call */
+		int64_t w = (int64_t)sb_wall_ms() - c->answer_ms;
+
+		talk = w > 0 ? (uint64_t)w : 0;
+	}
+	/* the transferor's talk ends here (wait 0: reported at its connect) */
+	snprintf(other, sizeof(other), "queue:%s", cq->name);
+	qev(q, SB_QEV_TRANSFER, c, fromq, from, other, 0, 0, talk, 0);
+	if (c->acd_in) { /* the engine's agent: wrap-up, then free */
+		c->acd_in = false;
+		sb_acd_hangup(q->acd, c->idx, now);
+	}
+	live_del(q, c->idx);
+	/* the agent side is empty now (xfer.c moved the transferor's dialog
+	 * aside): the next offer is a fresh INVITE, as a first one.  b_ok
+	 * stays until the next agent's 2xx replaces it (a_ans, b_neg slice
+	 * into it) */
+	sb_ctx_put(c->b_inv);
+	c->b_inv = NULL;
+	calltab_unlink(c, SIDE_B);
+	c->b_callid[0] = '\0';
+	c->b_invited = c->b_provisional = c->b_final = c->b_ringing_relayed = false;
+	c->b_bye_sent = false;
+	free(c->b_ack);
+	c->b_ack = NULL;
+	c->dlg[SIDE_B].se_req = 0;
+	if (from >= 0 && cp->reg.e[from].busy_call == c->idx)
+		cp->reg.e[from].busy_call = SB_CALL_NONE;
+	c->agent = -1;
+	c->acd_answered = false;
+	sb_info("call %u: transferred by %s to queue %s (waited %llu ms before)", c->idx,
+		from >= 0 ? cp->cfg->agents[from].user : "?", cq->name,
+		(unsigned long long)waited);
+	snprintf(via, sizeof(via), "transfer:%s", from >= 0 ? cp->cfg->agents[from].user : "");
+	enqueue(c, qi, prio, via, waited, cq->transfer_priority, NULL);
+	if (from >= 0) /* its binding may have gone during the call */
+		sync_agent(q, (unsigned)from, sb_mono_ms(), now);
+	drain(q);
 }
 
 void cpq_agent_ringing(struct sb_call *c)
@@ -957,6 +1182,7 @@ void cpq_agent_answered(struct sb_call *c)
 		k->answered = true;
 		k->answer_ms = now_ms(c->cp);
 		k->agent = (int16_t)c->agent;
+		k->waited_ms = k->answer_ms - k->enter_ms;
 		qev(q, SB_QEV_CONNECT, c, k->queue, c->agent, NULL, 0, k->answer_ms - k->enter_ms,
 		    0, 0);
 	}
@@ -1135,6 +1361,186 @@ void cpq_call_transferred(struct sb_call *c, int from, int to)
 	sb_timer_arm(q->cp->loop, &q->t, 0);
 }
 
+/* ---- dialling callbacks back (b2bua/callback.c) ---- */
+
+static uint32_t cb_idx(const struct sb_cpq *q, uint32_t slot)
+{
+	return q->max_calls + slot;
+}
+
+struct cbk_sess *cpq_cb_sess(struct sb_cp *cp, uint32_t slot)
+{
+	struct sb_cpq *q = cp->q;
+
+	return q && slot < q->max_calls && q->cb[slot].used ? &q->cb[slot].sess : NULL;
+}
+
+const char *cpq_cb_number(struct sb_cp *cp, uint32_t slot)
+{
+	return cp->q && slot < cp->q->max_calls ? cp->q->cb[slot].number : "";
+}
+
+static uint64_t cb_wait(struct sb_cpq *q, uint32_t slot)
+{
+	return now_ms(q->cp) - q->calls[cb_idx(q, slot)].enter_ms;
+}
+
+void cpq_cb_row(struct sb_cp *cp, uint32_t slot, const char *what, int agent, uint32_t reason)
+{
+	struct sb_cpq *q = cp->q;
+	uint32_t v = cb_idx(q, slot);
+
+	qev_cb(q, SB_QEV_CALLBACK, v, q->calls[v].queue, agent, what, 0, cb_wait(q, slot), reason);
+}
+
+void cpq_cb_offered(struct sb_cp *cp, uint32_t slot, int agent)
+{
+	struct sb_cpq *q = cp->q;
+	uint32_t v = cb_idx(q, slot);
+
+	qev_cb(q, SB_QEV_OFFER, v, q->calls[v].queue, agent, NULL, 0, 0, 0);
+}
+
+void cpq_cb_ringing(struct sb_cp *cp, uint32_t slot, int agent)
+{
+	struct sb_cpq *q = cp->q;
+
+	(void)sb_acd_ringing(q->acd, cb_idx(q, slot), (uint32_t)agent, now_ms(cp));
+	drain(q);
+}
+
+int cpq_cb_answer(struct sb_cp *cp, uint32_t slot, int agent)
+{
+	struct sb_cpq *q = cp->q;
+	int rc = sb_acd_answer(q->acd, cb_idx(q, slot), (uint32_t)agent, now_ms(cp));
+
+	drain(q);
+	return rc;
+}
+
+void cpq_cb_decline(struct sb_cp *cp, uint32_t slot, int agent, unsigned status)
+{
+	struct sb_cpq *q = cp->q;
+	uint32_t v = cb_idx(q, slot);
+	enum sb_acd_decline why = SB_ACD_NOANSWER;
+
+	if (status == 486 || status == 600)
+		why = SB_ACD_BUSY;
+	else if (status == 603)
+		why = SB_ACD_REJECT;
+	qev_cb(q, why == SB_ACD_BUSY ? SB_QEV_BUSY : why == SB_ACD_REJECT ? SB_QEV_REJECT
+									: SB_QEV_NOANSWER,
+	       v, q->calls[v].queue, agent, NULL, 0, 0, status);
+	/* the place goes back (keeping its turn): the engine offers the next */
+	(void)sb_acd_decline(q->acd, v, (uint32_t)agent, why, now_ms(cp));
+	drain(q);
+}
+
+void cpq_cb_rearm(struct sb_cp *cp, uint32_t slot, int agent, uint32_t ring_ms)
+{
+	struct sb_cpq *q = cp->q;
+
+	if (sb_acd_offer_rearm(q->acd, cb_idx(q, slot), (uint32_t)agent, ring_ms, now_ms(cp)) < 0)
+		sb_warn("callback %u: the engine has no offer to agent %d", slot, agent);
+	drain(q);
+}
+
+void cpq_cb_connected(struct sb_cp *cp, uint32_t slot, int agent)
+{
+	struct sb_cpq *q = cp->q;
+	uint32_t v = cb_idx(q, slot);
+	struct cpq_call *k = &q->calls[v];
+
+	k->answered = true;
+	k->answer_ms = now_ms(cp);
+	k->agent = (int16_t)agent;
+	qev_cb(q, SB_QEV_CALLBACK, v, k->queue, agent, "connected", 0, k->answer_ms - k->enter_ms,
+	       q->cb[slot].attempts + 1);
+	qev_cb(q, SB_QEV_CONNECT, v, k->queue, agent, NULL, 0, k->answer_ms - k->enter_ms, 0);
+}
+
+/* the next attempt is due: the place goes back into its queue */
+static void cb_retry_due(struct sb_timer *t, void *arg)
+{
+	struct cpq_cb *b = arg;
+	struct sb_cpq *q = b->q;
+	uint32_t slot = (uint32_t)(b - q->cb), v = cb_idx(q, slot);
+	struct cpq_call *k = &q->calls[v];
+	uint64_t now = now_ms(q->cp);
+
+	(void)t;
+	if (!b->used || !b->retry_wait)
+		return;
+	b->retry_wait = false;
+	b->due_logged = false;
+	/* its first entry and priority as when the caller pressed the digit:
+	 * ahead of those who came after it */
+	if (sb_acd_enqueue_keep(q->acd, v, (uint32_t)k->queue, k->prio, k->enter_ms, now) < 0) {
+		sb_warn("callback %s: queue %s refused it back", b->call_id,
+			q->cp->cfg->queues[k->queue].name);
+		qev_cb(q, SB_QEV_CALLBACK, v, k->queue, -1, "failed", 0, now - k->enter_ms, 500);
+		live_del(q, v);
+		b->used = false;
+		return;
+	}
+	sb_info("callback %s: attempt %u, back in queue %s at position %u", b->call_id,
+		b->attempts + 1, q->cp->cfg->queues[k->queue].name, sb_acd_position(q->acd, v));
+	drain(q);
+}
+
+void cpq_cb_attempt_failed(struct sb_cp *cp, uint32_t slot, unsigned status)
+{
+	struct sb_cpq *q = cp->q;
+	struct cpq_cb *b = &q->cb[slot];
+	uint32_t v = cb_idx(q, slot);
+	const struct sb_cfg_queue *cq = &cp->cfg->queues[q->calls[v].queue];
+	int ag = b->sess.agent;
+
+	/* the agent is free at once: no wrap-up, no no-answer delay */
+	(void)sb_acd_release(q->acd, v, now_ms(cp));
+	b->attempts++;
+	b->sess = (struct cbk_sess){ .agent = -1 };
+	if (b->attempts > cq->callback_retries) {
+		sb_info("callback %s: %s not reached (%u), no retry left", b->call_id, b->number,
+			status);
+		qev_cb(q, SB_QEV_CALLBACK, v, q->calls[v].queue, ag, "failed", 0, cb_wait(q, slot),
+		       status);
+		live_del(q, v);
+		b->used = false;
+	} else {
+		sb_info("callback %s: %s not reached (%u); attempt %u in %u s", b->call_id,
+			b->number, status, b->attempts + 1, cq->callback_retry_ms / 1000);
+		qev_cb(q, SB_QEV_CALLBACK, v, q->calls[v].queue, ag, "retry", 0, cb_wait(q, slot),
+		       b->attempts);
+		b->retry_wait = true;
+		sb_timer_arm(cp->loop, &b->t_retry, cq->callback_retry_ms);
+	}
+	drain(q);
+}
+
+void cpq_cb_end(struct sb_cp *cp, uint32_t slot, bool talked)
+{
+	struct sb_cpq *q = cp->q;
+	struct cpq_cb *b = &q->cb[slot];
+	uint32_t v = cb_idx(q, slot);
+	struct cpq_call *k = &q->calls[v];
+	uint64_t now = now_ms(cp);
+
+	if (talked) {
+		qev_id(q, SB_QEV_COMPLETE, b->call_id, (uint32_t)strlen(b->call_id), v, k->queue,
+		       k->agent, NULL, 0, 0, now - k->answer_ms, 0);
+		(void)sb_acd_hangup(q->acd, v, now); /* the agent to wrap-up */
+	} else {
+		qev_cb(q, SB_QEV_ABANDON, v, k->queue, b->sess.agent, NULL, 0, now - k->enter_ms,
+		       0);
+		(void)sb_acd_release(q->acd, v, now);
+	}
+	b->sess = (struct cbk_sess){ .agent = -1 };
+	live_del(q, v);
+	b->used = false;
+	drain(q);
+}
+
 struct sb_acd *sb_cpq_acd(const struct sb_cp *cp)
 {
 	return cp->q ? cp->q->acd : NULL;
@@ -1170,6 +1576,15 @@ unsigned sb_cpq_live(const struct sb_cp *cp, struct sb_cpq_live *out, unsigned m
 			o->callback = true;
 			o->position = sb_acd_position(q->acd, q->live[i]);
 			o->wait_ms = now - k->enter_ms;
+			o->cb_state = b->retry_wait ? "retry-wait" : cbk_state_name(&b->sess);
+			if (b->sess.st == CBK_UP) { /* talking: as a call's (cpq_cb_connected) */
+				o->answered = true;
+				o->agent = k->agent;
+				o->wait_ms = k->answer_ms - k->enter_ms;
+				o->talk_ms = now - k->answer_ms;
+			} else if (b->sess.st != CBK_IDLE) {
+				o->agent = b->sess.agent;
+			}
 			o->call_id = b->call_id;
 			o->call_id_len = (uint32_t)strlen(b->call_id);
 			o->caller = b->number;
@@ -1184,6 +1599,7 @@ unsigned sb_cpq_live(const struct sb_cp *cp, struct sb_cpq_live *out, unsigned m
 		o->prio = k->prio;
 		o->answered = k->answered;
 		o->callback = false;
+		o->cb_state = NULL;
 		o->position = c->acd_in ? sb_acd_position(q->acd, c->idx) : 0;
 		o->wait_ms = (k->answered ? k->answer_ms : now) - k->enter_ms;
 		if (k->answered && k->xferred)
@@ -1392,4 +1808,134 @@ int sb_cpq_agent_set(struct sb_cp *cp, unsigned ag, const struct sb_cpq_aset *in
 	sb_info("queue: agent %s: settings changed", cp->cfg->agents[ag].user);
 	drain(q);
 	return 0;
+}
+
+/* ---- objects added, replaced and deleted at run time (api/objects.c) ---- */
+
+static void qset_of(const struct sb_cfg_queue *cq, struct sb_cpq_qset *qs)
+{
+	*qs = (struct sb_cpq_qset){ .strategy = cq->strategy, .ring_ms = cq->ring_ms,
+		.wrapup_ms = cq->wrapup_ms, .max_len = cq->max_len,
+		.max_wait_ms = cq->max_wait_ms, .sl_ms = cq->sl_ms,
+		.short_ms = cq->short_abandon_ms, .skills = cq->skills, .aht_ms = cq->aht_ms };
+}
+
+int sb_cpq_agent_put(struct sb_cp *cp, unsigned ag, bool fresh)
+{
+	struct sb_cpq *q = cp->q;
+	const struct sb_cfg_agent *ca = &cp->cfg->agents[ag];
+	struct sb_cpq_aset as = { .wrapup_ms = ca->wrapup_ms, .max_noanswer = ca->max_noanswer,
+				  .noanswer_delay_ms = ca->noanswer_delay_ms,
+				  .reject_delay_ms = ca->reject_delay_ms,
+				  .busy_delay_ms = ca->busy_delay_ms };
+	struct sb_acd_agent_cfg agc;
+	int rc;
+
+	if (q == NULL)
+		return 0;
+	memcpy(as.skills, ca->skills, sizeof(as.skills));
+	q->away[ag] = false; /* a deleted agent's slot taken again: as new */
+	if (!fresh)
+		return sb_cpq_agent_set(cp, ag, &as);
+	acd_agcfg(&as, &agc);
+	if ((rc = sb_acd_agent_add(q->acd, ag, &agc)) < 0)
+		return rc;
+	q->aset[ag] = as;
+	return 0;
+}
+
+int sb_cpq_queue_put(struct sb_cp *cp, unsigned qi, bool fresh, const uint16_t *old,
+		     unsigned n_old)
+{
+	struct sb_cpq *q = cp->q;
+	const struct sb_cfg_queue *cq = &cp->cfg->queues[qi];
+	struct sb_cpq_qset qs;
+	uint64_t now;
+	int rc;
+
+	if (q == NULL)
+		return -ENODEV;
+	qset_of(cq, &qs);
+	now = now_ms(cp);
+	if (fresh) {
+		struct sb_acd_queue_cfg qc;
+
+		acd_qcfg(cp->cfg, qi, &qs, &qc);
+		if ((rc = sb_acd_queue_add(q->acd, qi, &qc)) < 0)
+			return rc;
+		q->qset[qi] = qs;
+		sb_qstats_queue_cfg(q->qs, qi, cq->sl_ms, cq->short_abandon_ms);
+	} else if ((rc = sb_cpq_queue_set(cp, qi, &qs)) < 0) {
+		return rc;
+	}
+	for (unsigned i = 0; i < n_old; i++) { /* members no longer listed leave */
+		unsigned m = 0;
+
+		while (m < cq->n_members && cq->members[m] != old[i])
+			m++;
+		if (m == cq->n_members)
+			sb_acd_agent_leave(q->acd, old[i], qi, now);
+	}
+	for (unsigned m = 0; m < cq->n_members; m++) { /* -EEXIST: already one */
+		rc = sb_acd_agent_join(q->acd, cq->members[m], qi, now);
+		if (rc < 0 && rc != -EEXIST)
+			return rc;
+		sync_agent(q, cq->members[m], sb_mono_ms(), now);
+	}
+	drain(q);
+	return 0;
+}
+
+const char *sb_cpq_agent_busy(const struct sb_cp *cp, unsigned ag)
+{
+	const struct sb_cpq *q = cp->q;
+	enum sb_acd_agent_state st;
+
+	if (ag < cp->reg.n && cp->reg.e[ag].busy_call != SB_CALL_NONE)
+		return "the agent is on a call";
+	if (q == NULL)
+		return NULL;
+	st = sb_acd_agent_state(q->acd, ag, now_ms((struct sb_cp *)cp), NULL);
+	if (st == SB_ACD_RESERVED || st == SB_ACD_RINGING || st == SB_ACD_ON_CALL)
+		return "the agent has a call (ringing or talking)";
+	for (uint32_t i = 0; i < q->n_live; i++)
+		if (q->calls[q->live[i]].agent == (int)ag)
+			return "the agent is talking to a queue caller";
+	return NULL;
+}
+
+const char *sb_cpq_queue_busy(const struct sb_cp *cp, unsigned qi)
+{
+	const struct sb_cpq *q = cp->q;
+
+	if (q == NULL)
+		return NULL;
+	for (uint32_t i = 0; i < q->n_live; i++)
+		if (q->calls[q->live[i]].queue == (int)qi)
+			return "callers are waiting in, or talking through, the queue";
+	return NULL;
+}
+
+void sb_cpq_agent_gone(struct sb_cp *cp, unsigned ag)
+{
+	struct sb_cpq *q = cp->q;
+
+	if (q == NULL)
+		return;
+	q->away[ag] = true; /* logged out, and no REGISTER logs it in again */
+	sync_agent(q, ag, sb_mono_ms(), now_ms(cp));
+	drain(q);
+}
+
+void sb_cpq_queue_gone(struct sb_cp *cp, unsigned qi)
+{
+	struct sb_cpq *q = cp->q;
+	const struct sb_cfg_queue *cq = &cp->cfg->queues[qi];
+	uint64_t now = now_ms(cp);
+
+	if (q == NULL)
+		return;
+	for (unsigned m = 0; m < cq->n_members; m++)
+		sb_acd_agent_leave(q->acd, cq->members[m], qi, now);
+	drain(q);
 }

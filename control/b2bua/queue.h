@@ -77,6 +77,55 @@ bool cpq_on_prompt(struct sb_call *c, uint32_t prompt, unsigned reason);
  * attended): `from`'s talk ends (event transfer, wrap-up), `to`'s starts
  * (its complete event when the call ends). */
 void cpq_call_transferred(struct sb_call *c, int from, int to);
+/* xfer.c: blind transfer of an answered call to queue qi (tier-2).
+ * cpq_transfer_check first: 0 = the queue takes it, else the status for
+ * the transferor's NOTIFY (486 full, 480 no agent with join_empty false,
+ * 404 no queues) and nothing changed.  cpq_transfer_to_queue, once
+ * xfer.c has moved the transferor's dialog aside (SIDE_X): event
+ * `transfer` (agent from, other "queue:Q", the talk since the answer or
+ * the last transfer, wait 0), the engine's agent to wrap-up; the agent
+ * side emptied; then as cpq_enqueue_to into qi: music on hold, event
+ * `enter` (other "transfer:FROM", wait = the wait before its first
+ * answer), priority at least qi's transfer_priority, ordered as if it
+ * had entered qi that long ago.  The next connect/abandon reports the
+ * caller's whole wait: before the first answer plus in qi (talk
+ * excluded).  The next agent is offered as any first one (uac.c). */
+unsigned cpq_transfer_check(struct sb_call *c, int qi);
+/* consult.c: an agent's consultation call k (no caller side) to a hotline
+ * with `queue:` waits in queue qi as a caller would (c: the consulting
+ * call): rows under c's caller's Call-ID (enter: other "consult:AGENT"),
+ * priority at least qi's transfer_priority; the engine's offer rings
+ * through uac.c, its answer is cons_answered()'s (cpq_agent_answered). */
+void cpq_enqueue_consult(struct sb_call *k, int qi, const struct sb_call *c);
+void cpq_transfer_to_queue(struct sb_call *c, int qi, int from);
+
+/* callback.c: the engine's side of dialling callback `slot` back (its
+ * engine index is max_calls + slot).  Rows: queue event `callback` with
+ * `other` = what (dialling, answered, connected; retry and failed come
+ * from cpq_cb_attempt_failed), reason. */
+struct cbk_sess;
+struct cbk_sess *cpq_cb_sess(struct sb_cp *cp, uint32_t slot);
+const char *cpq_cb_number(struct sb_cp *cp, uint32_t slot); /* whom to call back */
+void cpq_cb_row(struct sb_cp *cp, uint32_t slot, const char *what, int agent, uint32_t reason);
+void cpq_cb_offered(struct sb_cp *cp, uint32_t slot, int agent); /* offer row */
+/* the engine: the agent's phone rings / it answered / it declined (SIP
+ * status: busy, reject, no answer as for a caller's offer) */
+void cpq_cb_ringing(struct sb_cp *cp, uint32_t slot, int agent);
+int cpq_cb_answer(struct sb_cp *cp, uint32_t slot, int agent);
+void cpq_cb_decline(struct sb_cp *cp, uint32_t slot, int agent, unsigned status);
+/* customer-first: the offer's ring timeout from now (0: none, held) */
+void cpq_cb_rearm(struct sb_cp *cp, uint32_t slot, int agent, uint32_t ring_ms);
+/* agent and customer joined: connect row (wait), talk from now */
+void cpq_cb_connected(struct sb_cp *cp, uint32_t slot, int agent);
+/* The customer was not reached (status: its SIP failure, 408 no answer,
+ * 487 the agent hung up first): the engine lets go of the agent at once
+ * (no wrap-up, no no-answer delay); row retry (reason: attempts so far)
+ * and the place back after callback_retry_after with its first entry and
+ * priority, or after the last retry row failed (reason: status), gone. */
+void cpq_cb_attempt_failed(struct sb_cp *cp, uint32_t slot, unsigned status);
+/* The callback is over: talked (complete row, the agent to wrap-up), or
+ * the customer hung up before an agent took it (abandon row). */
+void cpq_cb_end(struct sb_cp *cp, uint32_t slot, bool talked);
 
 /* Feature codes (acd/fcode.h) dialled by a registered agent: an INVITE
  * whose Request-URI user starts with '*' or '#'.  Answered here without
@@ -105,6 +154,7 @@ struct sb_cpq_live {
 	uint8_t prio;
 	bool answered;
 	bool callback;           /* a callback's kept place: no SIP call now (call >= max_calls) */
+	const char *cb_state;    /* callback: where its dialling back is (callback.h); NULL others */
 	uint32_t position;       /* waiting: 1-based; else 0 */
 	uint64_t wait_ms;        /* since it entered the first queue (till answer) */
 	uint64_t talk_ms;        /* answered: since the answer (or the transfer) */
@@ -136,6 +186,20 @@ struct sb_cpq_aset {
 };
 int sb_cpq_agent_get(const struct sb_cp *cp, unsigned ag, struct sb_cpq_aset *out);
 int sb_cpq_agent_set(struct sb_cp *cp, unsigned ag, const struct sb_cpq_aset *in);
+/* Objects changed at run time (api/objects.c), after the config's slot
+ * was written.  put: agent/queue ag/qi is new to the engine (fresh: a
+ * slot never used) or replaced (settings as the config now says; a queue's
+ * members that are not in old[] join, those of old[] no longer listed
+ * leave; live calls keep their agent and queue).  0 | -errno. */
+int sb_cpq_agent_put(struct sb_cp *cp, unsigned ag, bool fresh);
+int sb_cpq_queue_put(struct sb_cp *cp, unsigned qi, bool fresh, const uint16_t *old,
+		     unsigned n_old);
+/* Why it cannot be deleted now (a call), NULL: it can. */
+const char *sb_cpq_agent_busy(const struct sb_cp *cp, unsigned ag);
+const char *sb_cpq_queue_busy(const struct sb_cp *cp, unsigned qi);
+/* Deleted: the agent is logged out for good / the queue's members leave. */
+void sb_cpq_agent_gone(struct sb_cp *cp, unsigned ag);
+void sb_cpq_queue_gone(struct sb_cp *cp, unsigned qi);
 /* waiting now / longest wait of those, per queue */
 void sb_cpq_queue_now(const struct sb_cp *cp, unsigned q, uint32_t *waiting,
 		      uint64_t *longest_ms);

@@ -229,9 +229,48 @@ static const struct sb_auth_user *lookup_user(void *arg, struct sb_str username,
 	return NULL; /* no credentials configured: nobody can be this agent */
 }
 
+void sb_registrar_agent_set(struct sb_registrar *r, unsigned i)
+{
+	const struct sb_cfg_agent *a = &r->cfg->agents[i];
+	const char *realm = r->cfg->auth.realm;
+
+	if (i >= r->n)
+		return;
+	memset(&r->users[i], 0, sizeof(r->users[i]));
+	if (a->deleted)
+		return; /* no credentials: nobody can register as it */
+	if (a->password[0]) {
+		sb_auth_ha1(SB_AUTH_MD5, a->user, realm, a->password, r->users[i].ha1[SB_AUTH_MD5]);
+		sb_auth_ha1(SB_AUTH_SHA256, a->user, realm, a->password,
+			    r->users[i].ha1[SB_AUTH_SHA256]);
+	}
+	if (a->ha1_md5[0])
+		memcpy(r->users[i].ha1[SB_AUTH_MD5], a->ha1_md5, sizeof(a->ha1_md5));
+	if (a->ha1_sha256[0])
+		memcpy(r->users[i].ha1[SB_AUTH_SHA256], a->ha1_sha256, sizeof(a->ha1_sha256));
+	if (!a->password[0] && !a->ha1_md5[0] && !a->ha1_sha256[0])
+		sb_warn("agent %s has no password or ha1: it cannot register", a->user);
+}
+
+void sb_registrar_agent_drop(struct sb_registrar *r, unsigned i)
+{
+	struct sb_reg_binding *b;
+
+	if (i >= r->n)
+		return;
+	b = bindings_of(r, i);
+	for (unsigned k = 0; k < r->cfg->registrar.max_contacts; k++)
+		if (b[k].expires_ms)
+			binding_clear(r, &b[k]);
+	r->e[i].bound = false;
+}
+
 int sb_registrar_init(struct sb_registrar *r, const struct sb_config *cfg, struct sb_loop *loop)
 {
-	unsigned n = cfg->n_agents, mc = cfg->registrar.max_contacts;
+	/* every slot the config reserves (cap_agents): agents the API adds
+	 * later get an entry without anything moving (api/objects.c) */
+	unsigned n = cfg->cap_agents > cfg->n_agents ? cfg->cap_agents : cfg->n_agents;
+	unsigned mc = cfg->registrar.max_contacts;
 
 	memset(r, 0, sizeof(*r));
 	r->n = n;
@@ -251,23 +290,11 @@ int sb_registrar_init(struct sb_registrar *r, const struct sb_config *cfg, struc
 	if (r->auth == NULL)
 		goto out_free;
 	for (unsigned i = 0; i < n; i++) {
-		const struct sb_cfg_agent *a = &cfg->agents[i];
-
 		r->e[i].busy_call = SB_CALL_NONE;
 		r->e[i].b = &r->bindings[(size_t)i * mc];
-		if (a->password[0]) {
-			sb_auth_ha1(SB_AUTH_MD5, a->user, cfg->auth.realm, a->password,
-				    r->users[i].ha1[SB_AUTH_MD5]);
-			sb_auth_ha1(SB_AUTH_SHA256, a->user, cfg->auth.realm, a->password,
-				    r->users[i].ha1[SB_AUTH_SHA256]);
-		}
-		if (a->ha1_md5[0])
-			memcpy(r->users[i].ha1[SB_AUTH_MD5], a->ha1_md5, sizeof(a->ha1_md5));
-		if (a->ha1_sha256[0])
-			memcpy(r->users[i].ha1[SB_AUTH_SHA256], a->ha1_sha256, sizeof(a->ha1_sha256));
-		if (!a->password[0] && !a->ha1_md5[0] && !a->ha1_sha256[0])
-			sb_warn("agent %s has no password or ha1: it cannot register", a->user);
 	}
+	for (unsigned i = 0; i < cfg->n_agents; i++)
+		sb_registrar_agent_set(r, i);
 	if (loop)
 		sb_timer_init(&r->sweep, sweep_run, r);
 	return 0;

@@ -88,6 +88,11 @@ struct sb_registrar {
  * timer: expiry is still honoured on access). */
 int sb_registrar_init(struct sb_registrar *r, const struct sb_config *cfg, struct sb_loop *loop);
 void sb_registrar_fini(struct sb_registrar *r);
+/* Agent slot i of the config changed (api/objects.c): its HA1s again from
+ * cfg->agents[i] (none when deleted). */
+void sb_registrar_agent_set(struct sb_registrar *r, unsigned i);
+/* Every binding of agent i removed (the agent was deleted). */
+void sb_registrar_agent_drop(struct sb_registrar *r, unsigned i);
 
 /* REGISTER: digest first (401 challenge / 401 stale / 403 for an unknown
  * user or a wrong password alike / 400), then the bindings: 200 listing

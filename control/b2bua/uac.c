@@ -120,26 +120,23 @@ static void b_ids(struct sb_call *c, unsigned sock)
 	calltab_link(c, SIDE_B, c->b_callid, (uint32_t)strlen(c->b_callid));
 }
 
-int uac_invite_agent(struct sb_call *c)
+/* The agent side's INVITE to ruri (To: to) at dst over flow sock: the
+ * first one of an offer, or (b_invited) the same again after a 422. */
+static int invite_to(struct sb_call *c, unsigned sock, const struct sb_sip_addr *dst,
+		     const char *ruri, const char *to)
 {
-	struct sb_cp *cp = c->cp;
-	struct sb_reg_entry *e = &cp->reg.e[c->agent];
-	char host[24];
-
 	if (c->b_callid[0] == '\0' || !c->b_invited) {
 		/* the first INVITE of this offer; the Call-ID may be there
 		 * already from ring-all forks (the strategy changed since):
 		 * then a CSeq of its own */
 		if (c->b_callid[0] == '\0')
-			b_ids(c, e->sock);
+			b_ids(c, sock);
 		else
 			c->b_cseq = c->b_cseq_next++;
-		local_host(c, e->sock, host, sizeof(host));
-		snprintf(c->b_ruri, sizeof(c->b_ruri), "%s", e->contact);
-		snprintf(c->b_to, sizeof(c->b_to), "<sip:%s@%s>", cp->cfg->agents[c->agent].user,
-			 host);
-		c->b_sock = e->sock;
-		c->b_dst = e->addr;
+		snprintf(c->b_ruri, sizeof(c->b_ruri), "%s", ruri);
+		snprintf(c->b_to, sizeof(c->b_to), "%s", to);
+		c->b_sock = sock;
+		c->b_dst = *dst;
 	} else {
 		/* sent again after a 422 (dialog.c): same Call-ID and tag, next CSeq */
 		c->b_cseq = c->b_cseq_next++;
@@ -149,9 +146,58 @@ int uac_invite_agent(struct sb_call *c)
 	if (c->b_inv == NULL)
 		return -1;
 	c->b_invited = true;
-	sb_info("call %u: INVITE agent %s at %s", c->idx, cp->cfg->agents[c->agent].user,
-		c->b_ruri);
+	/* tests read "INVITE agent NAME" (cancel_race.sh) */
+	if (c->agent >= 0)
+		sb_info("call %u: INVITE agent %s at %s", c->idx, c->cp->cfg->agents[c->agent].user,
+			c->b_ruri);
+	else
+		sb_info("call %u: INVITE outside number at %s", c->idx, c->b_ruri);
 	return 0;
+}
+
+int uac_invite_agent(struct sb_call *c)
+{
+	struct sb_cp *cp = c->cp;
+	const struct sb_reg_entry *e;
+	char host[24], to[320];
+
+	if ((c->b_callid[0] != '\0' && c->b_invited) || c->agent < 0)
+		return invite_to(c, c->b_sock, &c->b_dst, c->b_ruri, c->b_to); /* a 422 */
+	e = &cp->reg.e[c->agent];
+	local_host(c, e->sock, host, sizeof(host));
+	snprintf(to, sizeof(to), "<sip:%s@%s>", cp->cfg->agents[c->agent].user, host);
+	return invite_to(c, e->sock, &e->addr, e->contact, to);
+}
+
+int uac_trunk_uri(const struct sb_config *cfg, const char *number, char *ruri, size_t cap)
+{
+	const struct sb_cfg_outbound *o = &cfg->outbound;
+	const uint8_t *ip = (const uint8_t *)&o->proxy.ip;
+	int n;
+
+	if (!o->on || number[0] == '\0')
+		return -ENOENT;
+	/* a dialled number (or a caller's user name): digits, letters and
+	 * + * # . _ -, nothing that would need escaping or change the URI */
+	for (const char *p = number; *p; p++)
+		if (!strchr("0123456789+*#._-abcdefghijklmnopqrstuvwxyz"
+			    "ABCDEFGHIJKLMNOPQRSTUVWXYZ", *p))
+			return -EINVAL;
+	n = snprintf(ruri, cap, "sip:%s%s@%u.%u.%u.%u:%u", o->prefix, number, ip[0], ip[1], ip[2],
+		     ip[3], o->proxy.port);
+	return n > 0 && (size_t)n < cap ? 0 : -EINVAL;
+}
+
+int uac_invite_number(struct sb_call *c, const char *number)
+{
+	const struct sb_cfg_outbound *o = &c->cp->cfg->outbound;
+	char ruri[256], to[300];
+
+	if (uac_trunk_uri(c->cp->cfg, number, ruri, sizeof(ruri)) < 0)
+		return -1;
+	snprintf(to, sizeof(to), "<%s>", ruri);
+	/* UDP from the first listen address: a trunk is not a registered flow */
+	return invite_to(c, SB_SIP_FLOW_MK(0, SB_SIP_PROTO_UDP, 0, 0), &o->proxy, ruri, to);
 }
 
 /* ---- ring-all forks (call_priv.h) ---- */
@@ -282,6 +328,7 @@ static void on_invite_2xx(struct sb_call *c, const struct sb_sip_msg *m)
 		return;
 	}
 	c->b_final = true;
+	pkt_free(c->b_ok); /* a transfer to a queue kept the earlier agent's (queue.c) */
 	c->b_ok = pkt_copy(m);
 	sb_str_copy(c->b_to, sizeof(c->b_to), sb_sip_msg_hdr(m, SB_HDR_TO));
 	if (sb_sip_nameaddr_parse(sb_sip_msg_hdr(m, SB_HDR_CONTACT), &na, NULL) == 0 &&
@@ -326,7 +373,9 @@ static void on_invite_response(void *arg, struct sb_ctx *ct, const struct sb_sip
 	if (m == NULL) {
 		/* timer B (408) or the transport failed (503): no answer at all */
 		c->b_final = true;
-		if (c->state == CALL_RINGING && c->acd_in) {
+		if (c->state == CALL_RINGING && cbk_failed(c, status)) {
+			/* a callback's party (callback.c) */
+		} else if (c->state == CALL_RINGING && c->acd_in) {
 			cpq_agent_failed(c, status); /* the queue offers the next agent */
 		} else if (c->state == CALL_RINGING) {
 			sb_info("call %u: agent did not respond to INVITE (%u)", c->idx, status);
@@ -341,7 +390,7 @@ static void on_invite_response(void *arg, struct sb_ctx *ct, const struct sb_sip
 			c->b_ringing_relayed = true;
 			if (c->acd_in)
 				cpq_agent_ringing(c); /* the caller has its 180 already */
-			else
+			else if (!cbk_ringing(c)) /* a callback's party: callback.c */
 				call_relay_ringing(c);
 		}
 		return;
@@ -356,6 +405,8 @@ static void on_invite_response(void *arg, struct sb_ctx *ct, const struct sb_sip
 	if (c->b_final)
 		return;
 	c->b_final = true;
+	if (c->state == CALL_RINGING && cbk_failed(c, status))
+		return; /* a callback's party (callback.c) */
 	if (c->state == CALL_RINGING && c->acd_in) {
 		cpq_agent_failed(c, status); /* the queue offers the next agent */
 		return;

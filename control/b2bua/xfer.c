@@ -20,6 +20,14 @@
  *   call goes on); if the transfer then fails nobody is left for the
  *   caller: BYE, CDR hangup_by agent
  *
+ * Tier 2: TARGET = a hotline with `queue:` (or, when no agent or hotline
+ * has that name, a queue's own name) puts the caller back into that queue
+ * (to_queue): NOTIFY 200 at once, the transferor's dialog ends as above,
+ * the caller hears the queue's music and the queue offers the next agent
+ * as it would a new caller (queue.c cpq_transfer_to_queue: rows, waits,
+ * transfer_priority).  A queue that would turn the caller away (full, or
+ * nobody with join_empty false) -> NOTIFY 486/480, the call goes on.
+ *
  * Attended (REFER with Refer-To: <sip:B@..?Replaces=...> naming the
  * transferor's own dialog of a consultation call it made to agent B):
  * the two calls are joined, see join().  INVITE with Replaces: matched
@@ -159,8 +167,10 @@ static int invite_target(struct sb_call *c)
 {
 	struct sb_cp *cp = c->cp;
 	struct call_xfer *x = &c->xfer;
-	struct sb_reg_entry *e = &cp->reg.e[x->agent];
-	const struct sb_sip_addr *local = sb_sip_flow_local(&cp->tx, e->sock);
+	/* an agent's registered contact, or (agent -1) the outbound trunk */
+	const struct sb_reg_entry *e = x->agent >= 0 ? &cp->reg.e[x->agent] : NULL;
+	unsigned sock = e ? e->sock : SB_SIP_FLOW_MK(0, SB_SIP_PROTO_UDP, 0, 0);
+	const struct sb_sip_addr *local = sb_sip_flow_local(&cp->tx, sock);
 	char mem[SB_SIP_MAX_MSG], sdp_mem[1024], tag[SB_SIP_TOKEN_LEN + 1], tok[24], host[24];
 	struct sb_buf b, sdp;
 	struct sb_sdp_neg offer;
@@ -170,11 +180,19 @@ static int invite_target(struct sb_call *c)
 	sb_rand_token(&cp->rnd, tok, 20);
 	snprintf(x->callid, sizeof(x->callid), "%s@switchboard", tok);
 	sb_rand_token(&cp->rnd, tag, SB_SIP_TOKEN_LEN);
-	snprintf(x->ruri, sizeof(x->ruri), "%s", e->contact);
 	snprintf(x->from, sizeof(x->from), "<sip:%s@%s>;tag=%s", c->caller, host, tag);
-	snprintf(x->to, sizeof(x->to), "<sip:%s@%s>", cp->cfg->agents[x->agent].user, host);
-	x->sock = e->sock;
-	x->dst = e->addr;
+	if (e) {
+		snprintf(x->ruri, sizeof(x->ruri), "%s", e->contact);
+		snprintf(x->to, sizeof(x->to), "<sip:%s@%s>", cp->cfg->agents[x->agent].user,
+			 host);
+		x->dst = e->addr;
+	} else {
+		if (uac_trunk_uri(cp->cfg, x->number, x->ruri, sizeof(x->ruri)) < 0)
+			return -EINVAL;
+		snprintf(x->to, sizeof(x->to), "<%s>", x->ruri);
+		x->dst = cp->cfg->outbound.proxy;
+	}
+	x->sock = sock;
 
 	/* our agent-side leg, as the first agent got it */
 	target_offer(c, &offer);
@@ -203,8 +221,8 @@ static int invite_target(struct sb_call *c)
 			strerror(err));
 		return -err;
 	}
-	sb_info("call %u: transfer: INVITE %s at %s", c->idx, cp->cfg->agents[x->agent].user,
-		x->ruri);
+	sb_info("call %u: transfer: INVITE %s at %s", c->idx,
+		x->agent >= 0 ? cp->cfg->agents[x->agent].user : x->number, x->ruri);
 	return 0;
 }
 
@@ -357,8 +375,9 @@ static void target_answered(struct sb_call *c, struct sb_ctx *ct, const struct s
 	c->b_provisional = c->b_bye_sent = false;
 	cpq_call_transferred(c, c->agent, x->agent); /* queue log, talk time */
 	free_agent(c, c->agent);
-	c->agent = x->agent;
-	cp->reg.e[c->agent].busy_call = c->idx;
+	c->agent = x->agent; /* -1: an outside number (the trunk) */
+	if (c->agent >= 0)
+		cp->reg.e[c->agent].busy_call = c->idx;
 	x->agent = -1;
 	cp->cnt.xfer_blind++;
 	x->st = XF_DONE;
@@ -390,7 +409,7 @@ static void target_answered(struct sb_call *c, struct sb_ctx *ct, const struct s
 		sb_warn("call %u: transfer: cannot re-program media: %s", c->idx, strerror(-rc));
 	dlg_agent_replaced(c); /* its dialog and session timer */
 	sb_info("call %u: transferred by %s to %s (media to port %u)", c->idx, x->by,
-		cp->cfg->agents[c->agent].user, nb.port);
+		c->agent >= 0 ? cp->cfg->agents[c->agent].user : x->number, nb.port);
 	if (x->x_open) {
 		notify(c, SIDE_X, 200, true);
 		sb_timer_arm(cp->loop, &x->t_bye, XFER_BYE_MS);
@@ -700,6 +719,54 @@ bool xfer_check_replaces(struct sb_cp *cp, const struct sb_sip_msg *m, unsigned 
 
 /* ---- REFER ---- */
 
+/* Blind transfer to queue qi (tier 2): the caller goes back to waiting,
+ * in qi, while the transferor's dialog ends as after any blind transfer
+ * (NOTIFY 200, BYE unless it sends its own).  The caller's codec in use
+ * is all the next agent is offered (as target_offer).  The agent leg
+ * loses its peer (the transferor's media stops reaching the caller) and
+ * keeps its port: the next agent's answer re-programs it as a first
+ * answer does (call_agent_answered; the caller has its 200 already, as
+ * after the IVR).  A queue that would refuse it (full, nobody with
+ * join_empty false) -> NOTIFY 486/480, the call goes on unchanged. */
+static void to_queue(struct sb_call *c, int qi)
+{
+	struct sb_cp *cp = c->cp;
+	struct sb_media *md = cp->media;
+	struct call_xfer *x = &c->xfer;
+	const struct sb_sdp_codec *use = c->a_ans.n_codecs ? &c->a_ans.codecs[0] : NULL;
+	unsigned code = cpq_transfer_check(c, qi);
+	int from = c->agent;
+	uint8_t n = 0;
+
+	if (code == 0 && (c->leg_st[SIDE_A] != LEG_ADDED || c->leg_st[SIDE_B] != LEG_ADDED ||
+			  c->cons.role != CONS_NONE || c->sup.role != SUP_NONE))
+		code = 491; /* consulting, supervised, or its media half gone */
+	if (code) {
+		cp->cnt.xfer_failed++;
+		notify(c, SIDE_B, code, true);
+		return;
+	}
+	/* the caller keeps the codec it was answered with */
+	for (uint8_t i = 0; use && i < c->a_neg.n_codecs; i++)
+		if ((c->a_neg.codecs[i].codec == use->codec && c->a_neg.codecs[i].rate == use->rate) ||
+		    c->a_neg.codecs[i].codec == SB_CODEC_TEL_EVENT)
+			c->a_neg.codecs[n++] = c->a_neg.codecs[i];
+	if (n)
+		c->a_neg.n_codecs = n;
+	agent_side_to_x(c);
+	if (md->ops->leg_mod(md, &c->leg[SIDE_B], 0, 0, 0, c->idx, cookie_of(c, OP_MOD_B)) == 0) {
+		c->pending++;
+		cp->cnt.leg_mods++;
+	}
+	cp->cnt.xfer_blind++;
+	x->st = XF_DONE;
+	x->done_ms = sb_wall_ms();
+	memcpy(x->done_by, x->by, sizeof(x->done_by));
+	notify(c, SIDE_X, 200, true);
+	sb_timer_arm(cp->loop, &x->t_bye, XFER_BYE_MS);
+	cpq_transfer_to_queue(c, qi, from); /* music, the engine offers the next agent */
+}
+
 void xfer_on_refer(struct sb_call *c, struct sb_stx *st, const struct sb_sip_msg *m, int side)
 {
 	struct sb_cp *cp = c->cp;
@@ -708,7 +775,7 @@ void xfer_on_refer(struct sb_call *c, struct sb_stx *st, const struct sb_sip_msg
 	struct sb_str v = sb_dlg_hdr_named(m, "Refer-To", "r");
 	struct sb_refer_to rt;
 	const char *why = NULL;
-	int ag, hl, pick;
+	int ag, hl, pick, qn;
 
 	if (c->state == CALL_GONE) { /* a late REFER of an ended call */
 		sb_stx_reply(st, 481, NULL, NULL, NULL, SB_STR_EMPTY);
@@ -746,6 +813,30 @@ void xfer_on_refer(struct sb_call *c, struct sb_stx *st, const struct sb_sip_msg
 	ag = rt.user.len ? sb_config_agent_find(cfg, rt.user.p, rt.user.len) : -1;
 	hl = ag < 0 && rt.user.len ? sb_config_hotline_find(cfg, rt.user.p, rt.user.len) : -1;
 	sb_info("call %u: REFER from %s to " SB_STR_FMT, c->idx, x->by, SB_STR_ARG(rt.user));
+	/* tier 2: a hotline with `queue:`, else a queue's own name */
+	qn = ag < 0 && hl >= 0 ? cfg->hotlines[hl].queue : -1;
+	if (ag < 0 && hl < 0 && rt.user.len)
+		qn = sb_config_queue_find(cfg, rt.user.p, rt.user.len);
+	if (qn >= 0) {
+		to_queue(c, qn);
+		return;
+	}
+	if (ag < 0 && hl < 0 && rt.user.len && rt.user.len < sizeof(x->number) &&
+	    cfg->outbound.on) { /* neither agent nor hotline: outside, through the trunk */
+		char ruri[256];
+
+		sb_str_copy(x->number, sizeof(x->number), rt.user);
+		if (uac_trunk_uri(cfg, x->number, ruri, sizeof(ruri)) == 0) {
+			x->agent = -1;
+			x->st = XF_INVITING;
+			if (invite_target(c) < 0) {
+				xfer_fail(c, 500);
+				return;
+			}
+			sb_timer_arm(cp->loop, &x->t_bye, (uint64_t)cfg->ring_timeout_s * 1000u);
+			return;
+		}
+	}
 	if (ag < 0 && hl < 0) {
 		cp->cnt.xfer_failed++;
 		notify(c, SIDE_B, 404, true);

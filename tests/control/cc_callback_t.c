@@ -10,9 +10,10 @@
  * row "requested" with position 1 and its wait, no abandon.  caller2
  * arrives later and enters at position 2: the callback's place is still
  * ahead of it.  agent1 hangs up: its turn goes to caller1's callback
- * first (row "due" naming agent1, before any offer of caller2); calling
- * back is not built yet, so a row "failed" (reason 501) follows, agent1
- * was never rung for it and is offered caller2 at once.  Meanwhile GET
+ * first (row "due" naming agent1, before any offer of caller2); there is
+ * no `outbound:` trunk to call back through (cc_callback_dial has one), so
+ * a row "failed" (reason 501) follows, agent1 was never rung for it and is
+ * offered caller2 at once.  Meanwhile GET
  * /v1/calls lists the kept place as state "callback", position 1, and
  * caller2 "waiting" at 2.  Queue q2 has no
  * callback digit: a 5 there does nothing.

@@ -23,6 +23,10 @@
  *           agent rings: CANCEL, an abandon event
  *   api     GET /v1/ivrs[/NAME]: the tenant's menus only (404 for another's),
  *           actions as configured, open_now of each hours branch
+ *   tz      hours with time_zone: Europe/London 09:00-17:00; sb-control
+ *           restarted with SB_TEST_HOURS_AT (config.h) at 08:30 UTC on a
+ *           winter Tuesday (08:30 GMT: closed) then a summer one (09:30
+ *           BST: open): open_now and the call's first prompt
  *   CDRs: hangup_by ivr for the three the IVR ended.
  *
  *   cc_ivr_t /path/to/sb-control */
@@ -175,6 +179,8 @@ static void start(void)
 		"  always:\n    open:\n      - days: mon-sun\n        times: [\"00:00-24:00\"]\n"
 		"  holiday:\n    utc_offset: UTC\n    open:\n      - days: [mon-fri, sat-sun]\n"
 		"        times: [\"00:00-24:00\"]\n    holidays: [\"%s\", \"%s\", \"%s\"]\n"
+		"  london:\n    time_zone: Europe/London\n"
+		"    open: [{days: mon-fri, times: [\"09:00-17:00\"]}]\n"
 		"ivrs:\n"
 		"  main:\n    prompt: welcome\n    hours: always\n    closed: hangup\n"
 		"    timeout: 1\n    retries: 1\n    invalid: invalid\n"
@@ -186,9 +192,12 @@ static void start(void)
 		"      \"0\": menu main\n"
 		"  closedmsg:\n    prompt: closed\n    timeout: 0\n    retries: 0\n"
 		"  night:\n    prompt: welcome\n    hours: holiday\n    closed: menu closedmsg\n"
+		"  uk:\n    prompt: welcome\n    hours: london\n    closed: menu closedmsg\n"
+		"    options:\n      \"#\": hangup\n"
 		"hotlines:\n  - number: \"800300\"\n    ivr: main\n"
 		"  - number: \"800400\"\n    ivr: night\n"
 		"  - number: \"800500\"\n    queue: support\n"
+		"  - number: \"800600\"\n    ivr: uk\n"
 		"api:\n  listen: 127.0.0.1:%u\n  tokens:\n"
 		"    - {token: default-token-1, tenant: default}\n"
 		"    - {token: acme-token-0001, tenant: acme}\n",
@@ -423,7 +432,7 @@ static void t_api(void)
 
 	CHECK(http_get("/v1/ivrs", "default-token-1", &j) == 200);
 	a = json_object_get(j, "ivrs");
-	CHECK(json_is_array(a) && json_array_size(a) == 3); /* sales is acme's */
+	CHECK(json_is_array(a) && json_array_size(a) == 4); /* sales is acme's */
 	m = NULL;
 	json_array_foreach(a, i, m)
 		if (strcmp(jstr(m, "name"), "main") == 0)
@@ -458,6 +467,41 @@ static void t_api(void)
 	CHECK(json_array_size(a) == 1 && strcmp(jstr(json_array_get(a, 0), "name"), "sales") == 0);
 	CHECK(strcmp(jstr(json_object_get(json_array_get(a, 0), "options"), "2"), "queue support") == 0);
 	json_decref(j);
+}
+
+/* time_zone: Europe/London 09:00-17:00, sb-control restarted with its
+ * business-hours clock at 08:30 UTC on a Tuesday in winter (08:30 GMT:
+ * closed) and in summer (09:30 BST: open): the API's open_now, and a call
+ * to the menu's hotline (closed: its closed branch's prompt only) */
+static void t_time_zone(const char *at, bool open, const char *callid)
+{
+	char to[1024];
+	int mark, ip;
+	uint32_t la;
+	json_t *j;
+
+	setenv("SB_TEST_HOURS_AT", at, 1);
+	start();
+	unsetenv("SB_TEST_HOURS_AT");
+	CHECK(http_get("/v1/ivrs/uk", "default-token-1", &j) == 200);
+	CHECK(strcmp(jstr(j, "hours"), "london") == 0 &&
+	      strcmp(jstr(j, "time_zone"), "Europe/London") == 0);
+	CHECK(json_is_boolean(json_object_get(j, "open_now")) &&
+	      json_is_true(json_object_get(j, "open_now")) == open);
+	json_decref(j);
+	mark = atomic_load(&dp.n);
+	la = ivr_call("800600", callid, to, sizeof(to));
+	ip = expect_play(mark, la, open ? P_WELCOME : P_CLOSED);
+	CHECK(rec_dp_count(&dp, mark, SB_CMD_PROMPT_PLAY, la) == 1);
+	if (open) {
+		dtmf(la, '#');
+	} else {
+		prompt_done(la, P_CLOSED);
+	}
+	expect_bye();
+	CHECK(rec_dp_count(&dp, ip + 1, SB_CMD_PROMPT_PLAY, la) == 0);
+	CHECK(control_stop(pid) == 0);
+	pid = 0;
 }
 
 int main(int argc, char **argv)
@@ -501,6 +545,15 @@ int main(int argc, char **argv)
 			    "event='abandon'") == 1);
 	CHECK(cp_db_int(db, "SELECT count(*) FROM cdr WHERE call_id='ivr-6' AND "
 			    "hangup_by='caller' AND status=200") == 1);
+	{
+		char w[24], su[24];
+
+		/* Tuesdays 2027-01-12 and 2027-07-13, 08:30 UTC */
+		snprintf(w, sizeof(w), "%lld", 1799742600LL);
+		snprintf(su, sizeof(su), "%lld", 1815467400LL);
+		t_time_zone(w, false, "ivr-7");
+		t_time_zone(su, true, "ivr-8");
+	}
 	rec_dp_stop(&dp, 1);
 	snprintf(buf, sizeof(buf), "rm -rf %s", dir);
 	T_ASSERT(system(buf) == 0);

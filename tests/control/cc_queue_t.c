@@ -20,7 +20,11 @@
  *  f. overflow: a caller in "ovf" (max_wait 1 s) moves to "spill" and is
  *     offered to agent1 after >= 1 s;
  *  g. blind transfer (REFER) of a queue call from agent1 to agent2: the
- *     log splits the talk time between them as the test measured it.
+ *     log splits the talk time between them as the test measured it;
+ *  h. agent3 on a direct call (a hotline with `agents:`): a caller of its
+ *     queue is not offered to it (no failed offer, no reject row) and is
+ *     offered within the 1 s sweep after that call ends (not after the
+ *     5 s reject delay).
  * Then the queue_event rows are checked against what the test did: event
  * order, priorities, positions, waits and talk times it measured itself.
  *
@@ -50,7 +54,7 @@ int main(int argc, char **argv)
 	static const char *const names[NAGENTS] = { "agent1", "agent2", "agent3" };
 	uint16_t p_car, p_agt;
 	uint64_t t0, t_ans0 = 0, t_bye0 = 0, t_enter8, t_cancel8, t_enter9, t_offer9;
-	uint64_t t_ans10, t_x10, t_end10;
+	uint64_t t_ans10, t_x10, t_end10, t_end11, t_off12;
 	int n;
 
 	if (argc < 2)
@@ -76,10 +80,13 @@ int main(int argc, char **argv)
 		"  - name: na\n    members: [agent2, agent3]\n    ring_timeout: 1\n"
 		"  - name: ovf\n    members: [agent3]\n    max_wait: 1\n    overflow: spill\n"
 		"  - name: spill\n    members: [agent1]\n"
+		"  - name: direct\n    members: [agent3]\n"
 		"hotlines:\n  - number: \"800100\"\n    queue: prio\n"
 		"  - number: \"800101\"\n    queue: prio\n    priority: 5\n"
 		"  - number: \"800200\"\n    queue: na\n"
-		"  - number: \"800300\"\n    queue: ovf\n",
+		"  - number: \"800300\"\n    queue: ovf\n"
+		"  - number: \"800901\"\n    agents: [agent3]\n"
+		"  - number: \"800902\"\n    queue: direct\n",
 		inst, p_car, p_agt, db);
 
 	pid = control_start(argv[1], cfg, logp);
@@ -192,6 +199,19 @@ int main(int argc, char **argv)
 	caller_bye(7, 2);
 	usleep(200000);
 
+	/* ---------- h. an agent busy on a call the queues did not route ---------- */
+	call_send(11, "800901", "");                /* agents: [agent3], a direct call */
+	CHECK(offered(2, 2000) == 11);
+	answer(2, 11);
+	call_in(12, "800902");                      /* queue "direct": agent3 alone */
+	no_offer(700);
+	agent_bye(2, 11);
+	t_end11 = mono_ms();
+	CHECK(offered(2, 2500) == 12);              /* at once: no reject delay (5 s) */
+	t_off12 = mono_ms();
+	answer(2, 12);
+	agent_bye(2, 12);
+
 	CHECK(control_stop(pid) == 0);
 	pid = 0;
 	fake_dp_rec_stop(&dp);
@@ -292,6 +312,10 @@ int main(int argc, char **argv)
 	CHECK(cp_db_intf(db, "SELECT count(*) FROM queue_event WHERE event='connect'") ==
 	      cp_db_intf(db, "SELECT count(*) FROM queue_event WHERE event='complete'"));
 	CHECK(cp_db_intf(db, "SELECT count(*) FROM queue_event WHERE event='transfer'") == 1);
+	/* h: the engine knew agent3 was busy: no offer failed, no reject row */
+	CHECK(cp_db_intf(db, "SELECT count(*) FROM queue_event WHERE call_id='queue-call-12' AND "
+			     "event IN ('reject', 'busy', 'offer')") == 1);
+	CHECK(t_off12 - t_end11 < 1600);
 	/* ids are dense: nothing was dropped on the way to the store */
 	CHECK(cp_db_intf(db, "SELECT max(id) - min(id) + 1 - count(*) FROM queue_event") == 0);
 

@@ -241,6 +241,7 @@ int main(void)
 		"    join_empty: false\n"
 		"    leave_empty: true\n"
 		"    early_media: true\n"
+		"    transfer_priority: 7\n"
 		"  - name: spill\n"
 		"    members: [a3]\n"
 		"hotlines:\n"
@@ -261,6 +262,8 @@ int main(void)
 	T_ASSERT(c.queues[1].join_empty && !c.queues[1].leave_empty);
 	/* early media (b2bua/early.c): off unless asked for */
 	T_ASSERT(c.queues[0].early_media && !c.queues[1].early_media);
+	/* tier 2 (b2bua/xfer.c): a transferred caller's minimum priority, 0 by default */
+	T_ASSERT(c.queues[0].transfer_priority == 7 && c.queues[1].transfer_priority == 0);
 	T_ASSERT(c.hotlines[0].queue == 0 && c.hotlines[1].queue == -1 &&
 		 c.hotlines[1].n_agents == 1);
 	T_ASSERT(sb_config_queue_find(&c, "spill", 5) == 1 && sb_config_queue_find(&c, "x", 1) < 0);
@@ -301,6 +304,10 @@ int main(void)
 	    "'leave_empty' must be true or false");
 	cfg_bad(Q_AGENTS "queues:\n  - name: q\n    members: [a1]\n    early_media: yes\n", 11,
 	    "'early_media' must be true or false");
+	cfg_bad(Q_AGENTS "queues:\n  - name: q\n    members: [a1]\n    transfer_priority: 256\n", 11,
+	    "'transfer_priority' must be a number in 0..255");
+	cfg_bad(Q_AGENTS "queues:\n  - name: q\n    members: [a1]\n    transfer_priority: high\n",
+	    11, "'transfer_priority' must be a number in 0..255");
 	cfg_bad(Q_AGENTS "queues:\n  - name: q\n    members: [a1]\n    skills: [x]\n", 11,
 	    "queue 'q': 'skills' must be a mapping of skill: minimum level");
 	cfg_bad(Q_AGENTS "queues:\n  - name: q\n    members: [a1]\n  - name: q\n    members: [a2]\n",

@@ -2,7 +2,9 @@
 /* ivr_config_t — `hours:`, `ivrs:` and hotlines' `ivr:` (config_ivr.c):
  * a valid graph (with a cycle) loads as indexes, defaults as documented;
  * sb_cfg_hours_open() at fixed instants around the edges (UTC offset
- * across midnight, end of a range exclusive, a holiday, a weekend); every
+ * across midnight, end of a range exclusive, a holiday, a weekend), and
+ * with a time_zone (summer and winter, past the zone file's table, local
+ * holidays and weekdays a day ahead of UTC); every
  * mistake is FILE:LINE: naming the field, on the right line. */
 #include <errno.h>
 #include <stdio.h>
@@ -121,6 +123,62 @@ int main(void)
 	T_ASSERT(!sb_cfg_hours_open(h, at(2026, 12, 24, 23, 0)));  /* 00:00 local on the 25th */
 	sb_config_free(&c);
 	T_ASSERT(c.ivr_menus == NULL && c.hours == NULL && c.n_ivr_menus == 0);
+
+	/* time_zone: Europe/London 09:00-17:00 on weekdays (GMT in winter, BST
+	 * in summer); Australia/Sydney, whose holiday and weekday are local
+	 * (AEDT, +11, in December: a day ahead of UTC in the afternoon) */
+	if (access("/usr/share/zoneinfo/Europe/London", R_OK) != 0) {
+		printf("SKIP time_zone cases: no tzdata\n");
+	} else {
+		if (sb_config_load(&c, cfg_write(HEAD
+			"hours:\n"
+			"  london:\n"
+			"    time_zone: Europe/London\n"
+			"    open: [{days: mon-fri, times: [\"09:00-17:00\"]}]\n"
+			"  sydney:\n"
+			"    time_zone: Australia/Sydney\n"
+			"    open: [{days: mon, times: [\"00:00-24:00\"]},\n"
+			"           {days: thu-fri, times: [\"00:00-24:00\"]}]\n"
+			"    holidays: [\"2026-12-25\"]\n"), err, sizeof(err)) != 0) {
+			fprintf(stderr, "%s\n", err);
+			return 1;
+		}
+		h = &c.hours[0];
+		T_ASSERT(h->tz != NULL && c.hours[1].tz != NULL);
+		/* 08:30 UTC: 08:30 GMT (closed) in winter, 09:30 BST (open) in summer */
+		T_ASSERT(!sb_cfg_hours_open(h, at(2026, 1, 13, 8, 30)));
+		T_ASSERT(sb_cfg_hours_open(h, at(2026, 7, 14, 8, 30)));
+		/* 16:30 UTC: 16:30 GMT (open) in winter, 17:30 BST (closed) in summer */
+		T_ASSERT(sb_cfg_hours_open(h, at(2026, 1, 13, 16, 30)));
+		T_ASSERT(!sb_cfg_hours_open(h, at(2026, 7, 14, 16, 30)));
+		/* around the change (2026-03-29 01:00 UTC, a Sunday): the Monday after */
+		T_ASSERT(sb_cfg_hours_open(h, at(2026, 3, 30, 8, 0)));      /* 09:00 BST */
+		T_ASSERT(!sb_cfg_hours_open(h, at(2026, 3, 27, 8, 59)));    /* Fri 08:59 GMT */
+		/* past the file's table (the footer rule): July 2050, a Thursday */
+		T_ASSERT(sb_cfg_hours_open(h, at(2050, 7, 14, 8, 30)));
+		T_ASSERT(!sb_cfg_hours_open(h, at(2050, 1, 13, 8, 30)));
+		/* Sydney: Sunday 2026-11-29 14:00 UTC is Monday 01:00 local */
+		T_ASSERT(sb_cfg_hours_open(&c.hours[1], at(2026, 11, 29, 14, 0)));
+		T_ASSERT(!sb_cfg_hours_open(&c.hours[1], at(2026, 11, 29, 12, 0)));
+		/* Thursday 24th 23:00 local open; 00:00 local on the 25th: holiday */
+		T_ASSERT(sb_cfg_hours_open(&c.hours[1], at(2026, 12, 24, 12, 0)));
+		T_ASSERT(!sb_cfg_hours_open(&c.hours[1], at(2026, 12, 24, 13, 0)));
+		sb_config_free(&c);
+
+		cfg_bad(HEAD "hours:\n  h:\n    utc_offset: UTC\n    time_zone: Europe/Paris\n"
+			"    open: [{days: mon, times: [\"09:00-10:00\"]}]\n", 16,
+			"hours 'h': 'time_zone' and 'utc_offset' are exclusive");
+		cfg_bad(HEAD "hours:\n  h:\n    open: [{days: mon, times: [\"09:00-10:00\"]}]\n"
+			"    time_zone: Mars/Olympus_Mons\n", 16,
+			"hours 'h': 'time_zone': unknown time zone 'Mars/Olympus_Mons'");
+		cfg_bad(HEAD "hours:\n  h:\n    open: [{days: mon, times: [\"09:00-10:00\"]}]\n"
+			"    time_zone: ../../etc/passwd\n", 16,
+			"'time_zone': bad time zone name '../../etc/passwd'");
+		cfg_bad(HEAD "hours:\n  h:\n    open: [{days: mon, times: [\"09:00-10:00\"]}]\n"
+			"    time_zone: /etc/localtime\n", 16, "bad time zone name '/etc/localtime'");
+		cfg_bad(HEAD "hours:\n  h:\n    open: [{days: mon, times: [\"09:00-10:00\"]}]\n"
+			"    time_zone: [Europe/Paris]\n", 16, "'time_zone' must be an IANA zone name");
+	}
 
 	/* mistakes, each on its line */
 	cfg_bad(HEAD "ivrs:\n  m:\n    prompt: nope\n", 15, "menu 'm': 'prompt' names no prompt 'nope'");

@@ -281,7 +281,218 @@ def flow():
           "agent3 offered no other call while it held one (one call at a time)")
 
 
-{"strategies": strategies, "flow": flow}[MODE]()
+def tier2():
+    """Blind: t1 (agent1, REFER to t2's hotline after 2 s) -> t2 (agent2);
+    attended: t1b (agent3, *2 800402 #, *3, *4) -> agent2 through t2."""
+    # the consultation call's CDR has no rows of its own (they are under
+    # the caller's Call-ID): common() minus that
+    check(len(CDR) == 3, f"3 CDR rows: two callers, one consultation (got {len(CDR)})")
+    ids = [e["id"] for e in EV]
+    check(ids == sorted(set(ids)), "event ids unique and increasing")
+    tier2_attended()
+    calls = calls_of("t1")
+    check(len(calls) == 1, f"tier2: one call entered t1 (got {len(calls)})")
+    if len(calls) != 1:
+        return
+    c = calls[0]
+    rows = ev(c)
+    want = [("enter", "t1", None), ("offer", "t1", "agent1"), ("connect", "t1", "agent1"),
+            ("transfer", "t1", "agent1"), ("enter", "t2", None), ("offer", "t2", "agent2"),
+            ("connect", "t2", "agent2"), ("complete", "t2", "agent2")]
+    got = [(e["event"], e["queue"], e["agent"] or None) for e in rows]
+    check(got == want, f"tier2: rows in order {want} (got {got})")
+    if got != want:
+        return
+    x, e2, c1, c2 = rows[3], rows[4], rows[2], rows[6]
+    check(x["other"] == "queue:t2" and x["wait_ms"] == 0,
+          f"tier2: transfer row names queue t2, wait 0 (got {x['other']}, {x['wait_ms']})")
+    check(1800 <= x["talk_ms"] <= 3000,
+          f"tier2: agent1's talk ends at its REFER, ~2 s (got {x['talk_ms']} ms)")
+    check(e2["other"] == "transfer:agent1" and e2["prio"] == 5,
+          f"tier2: enter t2 from agent1 with transfer_priority 5 (got {e2['other']}, "
+          f"{e2['prio']})")
+    check(e2["wait_ms"] == c1["wait_ms"],
+          f"tier2: enter t2 carries the first wait ({e2['wait_ms']} vs {c1['wait_ms']})")
+    in_t2 = c2["ts_ms"] - e2["ts_ms"]
+    check(abs(c2["wait_ms"] - (c1["wait_ms"] + in_t2)) <= 50,
+          f"tier2: the t2 connect's wait = first wait + wait in t2, talk excluded "
+          f"({c2['wait_ms']} vs {c1['wait_ms']} + {in_t2})")
+    r = CDR.get(c)
+    check(r is not None and r["agent"] == "agent2" and r["transferred_by"] == "agent1",
+          f"tier2: CDR agent agent2, transferred_by agent1 "
+          f"({r and (r['agent'], r['transferred_by'])})")
+    if r is None:
+        return
+    # agent1 echoes nothing: what the agent leg received is agent2's echo;
+    # the caller sent the whole pcap, and heard agent2's echo of the part
+    # after the transfer (about 5 of its 7 s)
+    check(r["caller_rx_pkts"] == PCAP_PKTS,
+          f"tier2: the caller's {PCAP_PKTS} packets reached the dataplane (got "
+          f"{r['caller_rx_pkts']})")
+    check(PCAP_PKTS // 3 <= r["agent_rx_pkts"] <= PCAP_PKTS - 40,
+          f"tier2: agent2 echoed the caller's audio after the transfer through the agent leg "
+          f"({r['agent_rx_pkts']} packets; agent1 echoes none)")
+    check(r["caller_tx_pkts"] == r["agent_rx_pkts"],
+          f"tier2: all of agent2's echo reached the caller (caller tx {r['caller_tx_pkts']}, "
+          f"agent rx {r['agent_rx_pkts']})")
+    check(r["agent_tx_pkts"] >= r["agent_rx_pkts"],
+          f"tier2: the caller's audio went out the agent leg (tx {r['agent_tx_pkts']})")
+    with open(os.path.join(WORK, "agent1.events")) as f:
+        a1 = f.read()
+    with open(os.path.join(WORK, "agent2.events")) as f:
+        a2 = f.read()
+    check("TRANSFERRED agent1" in a1 and "ENDED agent1" in a1,
+          "tier2: agent1 saw NOTIFY 100 then 200 and hung up")
+    check("ANSWERED agent2" in a2, "tier2: agent2 answered the transferred caller")
+
+
+def tier2_attended():
+    calls = calls_of("t1b")
+    check(len(calls) == 1, f"attended: one call entered t1b (got {len(calls)})")
+    if len(calls) != 1:
+        return
+    c = calls[0]
+    want = [("enter", "t1b", None), ("offer", "t1b", "agent3"), ("connect", "t1b", "agent3"),
+            ("enter", "t2", None), ("offer", "t2", "agent2"), ("connect", "t2", "agent2"),
+            ("transfer", "t1b", "agent3"), ("complete", "t2", "agent2"),
+            ("complete", "t1b", "agent2")]
+    rows = ev(c)
+    got = [(e["event"], e["queue"], e["agent"] or None) for e in rows]
+    check(got == want, f"attended: rows under the caller's Call-ID {want} (got {got})")
+    if got == want:
+        check(rows[3]["other"] == "consult:agent3" and rows[3]["prio"] == 5,
+              f"attended: the consultation entered t2 from agent3 with priority 5 "
+              f"({rows[3]['other']}, {rows[3]['prio']})")
+        check(rows[6]["other"] == "agent2", f"attended: agent3's transfer to agent2 "
+              f"({rows[6]['other']})")
+    r = CDR.get(c)
+    check(r is not None and r["agent"] == "agent2" and r["transferred_by"] == "agent3" and
+          r["hangup_by"] == "caller",
+          f"attended: the caller's CDR agent agent2, transferred_by agent3, hung up by the "
+          f"caller ({r and (r['agent'], r['transferred_by'], r['hangup_by'])})")
+    k = [x for x in CDR.values() if x["caller"] == "agent3"]
+    check(len(k) == 1 and k[0]["agent"] == "agent2" and k[0]["hangup_by"] == "transfer" and
+          k[0]["hotline"] == "800402",
+          f"attended: the consultation's CDR: agent3 -> 800402, agent2, ended by the transfer "
+          f"({[(x['hotline'], x['agent'], x['hangup_by']) for x in k]})")
+    with open(os.path.join(WORK, "agent3.log")) as f:
+        a3 = f.read()
+    cons = [ln.split() for ln in a3.splitlines() if ln.startswith("CONSULT ")]
+    tone = int(cons[0][1]) if cons else 0
+    check(tone >= 40, f"attended: agent3 heard its tone echoed by agent2 through the mixer "
+          f"during the consultation ({tone} packets)")
+    check("\nBYE" in a3, "attended: agent3 left by the gateway's BYE after *4")
+    if r is not None:
+        check(r["caller_tx_pkts"] >= 40 and r["agent_rx_pkts"] >= 40,
+              f"attended: audio both ways between the caller and agent2's leg "
+              f"(caller tx {r['caller_tx_pkts']}, agent rx {r['agent_rx_pkts']})")
+
+
+def callback():
+    """A caller (From 15550199) waiting behind agent2's call presses 5 and
+    leaves; a later caller waits behind its kept place; when agent2 is
+    free the callback comes first: agent2 answers (agent-first), the trunk
+    (sipp/customer.xml) is dialled, answers and plays the pcap, agent2
+    echoes it: media both ways through the two legs (b2bua/callback.c)."""
+    req = [e for e in EV if e["event"] == "callback" and e["other"] == "requested"]
+    check(len(req) == 1 and req[0]["position"] == 1,
+          f"callback: one 'requested' row at position 1 ({brief(req)})")
+    if not req:
+        return
+    cid = req[0]["call_id"]
+    rows = [e for e in ev(cid) if e["event"] in ("callback", "offer", "connect", "complete")]
+    seq = [(e["event"], e["other"] or e["agent"]) for e in rows]
+    want = [("callback", "requested"), ("callback", "due"), ("offer", "agent2"),
+            ("callback", "dialling"), ("callback", "answered"), ("callback", "connected"),
+            ("connect", "agent2"), ("complete", "agent2")]
+    check(seq == want, f"callback: rows in order {want} (got {seq})")
+    check(not ev(cid, "abandon"), "callback: no abandon for the caller who left")
+    later = [c for c in calls_of("cb") if c != cid and ev(c, "enter")[0]["id"] > req[0]["id"]]
+    check(len(later) == 1, f"callback: one caller entered after the request ({later})")
+    if later:
+        lo = ev(later[0], "offer")
+        co = ev(cid, "offer")
+        check(lo and co and co[0]["id"] < lo[0]["id"],
+              "callback: the kept place was served before the caller who came later")
+        check(ev(later[0], "enter")[0]["position"] == 2,
+              "callback: the later caller entered behind the kept place (position 2)")
+    comp = ev(cid, "complete")
+    check(comp and comp[0]["talk_ms"] >= 7000,
+          f"callback: talk >= 7 s in its complete row ({comp and comp[0]['talk_ms']})")
+    # the two calls of the callback: the agent's (agent2) and the customer's
+    # (no agent), both naming the customer's number
+    legs = [r for r in CDR.values() if r["caller"] == "15550199" and r["answer_ms"]]
+    ka = [r for r in legs if r["agent"] == "agent2"]
+    kc = [r for r in legs if not r["agent"]]
+    check(len(ka) == 1 and len(kc) == 1,
+          f"callback: one answered CDR for the agent's call and one for the customer's "
+          f"({[(r['agent'], r['hangup_by']) for r in legs]})")
+    if len(ka) == 1 and len(kc) == 1:
+        a, c = ka[0], kc[0]
+        check(c["agent_rx_pkts"] >= PCAP_PKTS - 5,
+              f"callback: the customer's audio reached the gateway ({c['agent_rx_pkts']} "
+              f"of {PCAP_PKTS})")
+        check(a["agent_tx_pkts"] >= PCAP_PKTS - 5,
+              f"callback: ... and went out to the agent ({a['agent_tx_pkts']})")
+        check(a["agent_rx_pkts"] >= PCAP_PKTS - 5,
+              f"callback: the agent's echo came back ({a['agent_rx_pkts']})")
+        check(c["agent_tx_pkts"] >= PCAP_PKTS - 5,
+              f"callback: ... and went out to the customer ({c['agent_tx_pkts']})")
+        check(c["hangup_by"] == "agent",
+              f"callback: the customer hung up first (its call's CDR: {c['hangup_by']})")
+    with open(os.path.join(WORK, "customer.events")) as f:
+        check("ANSWERED callback" in f.read(), "callback: the trunk's customer answered")
+
+
+def skills():
+    """queue sk needs billing 5 (agent1, held by the audio call), then
+    level 2 after 2 s (agent2, billing 3), then anyone after 4 s (agent3)."""
+    common(3)
+    hold, sk = calls_of("hold"), calls_of("sk")
+    check(len(hold) == 1 and len(sk) == 2, f"skills: one holding call, two callers in sk "
+          f"(got {len(hold)}, {len(sk)})")
+    if len(hold) != 1 or len(sk) != 2:
+        return
+    # (caller, agent, earliest offer ms after its enter, latest)
+    for c, agent, lo, hi, what in ((sk[0], "agent2", 2000, 3500, "after 2 s: billing 3"),
+                                   (sk[1], "agent3", 4000, 5500,
+                                    "agent2 paused: after 4 s, anyone")):
+        enter = ev(c, "enter", "sk")
+        offers = ev(c, "offer")
+        con = ev(c, "connect")
+        at = offers[0]["ts_ms"] - enter[0]["ts_ms"] if enter and offers else None
+        check(len(offers) == 1 and offers[0]["agent"] == agent,
+              f"skills, {what}: one offer only, to {agent} "
+              f"(got {[e['agent'] for e in offers]})")
+        # the rows' clock and the engine's differ by a few ms
+        check(at is not None and lo - 10 <= at < hi,
+              f"skills, {what}: offered {lo}..{hi} ms after entering (got {at} ms)")
+        check(len(con) == 1 and con[0]["agent"] == agent and lo - 10 <= con[0]["wait_ms"] < hi,
+              f"skills, {what}: connect row's wait {lo}..{hi} ms "
+              f"(got {[(e['agent'], e['wait_ms']) for e in con]})")
+        r = CDR.get(c)
+        ans = r["answer_ms"] - r["start_ms"] if r and r["answer_ms"] else None
+        check(r is not None and r["agent"] == agent and r["status"] == 200 and
+              ans is not None and lo - 10 <= ans < hi + 500,
+              f"skills, {what}: CDR agent {agent}, answered {lo} ms or more after the "
+              f"INVITE (got {r and (r['agent'], r['status'], ans)})")
+    check(not any(e["event"] == "offer" and e["agent"] == "agent1" for e in EV
+                  if e["call_id"] not in hold),
+          "skills: agent1 (billing 5) offered nothing while it held its call")
+    h = hold[0]
+    check([e["agent"] for e in ev(h, "connect")] == ["agent1"], "skills: the holding call: agent1")
+    r = CDR.get(h)
+    if r is not None:
+        pk = [r[k] for k in ("caller_rx_pkts", "agent_tx_pkts", "agent_rx_pkts",
+                             "caller_tx_pkts")]
+        check(pk == [PCAP_PKTS] * 4, f"skills: the holding call's audio: {PCAP_PKTS} packets "
+              f"caller -> agent1 and echoed back through the dataplane (CDR rx/tx/rx/tx {pk})")
+    done = ev(h, "complete")
+    last = max(e["id"] for e in EV if e["call_id"] in sk and e["event"] == "connect")
+    check(done and done[0]["id"] > last, "skills: the holding call outlasted both waits")
+
+
+{"strategies": strategies, "flow": flow, "tier2": tier2, "skills": skills, "callback": callback}[MODE]()
 if FAILS:
     print(f"{len(FAILS)} check(s) failed")
     sys.exit(1)

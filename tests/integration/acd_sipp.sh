@@ -47,15 +47,61 @@
 #                  agent2; with max_len 1 and one caller waiting, the next
 #                  caller overflows at once (full) and gets agent2 (~17 s)
 #
+#   tier2 tier-2 escalation, blind (b2bua/xfer.c to_queue): queues t1
+#         [agent1] and t2 [agent2]; agent1 (sipp/agent-refer.xml with its
+#         Refer-To turned to t2's hotline 800402; no RTP echo) answers a
+#         caller with audio (caller.xml's pcap), REFERs it after 2 s,
+#         sees NOTIFY 100 and 200 and hangs up; the caller waits in t2 and
+#         agent2 (agent-answer.xml, RTP echo) answers: the rest of the
+#         caller's audio reaches agent2 and comes back through the same two
+#         legs (CDR packet counts: the agent leg's whole receive is
+#         agent2's echo).  Rows enter/offer/connect/transfer in t1, enter
+#         (other transfer:agent1)/offer/connect/complete in t2, the second
+#         connect's wait the first one's plus the wait in t2; CDR agent2,
+#         transferred_by agent1.  Then attended (b2bua/consult.c): agent3
+#         (consult_agent.py, t1b [agent3]) answers a second caller and keys
+#         *2 800402 #: the consultation call waits in t2 and agent2 answers
+#         it through the engine; agent3 hears its tone echoed by agent2
+#         through the mixer, *3, *4: the caller stays with agent2.  Rows
+#         enter t2 (other consult:agent3)/offer/connect under the caller's
+#         Call-ID, transfer agent3 -> agent2; CDR agent2, transferred_by
+#         agent3 (~25 s)
+#
+#   skills  skills-based routing widening as the caller waits: queue sk
+#           [agent1, agent2, agent3] needs billing 5, steps {after: 2,
+#           level: 2} then {after: 4, any: true}; agent1 (billing 5) held
+#           by a 9.5 s call with audio (caller.xml's pcap echoed: CDR
+#           packet counts), agent2 billing 3, agent3 no billing.  A caller
+#           is offered to nobody for 2 s, then to agent2 (offer row >= 2 s
+#           and < 3.5 s after its enter, connect wait, CDR answer); agent2
+#           paused (HTTP API), the next caller nobody for 4 s, then agent3
+#           (>= 4 s, < 5.5 s) (~17 s)
+#
+#   callback  a callback dialled back through the outbound trunk (b2bua/
+#         callback.c, agent-first): queue cb [agent2] (early_media, moh,
+#         callback_digit 5); agent2 holds a caller with audio; a second
+#         caller (sipp/caller-callback.xml, From 15550199) waits, presses 5
+#         in RFC 4733 (dtmf_2833_5.pcap) and gets 480; a third caller
+#         arrives after it and waits behind the kept place.  agent2 free:
+#         the callback first (before the third caller), agent2 answers,
+#         the trunk (a SIPp UAS, sipp/customer.xml, at 192.0.2.10:5090 in
+#         the carrier namespace) is dialled sip:15550199@..., answers and
+#         plays the pcap; agent2 echoes it: CDR packet counts of both
+#         calls show the audio both ways; the customer hangs up; the third
+#         caller gets agent2 (~30 s)
+#
 #   acd_sipp.sh MODE SB_DATAPLANE SB_CONTROL SBCTL
 # Exit 0 pass, 1 fail, 77 when not root or without netns/veth/sipp.
 set -eu
-MODE=${1:?usage: acd_sipp.sh strategies|flow SB_DATAPLANE SB_CONTROL SBCTL}
+MODE=${1:?usage: acd_sipp.sh strategies|flow|tier2 SB_DATAPLANE SB_CONTROL SBCTL}
 shift
 . "$(dirname "$0")/lib.sh"
 case "$MODE" in
 strategies | flow) ;;
-*) it_fail "unknown mode '$MODE' (strategies or flow)" ;;
+tier2) TAG=${TAG:-tier$$} ;;
+callback) TAG=${TAG:-cb$$} ;;
+skills) TAG=${TAG:-tzsk$$} ;;
+*) it_fail "unknown mode '$MODE' (strategies, flow or tier2)" ;;
 esac
 
 it_need_bins "$@"
@@ -66,6 +112,27 @@ API=127.0.0.1:8080
 TOKEN=acd-test-token
 
 # ---- config ----------------------------------------------------------------
+callback_yaml() { # callback mode: the trunk, queue cb with a callback digit
+	"$PYTHON" "$IT_DIR/ivr_wav.py" "$WORK" >/dev/null
+	agents_yaml
+	cat <<EOF
+prompts:
+  moh: $WORK/moh.wav
+outbound:
+  proxy: 192.0.2.10:5090
+  from_user: "800501"
+queues:
+  - name: cb
+    members: [agent2]
+    wrap_up: 0
+    moh: moh
+    early_media: true
+    callback_digit: "5"
+hotlines:
+  - number: "800501"
+    queue: cb
+EOF
+}
 agents_yaml() { # extra lines per agent (indented 4), for agent1..4
 	local i
 	echo "agents:"
@@ -74,6 +141,39 @@ agents_yaml() { # extra lines per agent (indented 4), for agent1..4
 		[ -n "${1:-}" ] && [ "$i" = 1 -o "$i" = 4 ] && printf '%s\n' "$1"
 	done
 	return 0
+}
+
+skills_yaml() { # mode skills: billing 5 needed, widening after 2 s and 4 s
+	cat <<EOF
+skills: [billing]
+agents:
+  - user: agent1
+    password: secret
+    skills: {billing: 5}
+  - user: agent2
+    password: secret
+    skills: {billing: 3}
+  - user: agent3
+    password: secret
+  - user: agent4
+    password: secret
+queues:
+  - name: hold
+    members: [agent1]
+    wrap_up: 0
+  - name: sk
+    members: [agent1, agent2, agent3]
+    wrap_up: 0
+    skills: {billing: 5}
+    steps:
+      - {after: 2, level: 2}
+      - {after: 4, any: true}
+hotlines:
+  - number: "800501"
+    queue: hold
+  - number: "800502"
+    queue: sk
+EOF
 }
 
 {
@@ -89,7 +189,36 @@ api:
   listen: $API
   tokens: [{token: $TOKEN, tenant: default}]
 EOF
-	if [ "$MODE" = strategies ]; then
+	if [ "$MODE" = callback ]; then
+		callback_yaml
+	elif [ "$MODE" = skills ]; then
+		skills_yaml
+	elif [ "$MODE" = tier2 ]; then
+		agents_yaml
+		cat <<EOF
+feature_codes:
+  consult: "*2"
+  conference: "*3"
+  complete: "*4"
+  cancel: "*5"
+queues:
+  - name: t1
+    members: [agent1]
+    wrap_up: 1
+  - name: t2
+    members: [agent2]
+    transfer_priority: 5
+  - name: t1b
+    members: [agent3]
+hotlines:
+  - number: "800401"
+    queue: t1
+  - number: "800402"
+    queue: t2
+  - number: "800403"
+    queue: t1b
+EOF
+	elif [ "$MODE" = strategies ]; then
 		agents_yaml
 		echo "queues:"
 		for s in linear round-robin fewest-calls least-talk-time longest-idle random; do
@@ -154,12 +283,24 @@ EOF
 it_start_control
 
 # ---- the agents --------------------------------------------------------------
+if [ "$MODE" = tier2 ]; then
+	# agent1 transfers to t2's hotline: agent-refer.xml with that target
+	mkdir -p "$WORK/sipp"
+	cp "$SIPP_DIR/agent.xml" "$WORK/sipp/"
+	sed 's|<sip:agent2@\[remote_ip\]>|<sip:800402@[remote_ip]>|' \
+		"$SIPP_DIR/agent-refer.xml" >"$WORK/sipp/agent-refer.xml"
+	grep -q 'sip:800402@' "$WORK/sipp/agent-refer.xml" ||
+		it_fail "agent-refer.xml: no Refer-To to rewrite"
+	SIPP_DIR="$WORK/sipp" it_sipp_agent_with agent1 agent1 5060 6000 agent-refer.xml
+fi
 for i in 1 2 3 4; do
+	[ "$MODE" = tier2 ] && { [ "$i" = 1 ] || [ "$i" = 3 ]; } && continue
 	sf=agent-answer.xml
 	[ "$MODE" = flow ] && { [ "$i" = 1 ] || [ "$i" = 4 ]; } && sf=agent-ring.xml
 	it_sipp_agent_with "agent$i" "agent$i" $((5058 + 2 * i)) $((5900 + 100 * i)) "$sf" -rtp_echo
 done
 for i in 1 2 3 4; do
+	[ "$MODE" = tier2 ] && [ "$i" = 3 ] && continue # consult_agent.py, later
 	it_wait_registered "agent$i" "agent$i"
 done
 
@@ -232,8 +373,70 @@ count_lines() { # file pattern
 	grep -c "$2" "$1" 2>/dev/null || true
 }
 
+skills_calls() { # mode skills
+	# agent1 (billing 5) held for 9.5 s by a call with audio (caller.xml's
+	# pcap, echoed), longer than the two waits below
+	mkdir -p "$WORK/sipp"
+	sed 's|<pause milliseconds="8000"/>|<pause milliseconds="9500"/>|' \
+		"$SIPP_DIR/caller.xml" >"$WORK/sipp/caller-long.xml"
+	grep -q 'milliseconds="9500"' "$WORK/sipp/caller-long.xml" ||
+		it_fail "caller.xml: no 8 s pause to lengthen"
+	SIPP_DIR="$WORK/sipp" calls_bg hold 800501 1 1 0 caller-long.xml
+	it_wait 5 "agent1 answered the holding call" grep -q "ANSWERED agent1" "$WORK/agent1.events"
+	# nobody free has billing 5; after 2 s level 2 will do: agent2
+	calls sk1 800502 1 1 300
+	# agent2 paused: after 2 s nobody still, after 4 s any member: agent3
+	agent_state agent2 pause
+	calls sk2 800502 1 1 300
+	calls_wait hold 1
+	NCALLS=3
+}
+
+# ---- callback mode (b2bua/callback.c) ----------------------------------------
+callback_calls() {
+	# agent2 busy ~8 s with a caller whose audio it echoes
+	calls_bg hold 800501 1 1 0 caller.xml
+	it_wait 5 "agent2 answered the holding call" grep -q "ANSWERED agent2" "$WORK/agent2.events"
+	# the customer behind the trunk, waiting to be called back
+	it_bg customer car sipp -sf "$SIPP_DIR/customer.xml" -i 192.0.2.10 -p 5090 \
+		-mi 192.0.2.10 -mp 7600 -m 1 -nostdin -timeout 60s -timeout_error \
+		-default_behaviors all,-abortunexp -trace_stat -stf "$WORK/customer.csv" -fd 1 \
+		-trace_logs -log_file "$WORK/customer.events" \
+		-trace_msg -message_file "$WORK/customer.msg" \
+		-trace_err -error_file "$WORK/customer.err"
+	calls cbk 800501 1 1 0 caller-callback.xml # waits, presses 5, 480
+	calls_bg later 800501 1 1 200             # behind the kept place
+	calls_wait hold 1
+	calls_wait later 1
+	local rc=0
+	wait "${IT_PIDS[customer]}" || rc=$?
+	unset "IT_PIDS[customer]"
+	[ "$rc" = 0 ] || it_fail "the trunk's customer (sipp/customer.xml) exited $rc"
+	# CDRs: hold, the callback request (480), the callback's agent and
+	# customer calls, the later caller
+	NCALLS=5
+}
+
 # ---- the calls ---------------------------------------------------------------
-if [ "$MODE" = strategies ]; then
+if [ "$MODE" = callback ]; then
+	callback_calls
+elif [ "$MODE" = skills ]; then
+	skills_calls
+elif [ "$MODE" = tier2 ]; then
+	# caller.xml: the pcap (7 s) from the start, BYE after 8 s; agent1
+	# hands it over 2 s after its answer
+	calls tier2 800401 1 1 0 caller.xml
+	it_wait 5 "agent1 saw its transfer done" grep -q "ENDED agent1" "$WORK/agent1.events"
+	# attended: agent3 (consult_agent.py: its steps within 25 s of its
+	# start) keys *2 800402 #, *3, *4
+	it_bg agent3 agt "$PYTHON" "$IT_DIR/consult_agent.py" agent3 secret 198.51.100.10 5070 \
+		198.51.100.1:5060 800402
+	it_wait 10 "agent3 REGISTER answered 200" grep -q '^REGISTERED agent3' "$WORK/agent3.log"
+	calls tier2b 800403 1 1 0 caller.xml
+	it_wait 10 "agent3 left after *4" grep -q '^BYE' "$WORK/agent3.log"
+	# CDRs: the blind call, the attended caller's, its consultation call
+	NCALLS=3
+elif [ "$MODE" = strategies ]; then
 	calls lin1 800201 4 1 200
 	calls lin2 800201 4 2 1500
 	calls rr1 800202 5 1 200
