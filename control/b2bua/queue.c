@@ -289,7 +289,7 @@ static void cb_offer(struct sb_cpq *q, const struct sb_acd_action *a)
 	struct cpq_cb *b = cb_of(q, a->call);
 	const struct cpq_call *k = &q->calls[a->call];
 	uint64_t now = now_ms(q->cp);
-	uint32_t why = 501; /* no trunk: not implemented here */
+	uint32_t why = 501; /* the failed row's status when no outbound trunk is configured */
 
 	if (b == NULL)
 		return; /* ring-all: its other offers, after the first one ended it */

@@ -114,20 +114,12 @@ static void expect_invite(struct ua *u, const char *who, const char *ruri, int m
  * port of our leg toward it (its SDP offer's m= port) */
 static unsigned accept_inv(struct ua *u, unsigned port)
 {
-	char v[512], contact[128], buf[8192], tag[32];
+	char buf[8192], tag[32];
 	unsigned p = 0;
 
 	snprintf(tag, sizeof(tag), "acc%d", ++branch_no);
-	sip_hdr(u->inv, "To", v, sizeof(v));
-	snprintf(u->from, sizeof(u->from), "%s;tag=%s", v, tag);
-	sip_hdr(u->inv, "From", u->to, sizeof(u->to));
-	sip_hdr(u->inv, "Call-ID", u->callid, sizeof(u->callid));
-	contact_uri(u->inv, u->ruri, sizeof(u->ruri));
-	u->cseq = 1;
-	snprintf(contact, sizeof(contact), "Contact: <sip:%s@127.0.0.1:%u>\r\n", u->name,
-		 u->s.port);
 	sipc_respond(&u->s, u->inv, 180, "Ringing", tag, NULL, NULL);
-	sipc_respond(&u->s, u->inv, 200, "OK", tag, contact, sdp(port));
+	ua_send_200(u, tag, port);
 	CHECK(sipc_expect_method(&u->s, buf, sizeof(buf), "ACK", 2000) == 0);
 	CHECK(strstr(sip_body(u->inv), "m=audio "));
 	CHECK(sscanf(strstr(sip_body(u->inv), "m=audio "), "m=audio %u", &p) == 1);

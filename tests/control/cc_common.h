@@ -207,26 +207,52 @@ static __attribute__((unused)) void no_offer(int ms)
 }
 
 /* Agent a answers its offer: the caller n gets 200 and ACKs. */
-static void answer(int a, int n)
+/* u takes the INVITE it holds (u->inv): its side of the dialog (tag,
+ * Call-ID, the Contact to send requests to) and a 200 with an SDP on
+ * port; the ACK is not awaited. */
+static void ua_send_200(struct ua *u, const char *tag, unsigned port)
 {
-	struct ua *g = &ag[a], *u = &callers[n];
-	char v[512], contact[128], buf[8192], tag[32];
+	char v[512], contact[128];
 
-	snprintf(tag, sizeof(tag), "ag%d-%d", a, n);
-	sip_hdr(g->inv, "To", v, sizeof(v));
-	snprintf(g->from, sizeof(g->from), "%s;tag=%s", v, tag);
-	sip_hdr(g->inv, "From", g->to, sizeof(g->to));
-	sip_hdr(g->inv, "Call-ID", g->callid, sizeof(g->callid));
-	contact_uri(g->inv, g->ruri, sizeof(g->ruri));
-	g->cseq = 1;
-	snprintf(contact, sizeof(contact), "Contact: <sip:%s@127.0.0.1:%u>\r\n", g->name,
-		 g->s.port);
-	sipc_respond(&g->s, g->inv, 200, "OK", tag, contact, sdp(42000 + 2 * (unsigned)a));
-	CHECK(sipc_expect_method(&g->s, buf, sizeof(buf), "ACK", 2000) == 0);
-	CHECK(sipc_expect_status(&u->s, buf, sizeof(buf), 200, 2000) == 0);
+	sip_hdr(u->inv, "To", v, sizeof(v));
+	snprintf(u->from, sizeof(u->from), "%s;tag=%s", v, tag);
+	sip_hdr(u->inv, "From", u->to, sizeof(u->to));
+	sip_hdr(u->inv, "Call-ID", u->callid, sizeof(u->callid));
+	contact_uri(u->inv, u->ruri, sizeof(u->ruri));
+	u->cseq = 1;
+	snprintf(contact, sizeof(contact), "Contact: <sip:%s@127.0.0.1:%u>\r\n", u->name,
+		 u->s.port);
+	sipc_respond(&u->s, u->inv, 200, "OK", tag, contact, sdp(port));
+}
+
+/* Agent a takes its offer for caller n: 200 (dialog tag "<prefix>a-n"),
+ * the ACK awaited; nothing about the caller's side. */
+static void agent_accept(int a, int n, const char *prefix)
+{
+	char buf[8192], tag[32];
+
+	snprintf(tag, sizeof(tag), "%s%d-%d", prefix, a, n);
+	ua_send_200(&ag[a], tag, 42000 + 2 * (unsigned)a);
+	CHECK(sipc_expect_method(&ag[a].s, buf, sizeof(buf), "ACK", 2000) == 0);
+}
+
+/* The caller n gets the 200 (into buf) and ACKs it. */
+static void caller_answered(int n, char *buf, size_t cap)
+{
+	struct ua *u = &callers[n];
+
+	CHECK(sipc_expect_status(&u->s, buf, cap, 200, 2000) == 0);
 	sip_hdr(buf, "To", u->to, sizeof(u->to));
 	contact_uri(buf, u->ruri, sizeof(u->ruri));
 	ua_ack(u, 10);
+}
+
+static void answer(int a, int n)
+{
+	char buf[8192];
+
+	agent_accept(a, n, "ag");
+	caller_answered(n, buf, sizeof(buf));
 }
 
 /* Agent a rings (180) and never answers: CANCEL within ms, 200 + 487. */
@@ -334,19 +360,11 @@ static __attribute__((unused)) void expect_notify(int a, const char *frag)
 static __attribute__((unused)) void answer_plain(int a)
 {
 	struct ua *g = &ag[a];
-	char v[512], contact[128], buf[8192], tag[32];
+	char buf[8192], tag[32];
 
 	CHECK(sipc_expect_method(&g->s, g->inv, sizeof(g->inv), "INVITE", 3000) == 0);
 	snprintf(tag, sizeof(tag), "agp%d-%d", a, ++branch_no);
-	sip_hdr(g->inv, "To", v, sizeof(v));
-	snprintf(g->from, sizeof(g->from), "%s;tag=%s", v, tag);
-	sip_hdr(g->inv, "From", g->to, sizeof(g->to));
-	sip_hdr(g->inv, "Call-ID", g->callid, sizeof(g->callid));
-	contact_uri(g->inv, g->ruri, sizeof(g->ruri));
-	g->cseq = 1;
-	snprintf(contact, sizeof(contact), "Contact: <sip:%s@127.0.0.1:%u>\r\n", g->name,
-		 g->s.port);
-	sipc_respond(&g->s, g->inv, 200, "OK", tag, contact, sdp(42100 + 2 * (unsigned)a));
+	ua_send_200(g, tag, 42100 + 2 * (unsigned)a);
 	CHECK(sipc_expect_method(&g->s, buf, sizeof(buf), "ACK", 2000) == 0);
 }
 

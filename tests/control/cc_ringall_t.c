@@ -56,19 +56,10 @@ static void cancelled(int a, const char *tag)
 /* Agent a sends 200 for its offer without waiting for anything */
 static void send_200(int a, int n)
 {
-	struct ua *g = &ag[a];
-	char v[512], contact[128], tag[32];
+	char tag[32];
 
 	snprintf(tag, sizeof(tag), "ag%d-%d", a, n);
-	sip_hdr(g->inv, "To", v, sizeof(v));
-	snprintf(g->from, sizeof(g->from), "%s;tag=%s", v, tag);
-	sip_hdr(g->inv, "From", g->to, sizeof(g->to));
-	sip_hdr(g->inv, "Call-ID", g->callid, sizeof(g->callid));
-	contact_uri(g->inv, g->ruri, sizeof(g->ruri));
-	g->cseq = 1;
-	snprintf(contact, sizeof(contact), "Contact: <sip:%s@127.0.0.1:%u>\r\n", g->name,
-		 g->s.port);
-	sipc_respond(&g->s, g->inv, 200, "OK", tag, contact, sdp(42000 + 2 * (unsigned)a));
+	ua_send_200(&ag[a], tag, 42000 + 2 * (unsigned)a);
 }
 
 /* What agent a received within ms: ACK and BYE counted (the BYE answered) */

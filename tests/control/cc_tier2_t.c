@@ -63,51 +63,26 @@ static unsigned body_port(const char *msg)
 	return p;
 }
 
-/* As cc_common.h answer(): agent a answers its offer for caller n; the
- * caller's leg and the agent's leg (by the ports in the SDP). */
+/* As cc_common.h answer(), and the caller's and the agent's legs (by the
+ * ports in the SDP). */
 static void answer_legs(int a, int n, uint32_t *la, uint32_t *lb)
 {
-	struct ua *g = &ag[a], *u = &callers[n];
-	char v[512], contact[128], buf[8192], tag[32];
+	char buf[8192];
 
-	snprintf(tag, sizeof(tag), "ag%d-%d", a, n);
-	sip_hdr(g->inv, "To", v, sizeof(v));
-	snprintf(g->from, sizeof(g->from), "%s;tag=%s", v, tag);
-	sip_hdr(g->inv, "From", g->to, sizeof(g->to));
-	sip_hdr(g->inv, "Call-ID", g->callid, sizeof(g->callid));
-	contact_uri(g->inv, g->ruri, sizeof(g->ruri));
-	g->cseq = 1;
-	snprintf(contact, sizeof(contact), "Contact: <sip:%s@127.0.0.1:%u>\r\n", g->name,
-		 g->s.port);
-	sipc_respond(&g->s, g->inv, 200, "OK", tag, contact, sdp(42000 + 2 * (unsigned)a));
-	CHECK(sipc_expect_method(&g->s, buf, sizeof(buf), "ACK", 2000) == 0);
-	CHECK(sipc_expect_status(&u->s, buf, sizeof(buf), 200, 2000) == 0);
+	agent_accept(a, n, "ag");
+	caller_answered(n, buf, sizeof(buf));
 	*la = rec_dp_leg_at(&dp, body_port(buf));
-	*lb = rec_dp_leg_at(&dp, body_port(g->inv));
+	*lb = rec_dp_leg_at(&dp, body_port(ag[a].inv));
 	CHECK(*la != SB_LEG_NONE && *lb != SB_LEG_NONE);
-	sip_hdr(buf, "To", u->to, sizeof(u->to));
-	contact_uri(buf, u->ruri, sizeof(u->ruri));
-	ua_ack(u, 10);
 }
 
 /* The tier-2 agent a answers caller n, who was answered before: 200,
  * the ACK; nothing to the caller. */
 static void answer_again(int a, int n)
 {
-	struct ua *g = &ag[a];
-	char v[512], contact[128], buf[8192], tag[32];
+	char buf[8192];
 
-	snprintf(tag, sizeof(tag), "t2ag%d-%d", a, n);
-	sip_hdr(g->inv, "To", v, sizeof(v));
-	snprintf(g->from, sizeof(g->from), "%s;tag=%s", v, tag);
-	sip_hdr(g->inv, "From", g->to, sizeof(g->to));
-	sip_hdr(g->inv, "Call-ID", g->callid, sizeof(g->callid));
-	contact_uri(g->inv, g->ruri, sizeof(g->ruri));
-	g->cseq = 1;
-	snprintf(contact, sizeof(contact), "Contact: <sip:%s@127.0.0.1:%u>\r\n", g->name,
-		 g->s.port);
-	sipc_respond(&g->s, g->inv, 200, "OK", tag, contact, sdp(42000 + 2 * (unsigned)a));
-	CHECK(sipc_expect_method(&g->s, buf, sizeof(buf), "ACK", 2000) == 0);
+	agent_accept(a, n, "t2ag");
 	CHECK(sipc_recv(&callers[n].s, buf, sizeof(buf), 100) < 0); /* answered already */
 }
 
