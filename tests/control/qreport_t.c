@@ -69,6 +69,8 @@ static void gen(void)
 		if (e->type != SB_QEV_ENTER && e->type != SB_QEV_ABANDON)
 			snprintf(e->agent, sizeof(e->agent), "agent%u", rnd(5));
 		e->wait_ms = rnd(40000);
+		if (i % 16 == 0) /* the thresholds themselves: within, not short */
+			e->wait_ms = i % 32 ? sl[qidx(e->queue)] : shrt[qidx(e->queue)];
 		e->talk_ms = rnd(300000);
 		e->wrapup_ms = (e->type == SB_QEV_COMPLETE || e->type == SB_QEV_TRANSFER) ? rnd(30000) : 0;
 	}
